@@ -1,0 +1,62 @@
+using FaceService.Core.Faces;
+
+namespace FaceService.Core.Storage;
+
+/// <summary>A face to store: the 128-byte quantized code is the canonical form of the embedding.</summary>
+public sealed record NewFace(string Subject, FaceBox Box, float Score, string ImageSha256, sbyte[] Code);
+
+public sealed record StoredFace(
+    Guid FaceId, string Subject, string Collection, FaceBox Box, float Score,
+    string ImageSha256, string ModelId, DateTimeOffset CreatedAt);
+
+/// <summary>A stored face near a query; <see cref="Distance"/> is squared L2 of the dequantized unit vectors (0..4).</summary>
+public sealed record FaceMatch(Guid FaceId, string Subject, float Distance);
+
+public sealed record SubjectSummary(string Subject, string Collection, int FaceCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed record CollectionSummary(string Collection, int SubjectCount, int FaceCount);
+
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
+
+/// <summary>A stored code with its identity, for clustering and exact comparisons.</summary>
+public sealed record StoredCode(Guid FaceId, string Subject, sbyte[] Code);
+
+/// <summary>
+/// Persistence of quantized face codes, scoped by collection and model id (codes of different models are never compared).
+/// Every write is one transaction: it stores all of its faces or none.
+/// </summary>
+public interface IFaceStore
+{
+    /// <summary>
+    /// Stores faces for subjects in a collection. Idempotent: a face whose (collection, subject, image sha256, model)
+    /// is already stored is returned as it is, not duplicated.
+    /// </summary>
+    Task<IReadOnlyList<StoredFace>> EnrollAsync(string collection, string modelId, IReadOnlyList<NewFace> faces, CancellationToken ct = default);
+
+    /// <summary>The k nearest subjects, each with its best face, ordered by distance.</summary>
+    Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, CancellationToken ct = default);
+
+    /// <summary>Stored codes of one subject (for verify against a subject); empty if the subject is unknown.</summary>
+    Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default);
+
+    /// <summary>Stored codes of a collection, optionally restricted to the given ids (for clustering).</summary>
+    Task<IReadOnlyList<StoredCode>> GetCodesAsync(string collection, string modelId, IReadOnlyCollection<Guid>? faceIds, CancellationToken ct = default);
+
+    Task<Paged<SubjectSummary>> ListSubjectsAsync(string collection, int page, int pageSize, CancellationToken ct = default);
+    Task<SubjectSummary?> GetSubjectAsync(string collection, string subject, CancellationToken ct = default);
+    Task<IReadOnlyList<StoredFace>> GetSubjectFacesAsync(string collection, string subject, CancellationToken ct = default);
+
+    /// <summary>Erases every face of the subject (right to erasure). Returns the number of faces removed; 0 if unknown.</summary>
+    Task<int> DeleteSubjectAsync(string collection, string subject, CancellationToken ct = default);
+
+    /// <summary>Returns false if no such face.</summary>
+    Task<bool> DeleteFaceAsync(Guid faceId, CancellationToken ct = default);
+
+    Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default);
+
+    /// <summary>Returns the number of faces removed; 0 if the collection is unknown or empty.</summary>
+    Task<int> DeleteCollectionAsync(string collection, CancellationToken ct = default);
+}
+
+/// <summary>The store could not be reached; the API answers 503 database_unavailable with Retry-After.</summary>
+public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

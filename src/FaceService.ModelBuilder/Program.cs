@@ -1,1 +1,11 @@
-﻿Console.WriteLine("Hello, World!");
+using FaceService.ModelBuilder;
+using FaceService.ModelBuilder.Conversion;
+
+// One line per command; each command lives in its own file.
+var commands = new CommandSet
+{
+    ConvertCommand.Command,
+    ParityInputsCommand.Command,
+};
+
+return commands.Run(args);

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using FaceService.ModelBuilder.Networks;
+using FaceService.ModelBuilder.Onnx;
+
+namespace FaceService.ModelBuilder.Conversion;
+
+/// <summary>Writes models/manifest.json: provenance and the input/output contract of every converted model.</summary>
+public static class ManifestWriter
+{
+    public const string FileName = "manifest.json";
+
+    public static void Write(string path, string? packageIntegrity, IReadOnlyList<ConvertedModel> models)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("converter");
+            json.WriteString("name", ConverterInfo.Name);
+            json.WriteString("version", ConverterInfo.Version);
+            json.WriteEndObject();
+
+            json.WriteStartObject("package");
+            json.WriteString("name", ConverterInfo.PackageName);
+            json.WriteString("version", ConverterInfo.PackageVersion);
+            json.WriteString("integrity", packageIntegrity);
+            json.WriteString("licence", "MIT");
+            json.WriteEndObject();
+
+            json.WriteStartArray("models");
+            foreach (ConvertedModel model in models)
+            {
+                WriteModel(json, model, packageIntegrity);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        stream.WriteByte((byte)'\n');
+        File.WriteAllBytes(path, stream.ToArray());
+    }
+
+    private static void WriteModel(Utf8JsonWriter json, ConvertedModel model, string? packageIntegrity)
+    {
+        NetworkRecipe recipe = model.Recipe;
+        json.WriteStartObject();
+        json.WriteString("name", recipe.Name);
+        json.WriteString("file", recipe.OutputFile);
+        json.WriteString("sha256", model.Sha256);
+        json.WriteNumber("bytes", model.Bytes);
+        json.WriteString("source", ConvertCommand.SourceId);
+        json.WriteString("packageIntegrity", packageIntegrity);
+        json.WriteString("sourceManifest", "model/" + recipe.SourceManifest);
+        json.WriteString("origin", recipe.Origin);
+        json.WriteNumber("onnxOpset", GraphBuilder.OpsetVersion);
+        json.WriteNumber("onnxIrVersion", GraphBuilder.IrVersion);
+
+        json.WriteStartObject("input");
+        json.WriteString("name", recipe.Input.Name);
+        WriteShape(json, recipe.Input.Shape);
+        json.WriteString("values", recipe.Input.Values);
+        json.WriteString("normalisation", recipe.Input.Normalisation);
+        json.WriteEndObject();
+
+        json.WriteStartArray("outputs");
+        foreach (ModelOutput output in recipe.Outputs)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", output.Name);
+            WriteShape(json, output.Shape);
+            json.WriteString("dtype", "float32");
+            json.WriteString("meaning", output.Meaning);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteShape(Utf8JsonWriter json, IReadOnlyList<OnnxDim> shape)
+    {
+        json.WriteStartArray("shape");
+        foreach (OnnxDim dim in shape)
+        {
+            if (dim.Value is long value)
+            {
+                json.WriteNumberValue(value);
+            }
+            else
+            {
+                json.WriteStringValue(dim.Symbol);
+            }
+        }
+
+        json.WriteEndArray();
+    }
+}

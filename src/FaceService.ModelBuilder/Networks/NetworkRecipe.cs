@@ -1,0 +1,49 @@
+using FaceService.ModelBuilder.Onnx;
+using FaceService.ModelBuilder.Tfjs;
+
+namespace FaceService.ModelBuilder.Networks;
+
+/// <summary>A graph input as the service feeds it.</summary>
+public sealed record ModelInput(string Name, IReadOnlyList<OnnxDim> Shape, string Values, string Normalisation);
+
+/// <summary>A graph output and what its numbers mean.</summary>
+public sealed record ModelOutput(string Name, IReadOnlyList<OnnxDim> Shape, string Meaning);
+
+/// <summary>How one face-api network becomes one ONNX file.</summary>
+public abstract class NetworkRecipe
+{
+    /// <summary>The symbolic batch dimension of every input and output.</summary>
+    public static readonly OnnxDim Batch = OnnxDim.Named("N");
+
+    /// <summary>Short name, also the output file name without ".onnx".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The tfjs weights manifest, relative to the package's model/ folder.</summary>
+    public abstract string SourceManifest { get; }
+
+    /// <summary>Who trained the weights and under which licence they are distributed.</summary>
+    public abstract string Origin { get; }
+
+    public abstract ModelInput Input { get; }
+
+    public abstract IReadOnlyList<ModelOutput> Outputs { get; }
+
+    public string OutputFile => Name + ".onnx";
+
+    /// <summary>Adds the network to <paramref name="graph"/>, input and outputs included.</summary>
+    public abstract void Build(TfjsWeightMap weights, GraphBuilder graph);
+
+    protected string DeclareInput(GraphBuilder graph) => graph.Input(Input.Name, [.. Input.Shape]);
+
+    protected void DeclareOutput(GraphBuilder graph, int index, string value) =>
+        graph.Output(value, Outputs[index].Name, [.. Outputs[index].Shape]);
+
+    /// <summary>(x - meanRgb) / 255, face-api's normalisation for the recognition and landmark nets.</summary>
+    protected static string SubtractMeanRgbAndScale(GraphBuilder graph, string input)
+    {
+        string mean = graph.Initializer("mean_rgb", [122.782f, 117.001f, 104.298f], 1, 3, 1, 1);
+        return graph.Div(graph.Sub(input, mean), graph.Scalar("255", 255f));
+    }
+
+    public const string MeanRgbNormalisation = "(x - [122.782, 117.001, 104.298]) / 255 per RGB channel, inside the graph";
+}

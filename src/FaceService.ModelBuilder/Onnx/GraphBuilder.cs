@@ -1,0 +1,143 @@
+namespace FaceService.ModelBuilder.Onnx;
+
+/// <summary>
+/// Builds an ONNX graph node by node. Every method returns the name of the value it produces, so network
+/// definitions read like the TensorFlow.js code they mirror. Value names are generated and unique.
+/// </summary>
+public sealed class GraphBuilder(string graphName)
+{
+    public const long IrVersion = 8;
+    public const long OpsetVersion = 17;
+
+    private readonly List<OnnxNode> _nodes = [];
+    private readonly List<OnnxTensor> _initializers = [];
+    private readonly List<OnnxValueInfo> _inputs = [];
+    private readonly List<OnnxValueInfo> _outputs = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private int _counter;
+
+    public string Input(string name, params OnnxDim[] shape)
+    {
+        Reserve(name);
+        _inputs.Add(new OnnxValueInfo(name, OnnxDataType.Float, shape));
+        return name;
+    }
+
+    /// <summary>Declares <paramref name="value"/> as the graph output <paramref name="name"/>.</summary>
+    public void Output(string value, string name, params OnnxDim[] shape)
+    {
+        if (value != name)
+        {
+            Reserve(name);
+            _nodes.Add(new OnnxNode(name, "Identity", [value], [name], []));
+        }
+
+        _outputs.Add(new OnnxValueInfo(name, OnnxDataType.Float, shape));
+    }
+
+    public string Initializer(string hint, ReadOnlySpan<float> values, params long[] dims)
+    {
+        string name = UniqueName(hint);
+        _initializers.Add(OnnxTensor.FromFloats(name, values, dims));
+        return name;
+    }
+
+    public string Int64Initializer(string hint, params long[] values)
+    {
+        string name = UniqueName(hint);
+        _initializers.Add(OnnxTensor.FromInt64s(name, values, values.Length));
+        return name;
+    }
+
+    public string Scalar(string hint, float value) => Initializer(hint, [value]);
+
+    /// <summary>Adds a node with one output and returns that output's name.</summary>
+    public string Node(string opType, IReadOnlyList<string> inputs, params OnnxAttribute[] attributes)
+    {
+        string output = UniqueName(opType);
+        _nodes.Add(new OnnxNode(output, opType, inputs, [output], attributes));
+        return output;
+    }
+
+    public string Conv(string x, string weights, string? bias, int[] kernel, int[] strides, int[] pads, int group = 1) =>
+        Node("Conv", bias is null ? [x, weights] : [x, weights, bias],
+            OnnxAttribute.Ints("kernel_shape", Longs(kernel)),
+            OnnxAttribute.Ints("strides", Longs(strides)),
+            OnnxAttribute.Ints("pads", Longs(pads)),
+            OnnxAttribute.Ints("dilations", 1, 1),
+            OnnxAttribute.Int("group", group));
+
+    public string Add(string a, string b) => Node("Add", [a, b]);
+    public string Sub(string a, string b) => Node("Sub", [a, b]);
+    public string Mul(string a, string b) => Node("Mul", [a, b]);
+    public string Div(string a, string b) => Node("Div", [a, b]);
+    public string MatMul(string a, string b) => Node("MatMul", [a, b]);
+    public string Relu(string x) => Node("Relu", [x]);
+    public string Sigmoid(string x) => Node("Sigmoid", [x]);
+    public string Exp(string x) => Node("Exp", [x]);
+
+    public string Clip(string x, float min, float max) =>
+        Node("Clip", [x, Scalar("clip_min", min), Scalar("clip_max", max)]);
+
+    /// <summary>MaxPool without padding (TF 'valid').</summary>
+    public string MaxPool(string x, int kernel, int stride) =>
+        Node("MaxPool", [x],
+            OnnxAttribute.Ints("kernel_shape", kernel, kernel),
+            OnnxAttribute.Ints("strides", stride, stride));
+
+    /// <summary>AveragePool without padding (TF 'valid').</summary>
+    public string AveragePool(string x, int kernel, int stride) =>
+        Node("AveragePool", [x],
+            OnnxAttribute.Ints("kernel_shape", kernel, kernel),
+            OnnxAttribute.Ints("strides", stride, stride));
+
+    public string BatchNormalization(string x, string scale, string offset, string mean, string variance, float epsilon) =>
+        Node("BatchNormalization", [x, scale, offset, mean, variance], OnnxAttribute.Float("epsilon", epsilon));
+
+    public string Concat(int axis, params string[] values) => Node("Concat", values, OnnxAttribute.Int("axis", axis));
+
+    /// <summary>Constant zero padding; <paramref name="pads"/> is ONNX order (all begins, then all ends).</summary>
+    public string Pad(string x, params long[] pads) => Node("Pad", [x, Int64Initializer("pads", pads)]);
+
+    public string ReduceMean(string x, long[] axes, bool keepDims) =>
+        Node("ReduceMean", [x], OnnxAttribute.Ints("axes", axes), OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
+
+    /// <summary>Reshape; 0 copies the input dimension (used for the dynamic batch) and -1 is inferred.</summary>
+    public string Reshape(string x, params long[] shape) => Node("Reshape", [x, Int64Initializer("shape", shape)]);
+
+    public string Flatten(string x, int axis) => Node("Flatten", [x], OnnxAttribute.Int("axis", axis));
+
+    public string Transpose(string x, params long[] perm) => Node("Transpose", [x], OnnxAttribute.Ints("perm", perm));
+
+    public string Slice(string x, long[] starts, long[] ends, long[] axes) =>
+        Node("Slice", [x, Int64Initializer("starts", starts), Int64Initializer("ends", ends), Int64Initializer("axes", axes)]);
+
+    public OnnxGraph ToGraph() => new(graphName, _nodes.ToArray(), _initializers.ToArray(), _inputs.ToArray(), _outputs.ToArray());
+
+    public OnnxModel ToModel(string producerName, string producerVersion, string docString,
+        IReadOnlyList<KeyValuePair<string, string>> metadata) =>
+        new(ToGraph(), IrVersion, OpsetVersion, producerName, producerVersion, docString, metadata);
+
+    private string UniqueName(string hint)
+    {
+        string name;
+        do
+        {
+            name = $"{hint}_{_counter++}";
+        }
+        while (_names.Contains(name));
+
+        Reserve(name);
+        return name;
+    }
+
+    private void Reserve(string name)
+    {
+        if (!_names.Add(name))
+        {
+            throw new InvalidOperationException($"Graph value name '{name}' is already used.");
+        }
+    }
+
+    private static long[] Longs(int[] values) => Array.ConvertAll(values, v => (long)v);
+}

@@ -1,0 +1,68 @@
+using FaceService.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceService.Core.Services;
+
+/// <summary>Listing and erasing subjects, faces and collections; unknown names become typed not-found errors.</summary>
+public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOptions> options, FaceServiceMetrics metrics, ILogger<FaceCatalogService> logger)
+{
+    public const int DefaultPageSize = 50;
+
+    public Task<Paged<SubjectSummary>> ListSubjectsAsync(string? collection, int? page, int? pageSize, CancellationToken ct = default)
+    {
+        var coll = Identifiers.RequireCollection(collection);
+        var p = page ?? 1;
+        var size = pageSize ?? DefaultPageSize;
+        if (p < 1) throw new FaceServiceException(FaceServiceError.ValidationFailed, "page starts at 1.", "page");
+        if (size < 1 || size > options.Value.MaxPageSize)
+            throw new FaceServiceException(FaceServiceError.ValidationFailed, $"pageSize must be between 1 and {options.Value.MaxPageSize}.", "pageSize");
+        return store.ListSubjectsAsync(coll, p, size, ct);
+    }
+
+    public async Task<SubjectSummary> GetSubjectAsync(string? collection, string? subject, CancellationToken ct = default)
+    {
+        var (coll, subj) = (Identifiers.RequireCollection(collection), Identifiers.RequireSubject(subject));
+        return await store.GetSubjectAsync(coll, subj, ct) ?? throw FaceRecognitionService.SubjectNotFound(subj, coll);
+    }
+
+    public async Task<(string Collection, string Subject, IReadOnlyList<StoredFace> Faces)> GetSubjectFacesAsync(string? collection, string? subject, CancellationToken ct = default)
+    {
+        var (coll, subj) = (Identifiers.RequireCollection(collection), Identifiers.RequireSubject(subject));
+        var faces = await store.GetSubjectFacesAsync(coll, subj, ct);
+        return faces.Count == 0 ? throw FaceRecognitionService.SubjectNotFound(subj, coll) : (coll, subj, faces);
+    }
+
+    /// <summary>Right to erasure: removes every stored face of the subject in the collection.</summary>
+    public async Task<int> DeleteSubjectAsync(string? collection, string? subject, CancellationToken ct = default)
+    {
+        var (coll, subj) = (Identifiers.RequireCollection(collection), Identifiers.RequireSubject(subject));
+        var removed = await store.DeleteSubjectAsync(coll, subj, ct);
+        if (removed == 0) throw FaceRecognitionService.SubjectNotFound(subj, coll);
+        metrics.FacesErased(removed);
+        // The subject id is left out on purpose: it is often a person's name, and logs outlive erasure.
+        logger.LogInformation("Erased a subject: {FaceCount} face(s) removed from collection {Collection}", removed, coll);
+        return removed;
+    }
+
+    public async Task DeleteFaceAsync(Guid faceId, CancellationToken ct = default)
+    {
+        if (!await store.DeleteFaceAsync(faceId, ct))
+            throw new FaceServiceException(FaceServiceError.FaceNotFound, $"No face {faceId}.", "faceId");
+        metrics.FacesErased(1);
+        logger.LogInformation("Deleted face {FaceId}", faceId);
+    }
+
+    public Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default) => store.ListCollectionsAsync(ct);
+
+    public async Task<int> DeleteCollectionAsync(string? collection, CancellationToken ct = default)
+    {
+        var coll = Identifiers.RequireCollection(collection);
+        var removed = await store.DeleteCollectionAsync(coll, ct);
+        if (removed == 0)
+            throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{coll}' has no faces.", "collection");
+        metrics.FacesErased(removed);
+        logger.LogInformation("Deleted collection {Collection}: {FaceCount} face(s) removed", coll, removed);
+        return removed;
+    }
+}

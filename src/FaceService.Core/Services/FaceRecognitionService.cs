@@ -1,0 +1,236 @@
+using System.Security.Cryptography;
+using FaceService.Core.Clustering;
+using FaceService.Core.Embeddings;
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using FaceService.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceService.Core.Services;
+
+/// <summary>
+/// Detect, enroll, verify, identify and cluster, over the face pipeline and the face store. HTTP-free: the API's
+/// controllers only translate requests and results. Distances are squared L2 between the vectors that the 128-byte
+/// codes stand for, so an upload compared with an upload gives the same number as with its stored copy.
+/// </summary>
+public sealed class FaceRecognitionService(
+    IFacePipeline pipeline,
+    IFaceStore store,
+    IFaceClusterer clusterer,
+    IEmbeddingQuantizer quantizer,
+    IOptions<RecognitionOptions> options,
+    IOptions<ClusteringOptions> clusteringOptions,
+    FaceServiceMetrics metrics,
+    ILogger<FaceRecognitionService> logger)
+{
+    private readonly RecognitionOptions _options = options.Value;
+    private readonly int _maxClusterFaces = clusteringOptions.Value.MaxFaces;
+
+    public Task<ImageAnalysis> DetectAsync(ImageInput image, CancellationToken ct = default) =>
+        AnalyzeAsync(image, FaceAnalysisOptions.DetectOnly, "detect", ct);
+
+    /// <summary>
+    /// Stores the largest face of each image for the subject. Every image is analysed before anything is written, and
+    /// the faces are written in one transaction: an image without a face fails the whole request and stores nothing.
+    /// The same bytes enrolled again for the same subject give back the stored face (same id, no new row).
+    /// </summary>
+    public async Task<EnrollResult> EnrollAsync(string? collection, string? subject, IReadOnlyList<ImageInput> images, CancellationToken ct = default)
+    {
+        var coll = Identifiers.RequireCollection(collection);
+        var subj = Identifiers.RequireSubject(subject);
+        if (images.Count == 0) throw Invalid("At least one image is required.", "image");
+
+        var analyses = await AnalyzeAllAsync(images, FaceAnalysisOptions.LargestFace, "enroll", ct);
+        var faces = new (AnalyzedFace Face, string Sha256)[images.Count];
+        for (var i = 0; i < images.Count; i++)
+        {
+            var face = analyses[i].Faces.FirstOrDefault()
+                ?? throw new FaceServiceException(FaceServiceError.NoFace, $"{Describe(images[i])} shows no face; nothing was enrolled.", images[i].Field);
+            faces[i] = (face, Convert.ToHexStringLower(SHA256.HashData(images[i].Content.Span)));
+        }
+
+        // The same file twice in one request is one face.
+        var newFaces = faces.DistinctBy(f => f.Sha256)
+            .Select(f => new NewFace(subj, f.Face.Box, f.Face.Score, f.Sha256, f.Face.Code!))
+            .ToList();
+        var stored = (await store.EnrollAsync(coll, pipeline.ModelId, newFaces, ct)).ToDictionary(f => f.ImageSha256);
+        metrics.FacesEnrolled(newFaces.Count);
+        logger.LogInformation("Enrolled {FaceCount} face(s) from {ImageCount} image(s) into collection {Collection}", newFaces.Count, images.Count, coll);
+
+        var result = images.Select((image, i) =>
+        {
+            var s = stored[faces[i].Sha256];
+            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName);
+        }).ToList();
+        return new EnrollResult(subj, coll, result);
+    }
+
+    /// <summary>Compares the largest face of each of two images.</summary>
+    public async Task<VerifyResult> VerifyImagesAsync(ImageInput image1, ImageInput image2, float? threshold, CancellationToken ct = default)
+    {
+        var limit = CheckThreshold(threshold, _options.VerifyThreshold);
+        var analyses = await AnalyzeAllAsync([image1, image2], FaceAnalysisOptions.LargestFace, "verify", ct);
+        var face1 = RequireFace(image1, analyses[0]);
+        var face2 = RequireFace(image2, analyses[1]);
+        var distance = quantizer.SquaredDistance(face1.Code, face2.Code);
+        return new VerifyResult(distance <= limit, distance, limit,
+            [new VerifiedFace(image1.Field, face1.Box, face1.Score), new VerifiedFace(image2.Field, face2.Box, face2.Score)], null);
+    }
+
+    /// <summary>
+    /// Compares the largest face of the image with every stored face of the subject; the distance is the minimum over
+    /// them (the person's closest enrolled photo decides, as a human checker comparing against a set of photos would).
+    /// </summary>
+    public async Task<VerifyResult> VerifySubjectAsync(ImageInput image1, string? collection, string? subject, float? threshold, CancellationToken ct = default)
+    {
+        var coll = Identifiers.RequireCollection(collection);
+        var subj = Identifiers.RequireSubject(subject);
+        var limit = CheckThreshold(threshold, _options.VerifyThreshold);
+        // The store is asked first: an unknown subject is answered without running the models.
+        var stored = await store.GetSubjectCodesAsync(coll, pipeline.ModelId, subj, ct);
+        if (stored.Count == 0) throw SubjectNotFound(subj, coll);
+
+        var face = RequireFace(image1, await AnalyzeAsync(image1, FaceAnalysisOptions.LargestFace, "verify", ct));
+        var best = stored.Select(s => (s.FaceId, Distance: quantizer.SquaredDistance(face.Code, s.Code))).MinBy(s => s.Distance);
+        return new VerifyResult(best.Distance <= limit, best.Distance, limit, [new VerifiedFace(image1.Field, face.Box, face.Score)], best.FaceId);
+    }
+
+    /// <summary>
+    /// The k nearest subjects of the largest face (or of every face), one best entry per subject, ordered by distance.
+    /// With several faces no subject is assigned twice: see <see cref="IdentityAssignment"/>.
+    /// </summary>
+    public async Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, int? k, float? threshold, bool allFaces, CancellationToken ct = default)
+    {
+        var coll = Identifiers.RequireCollection(collection);
+        var limit = CheckThreshold(threshold, _options.IdentifyThreshold);
+        var count = k ?? _options.DefaultK;
+        if (count < 1 || count > _options.MaxK) throw Invalid($"k must be between 1 and {_options.MaxK}.", "k");
+
+        var analysis = await AnalyzeAsync(image, allFaces ? FaceAnalysisOptions.AllFaces : FaceAnalysisOptions.LargestFace, "identify", ct);
+        var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
+        foreach (var face in analysis.Faces)
+            candidates.Add(await store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code!, count, ct));
+
+        var assigned = IdentityAssignment.Assign(candidates, limit);
+        var faces = analysis.Faces.Select((face, f) => new IdentifiedFace(
+            face.Box, face.Score,
+            assigned[f] >= 0 ? candidates[f][assigned[f]].Subject : null,
+            candidates[f].Select((m, c) => new IdentifyCandidate(m.Subject, m.FaceId, m.Distance, c == assigned[f])).ToList())).ToList();
+        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, limit, faces);
+    }
+
+    /// <summary>Clusters stored faces of a collection (all, or the given ids).</summary>
+    public async Task<ClusterResult> ClusterStoredAsync(string? collection, IReadOnlyCollection<Guid>? faceIds, float? threshold, Linkage? linkage, CancellationToken ct = default)
+    {
+        var coll = Identifiers.RequireCollection(collection);
+        var (limit, link) = CheckClusterParameters(threshold, linkage);
+        if (faceIds is { Count: 0 }) throw Invalid("faceIds, when given, must name at least one face.", "faceIds");
+        if (faceIds?.Count > _maxClusterFaces) throw TooManyFaces(faceIds.Count);
+
+        var codes = await store.GetCodesAsync(coll, pipeline.ModelId, faceIds, ct);
+        if (faceIds is not null)
+        {
+            var missing = faceIds.Except(codes.Select(c => c.FaceId)).Take(10).ToList();
+            if (missing.Count > 0)
+                throw new FaceServiceException(FaceServiceError.FaceNotFound,
+                    $"No face {string.Join(", ", missing)} in collection '{coll}' for the current model.", "faceIds");
+        }
+        else if (codes.Count == 0)
+        {
+            throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{coll}' has no faces of the current model.", "collection");
+        }
+        if (codes.Count > _maxClusterFaces) throw TooManyFaces(codes.Count);
+
+        var grouping = clusterer.Cluster(codes.Select(c => c.Code).ToList(), limit, link, ct);
+        return ToResult(grouping, limit, link, i => new ClusterMember(codes[i].FaceId, codes[i].Subject, null, null, null, null));
+    }
+
+    /// <summary>Clusters every face found in the uploaded images (unlabelled photos).</summary>
+    public async Task<ClusterResult> ClusterImagesAsync(IReadOnlyList<ImageInput> images, float? threshold, Linkage? linkage, CancellationToken ct = default)
+    {
+        var (limit, link) = CheckClusterParameters(threshold, linkage);
+        if (images.Count == 0) throw Invalid("At least one image is required.", "image");
+
+        var analyses = await AnalyzeAllAsync(images, FaceAnalysisOptions.AllFaces, "cluster", ct);
+        var members = images.SelectMany((image, i) => analyses[i].Faces.Select(face => (Image: image, Face: face))).ToList();
+        if (members.Count > _maxClusterFaces) throw TooManyFaces(members.Count);
+
+        var grouping = clusterer.Cluster(members.Select(m => m.Face.Code!).ToList(), limit, link, ct);
+        return ToResult(grouping, limit, link,
+            i => new ClusterMember(null, null, members[i].Image.Field, members[i].Image.FileName, members[i].Face.Box, members[i].Face.Score));
+    }
+
+    private static ClusterResult ToResult(ClusteringResult grouping, float threshold, Linkage linkage, Func<int, ClusterMember> member) =>
+        new(threshold, linkage,
+            grouping.Clusters.Select((indices, id) => new FaceCluster(id, indices.Select(member).ToList())).ToList(),
+            grouping.Singletons.Select(member).ToList());
+
+    private async Task<ImageAnalysis[]> AnalyzeAllAsync(IReadOnlyList<ImageInput> images, FaceAnalysisOptions analysisOptions, string operation, CancellationToken ct)
+    {
+        var results = new ImageAnalysis[images.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, images.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.ImageConcurrency, CancellationToken = ct },
+            async (i, token) => results[i] = await AnalyzeAsync(images[i], analysisOptions, operation, token));
+        return results;
+    }
+
+    private async Task<ImageAnalysis> AnalyzeAsync(ImageInput image, FaceAnalysisOptions analysisOptions, string operation, CancellationToken ct)
+    {
+        if (image.Content.IsEmpty)
+            throw new FaceServiceException(FaceServiceError.InvalidImage, $"{Describe(image)} is empty.", image.Field);
+        ImageAnalysis analysis;
+        try
+        {
+            analysis = await pipeline.AnalyzeAsync(image.Content, analysisOptions, ct);
+        }
+        catch (ImageDecodeException e)
+        {
+            var error = e.Error switch
+            {
+                ImageDecodeError.UnsupportedFormat => FaceServiceError.UnsupportedImageFormat,
+                ImageDecodeError.ImageTooLarge => FaceServiceError.ImageTooLarge,
+                _ => FaceServiceError.InvalidImage,
+            };
+            throw new FaceServiceException(error, $"{Describe(image)}: {e.Message}", image.Field, e);
+        }
+        metrics.ImageAnalyzed(operation, analysisOptions.Embed ? analysis.Faces.Count : 0);
+        return analysis;
+    }
+
+    private static AnalyzedFaceWithCode RequireFace(ImageInput image, ImageAnalysis analysis)
+    {
+        var face = analysis.Faces.FirstOrDefault()
+            ?? throw new FaceServiceException(FaceServiceError.NoFace, $"{Describe(image)} shows no face.", image.Field);
+        return new AnalyzedFaceWithCode(face.Box, face.Score, face.Code!);
+    }
+
+    private float CheckThreshold(float? threshold, float fallback)
+    {
+        if (threshold is null) return fallback;
+        if (!float.IsFinite(threshold.Value) || threshold <= 0 || threshold > 4)
+            throw Invalid("threshold is a squared L2 distance: greater than 0 and at most 4.", "threshold");
+        return threshold.Value;
+    }
+
+    private (float Threshold, Linkage Linkage) CheckClusterParameters(float? threshold, Linkage? linkage)
+    {
+        var limit = CheckThreshold(threshold, _options.ClusterThreshold);
+        var link = linkage ?? _options.ClusterLinkage;
+        if (!Enum.IsDefined(link)) throw Invalid("linkage must be average, complete or single.", "linkage");
+        return (limit, link);
+    }
+
+    private FaceServiceException TooManyFaces(int count) =>
+        new(FaceServiceError.TooManyFaces, $"{count} faces to cluster; at most {_maxClusterFaces} per request.");
+
+    private static FaceServiceException Invalid(string message, string field) => new(FaceServiceError.ValidationFailed, message, field);
+
+    internal static FaceServiceException SubjectNotFound(string subject, string collection) =>
+        new(FaceServiceError.SubjectNotFound, $"Subject '{subject}' has no faces in collection '{collection}'.", "subject");
+
+    private static string Describe(ImageInput image) =>
+        image.FileName is { Length: > 0 } name ? $"{image.Field} ('{name}')" : image.Field;
+
+    private sealed record AnalyzedFaceWithCode(FaceBox Box, float Score, sbyte[] Code);
+}

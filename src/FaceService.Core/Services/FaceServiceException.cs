@@ -1,0 +1,31 @@
+namespace FaceService.Core.Services;
+
+/// <summary>Why a request to the face services failed; each maps to one stable API error code and status.</summary>
+public enum FaceServiceError
+{
+    /// <summary>A field is missing or out of range (bad k, threshold, subject id, ...).</summary>
+    ValidationFailed,
+    /// <summary>Empty, not an image, truncated or corrupt.</summary>
+    InvalidImage,
+    /// <summary>A real image in a format the decoder does not read.</summary>
+    UnsupportedImageFormat,
+    /// <summary>The image declares more pixels than the configured limit.</summary>
+    ImageTooLarge,
+    /// <summary>An image in which a face is required shows none.</summary>
+    NoFace,
+    SubjectNotFound,
+    FaceNotFound,
+    CollectionNotFound,
+    /// <summary>More work than one request may ask for (e.g. too many stored faces to cluster at once).</summary>
+    TooManyFaces,
+}
+
+/// <summary>A caller's mistake or a missing resource, raised by the application services; never a server fault.</summary>
+public sealed class FaceServiceException(FaceServiceError error, string message, string? target = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public FaceServiceError Error { get; } = error;
+
+    /// <summary>The request field the error is about (e.g. "image[1]", "subject"), when there is one.</summary>
+    public string? Target { get; } = target;
+}

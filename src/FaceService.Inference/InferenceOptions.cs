@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FaceService.Inference;
+
+/// <summary>Where the ONNX models run.</summary>
+public enum InferenceDevice
+{
+    /// <summary>CUDA when the runtime and a GPU are there, otherwise CPU with a logged warning.</summary>
+    Auto,
+    Cpu,
+    /// <summary>CUDA or fail start-up.</summary>
+    Cuda,
+}
+
+/// <summary>How the recognition net's input chip is cut from the photo.</summary>
+public enum FaceAlignment
+{
+    /// <summary>Similarity fit of dlib's landmarks 27..54 and 60..64 to its mean face (what dlib's get_face_chip_details does).</summary>
+    Landmarks68,
+    /// <summary>Similarity fit of the 5 points (eye centres, nose tip, mouth corners) to the same mean face.</summary>
+    FivePoint,
+    /// <summary>No alignment: the detector box padded to a square and resized (face-api's way).</summary>
+    BoxCrop,
+}
+
+/// <summary>Options of the face pipeline, bound from the "Inference" configuration section.</summary>
+public sealed class InferenceOptions : IValidatableObject
+{
+    public const string SectionName = "Inference";
+
+    /// <summary>Folder with the *.onnx models; relative paths are resolved against the content root, then its parents.</summary>
+    [Required] public string ModelsPath { get; set; } = "models";
+
+    public InferenceDevice Device { get; set; } = InferenceDevice.Auto;
+
+    /// <summary>CUDA device id when <see cref="Device"/> selects CUDA.</summary>
+    [Range(0, 64)] public int CudaDeviceId { get; set; }
+
+    /// <summary>Threads of each ORT session's intra-op pool; 0 = one per core.</summary>
+    [Range(0, 1024)] public int IntraOpThreads { get; set; }
+
+    /// <summary>Most face chips one recognition run takes (concurrent requests share runs).</summary>
+    [Range(1, 256)] public int MaxBatchSize { get; set; } = 16;
+
+    /// <summary>
+    /// How long the recognition batcher waits for more chips after the first one before it runs.
+    /// 0 = no added latency: a batch takes only what queued up while the previous run was busy.
+    /// </summary>
+    [Range(0, 1000)] public int MaxBatchWaitMs { get; set; }
+
+    [Range(0.01, 0.99)] public float DetectorScoreThreshold { get; set; } = 0.5f;
+
+    [Range(0.05, 0.95)] public float NmsIouThreshold { get; set; } = 0.5f;
+
+    /// <summary>Faces whose box is smaller than this (shorter side, original pixels) are dropped.</summary>
+    [Range(1, 10_000)] public int MinFaceSize { get; set; } = 20;
+
+    [Range(1, 1000)] public int MaxFacesPerImage { get; set; } = 100;
+
+    /// <summary>Uploads whose declared width x height exceeds this are refused before their pixels are decoded.</summary>
+    [Range(1L, 500_000_000L)] public long MaxImagePixels { get; set; } = 40_000_000;
+
+    public FaceAlignment Alignment { get; set; } = FaceAlignment.Landmarks68;
+
+    /// <summary>Run each model once on a blank input at start-up so the first request does not pay for it.</summary>
+    public bool WarmUp { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(ModelsPath))
+            yield return new ValidationResult("ModelsPath must name a folder.", [nameof(ModelsPath)]);
+        if (!Enum.IsDefined(Device))
+            yield return new ValidationResult($"Device must be one of {string.Join(", ", Enum.GetNames<InferenceDevice>())}.", [nameof(Device)]);
+        if (!Enum.IsDefined(Alignment))
+            yield return new ValidationResult($"Alignment must be one of {string.Join(", ", Enum.GetNames<FaceAlignment>())}.", [nameof(Alignment)]);
+    }
+}

@@ -1,0 +1,86 @@
+using FaceService.Core.Embeddings;
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceService.Inference;
+
+public static class InferenceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the face pipeline and its parts as singletons, <see cref="InferenceOptions"/> from the "Inference"
+    /// section (validated at start-up), and a hosted service that opens the models and warms them up at start-up.
+    /// </summary>
+    public static IServiceCollection AddFaceInference(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<InferenceOptions>()
+            .Bind(configuration.GetSection(InferenceOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value);
+
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<InferenceOptions>();
+            var contentRoot = sp.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
+            return new OnnxSessionFactory(options, ModelDirectory.Resolve(options.ModelsPath, contentRoot),
+                sp.GetRequiredService<ILogger<OnnxSessionFactory>>());
+        });
+        services.AddSingleton<IImageDecoder>(sp => new SkiaImageDecoder(sp.GetRequiredService<InferenceOptions>().MaxImagePixels));
+        services.AddSingleton<IFaceDetector, SsdFaceDetector>();
+        services.AddSingleton<IFaceLandmarker, Landmark68Net>();
+        services.AddSingleton<IFaceAligner>(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));
+        services.AddSingleton<RecognitionNet>();
+        services.AddSingleton<IFaceEmbedder>(sp =>
+        {
+            var options = sp.GetRequiredService<InferenceOptions>();
+            var net = sp.GetRequiredService<RecognitionNet>();
+            return new BatchingFaceEmbedder(net, FaceModelId.For(net.WeightsSha256, options.Alignment), options.MaxBatchSize, options.MaxBatchWaitMs);
+        });
+        services.AddSingleton<IEmbeddingQuantizer, EmbeddingQuantizer>();
+        services.AddSingleton<IFacePipeline>(sp => new FacePipeline(
+            sp.GetRequiredService<IImageDecoder>(),
+            sp.GetRequiredService<IFaceDetector>(),
+            sp.GetRequiredService<IFaceLandmarker>(),
+            sp.GetRequiredService<IFaceAligner>(),
+            sp.GetRequiredService<IFaceEmbedder>(),
+            sp.GetRequiredService<IEmbeddingQuantizer>(),
+            sp.GetRequiredService<InferenceOptions>().Alignment));
+        services.AddSingleton<InferenceWarmUp>();
+        services.AddHostedService<InferenceWarmUpService>();
+        return services;
+    }
+}
+
+/// <summary>Identity of an embedding space: recognition weights plus the way chips are cut.</summary>
+public static class FaceModelId
+{
+    public static string For(string weightsSha256, FaceAlignment alignment) => alignment switch
+    {
+        FaceAlignment.Landmarks68 => $"dlib-resnet-v1+facechip150@{weightsSha256[..12]}",
+        FaceAlignment.FivePoint => $"dlib-resnet-v1+facechip150-5pt@{weightsSha256[..12]}",
+        _ => $"dlib-resnet-v1+boxcrop150@{weightsSha256[..12]}",
+    };
+}
+
+internal static class ModelDirectory
+{
+    /// <summary>
+    /// An absolute path as it is; a relative one against the content root, or else the nearest parent that has it
+    /// (so that "models" finds the repository's models/ from a project folder or a test's bin folder).
+    /// </summary>
+    public static string Resolve(string path, string contentRoot)
+    {
+        if (Path.IsPathRooted(path)) return path;
+        for (var dir = new DirectoryInfo(contentRoot); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, path);
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        return Path.GetFullPath(Path.Combine(contentRoot, path));
+    }
+}

@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FaceService.Inference;
+
+/// <summary>Opens every model and runs each once on a blank input, so that start-up fails early and the first request is fast.</summary>
+public sealed class InferenceWarmUp(
+    IFaceDetector detector, IFaceLandmarker landmarker, IFaceAligner aligner, IFaceEmbedder embedder,
+    OnnxSessionFactory sessions, ILogger<InferenceWarmUp> logger)
+{
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var watch = Stopwatch.StartNew();
+        const int side = 64;
+        var grey = new RgbaImage(side, side, Enumerable.Repeat((byte)128, side * side * 4).ToArray());
+        var box = new FaceBox(0, 0, side, side);
+        detector.Detect(grey);
+        landmarker.Detect(grey, [box]);
+        await embedder.EmbedAsync([aligner.CropBox(grey, box)], cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Face models ({ModelId}) loaded from {ModelsDirectory} on {Provider} and warmed up in {ElapsedMs} ms.",
+            embedder.ModelId, sessions.ModelsDirectory, sessions.ExecutionProvider, watch.ElapsedMilliseconds);
+    }
+}
+
+/// <summary>Resolves the pipeline at host start (missing models or an unusable CUDA fail start-up) and warms it up.</summary>
+internal sealed class InferenceWarmUpService(IServiceProvider services, InferenceOptions options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<IFacePipeline>();
+        return options.WarmUp ? services.GetRequiredService<InferenceWarmUp>().RunAsync(cancellationToken) : Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

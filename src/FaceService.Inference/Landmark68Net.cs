@@ -1,0 +1,90 @@
+using System.Buffers;
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using Microsoft.ML.OnnxRuntime;
+using SkiaSharp;
+
+namespace FaceService.Inference;
+
+/// <summary>
+/// face-api's 68-point landmark net: each box is cut out, padded to a square (centred, black), resized to 112x112;
+/// all faces of an image go through one model run.
+/// </summary>
+public sealed class Landmark68Net : IFaceLandmarker, IDisposable
+{
+    public const string ModelFile = "face_landmark_68.onnx";
+    public const int InputSize = 112;
+    private const int PlaneSize = 3 * InputSize * InputSize;
+
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    public Landmark68Net(OnnxSessionFactory sessions) => _session = sessions.Open(ModelFile);
+
+    public IReadOnlyList<FaceLandmarks> Detect(RgbaImage image, IReadOnlyList<FaceBox> boxes)
+    {
+        if (boxes.Count == 0) return [];
+        var input = ArrayPool<float>.Shared.Rent(boxes.Count * PlaneSize);
+        var placements = new CropPlacement[boxes.Count];
+        try
+        {
+            for (var i = 0; i < boxes.Count; i++)
+            {
+                placements[i] = CropPlacement.Centred(boxes[i], InputSize);
+                SkiaRendering.RenderPlanar(image, placements[i].ToMatrix(), InputSize, placements[i].SourceRect,
+                    input.AsSpan(i * PlaneSize, PlaneSize));
+            }
+
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                input.AsMemory(0, boxes.Count * PlaneSize), [boxes.Count, 3, InputSize, InputSize]);
+            using var outputs = _session.Run(_runOptions, ["input"], [inputValue], ["landmarks"]);
+            var coordinates = outputs[0].GetTensorDataAsSpan<float>();
+
+            var result = new FaceLandmarks[boxes.Count];
+            for (var i = 0; i < boxes.Count; i++)
+            {
+                var points = new Point2[FaceLandmarks.Count];
+                var xy = coordinates.Slice(i * 2 * FaceLandmarks.Count, 2 * FaceLandmarks.Count);
+                for (var k = 0; k < points.Length; k++)
+                    points[k] = placements[i].ToSource(xy[2 * k] * InputSize, xy[2 * k + 1] * InputSize);
+                result[i] = new FaceLandmarks(points);
+            }
+            return result;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}
+
+/// <summary>
+/// A box scaled to fit a size x size square with its shorter side centred (the rest black): face-api's
+/// padToSquare(centred) + resize, as one transform.
+/// </summary>
+internal readonly record struct CropPlacement(SKRect SourceRect, float Scale, float OffsetX, float OffsetY)
+{
+    public static CropPlacement Centred(FaceBox box, int size)
+    {
+        if (!(box.Width > 0 && box.Height > 0)) throw new ArgumentException($"Face box {box} has no area.", nameof(box));
+        var scale = size / Math.Max(box.Width, box.Height);
+        var offsetX = (size - box.Width * scale) / 2;
+        var offsetY = (size - box.Height * scale) / 2;
+        return new CropPlacement(SKRect.Create(box.X, box.Y, box.Width, box.Height), scale, offsetX, offsetY);
+    }
+
+    /// <summary>Source pixels to target pixels.</summary>
+    public SKMatrix ToMatrix() => new(
+        Scale, 0, OffsetX - SourceRect.Left * Scale,
+        0, Scale, OffsetY - SourceRect.Top * Scale,
+        0, 0, 1);
+
+    public Point2 ToSource(float targetX, float targetY) =>
+        new(SourceRect.Left + (targetX - OffsetX) / Scale, SourceRect.Top + (targetY - OffsetY) / Scale);
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FaceService.Inference;
+
+/// <summary>
+/// Opens the ONNX models with the configured execution provider. The provider is chosen once, for all models:
+/// auto tries CUDA and falls back to CPU with a warning; cuda fails start-up when CUDA cannot be used.
+/// </summary>
+public sealed class OnnxSessionFactory
+{
+    private readonly InferenceOptions _options;
+    private readonly ILogger _logger;
+    private readonly Lazy<bool> _useCuda;
+
+    public OnnxSessionFactory(InferenceOptions options, string modelsDirectory, ILogger<OnnxSessionFactory> logger)
+    {
+        _options = options;
+        _logger = logger;
+        ModelsDirectory = modelsDirectory;
+        _useCuda = new Lazy<bool>(ChooseCuda);
+    }
+
+    public string ModelsDirectory { get; }
+
+    /// <summary>"CUDA" or "CPU": where the models run.</summary>
+    public string ExecutionProvider => _useCuda.Value ? "CUDA" : "CPU";
+
+    public string ModelPath(string fileName) => Path.Combine(ModelsDirectory, fileName);
+
+    public InferenceSession Open(string fileName)
+    {
+        var path = ModelPath(fileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(
+                $"ONNX model '{path}' is missing. Build the models with models/build.sh or point Inference:ModelsPath at them.", path);
+        using var sessionOptions = CreateSessionOptions(_useCuda.Value);
+        return new InferenceSession(path, sessionOptions);
+    }
+
+    private SessionOptions CreateSessionOptions(bool cuda)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = _options.IntraOpThreads > 0 ? _options.IntraOpThreads : Environment.ProcessorCount,
+            InterOpNumThreads = 1,
+        };
+        try
+        {
+            if (cuda) sessionOptions.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
+            return sessionOptions;
+        }
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
+    }
+
+    private bool ChooseCuda()
+    {
+        if (_options.Device == InferenceDevice.Cpu) return false;
+
+        var failure = CudaFailure();
+        if (failure is null)
+        {
+            _logger.LogInformation("ONNX Runtime runs the face models on CUDA device {DeviceId}.", _options.CudaDeviceId);
+            return true;
+        }
+        if (_options.Device == InferenceDevice.Cuda)
+            throw new InvalidOperationException(
+                $"Inference:Device is 'cuda' but the CUDA execution provider cannot be used: {failure} " +
+                "Build with -p:OnnxGpu=true (Microsoft.ML.OnnxRuntime.Gpu) on a machine with an NVIDIA GPU, CUDA and cuDNN, or set Inference:Device to 'auto' or 'cpu'.");
+        _logger.LogWarning("CUDA is not available ({Reason}); the face models run on the CPU.", failure);
+        return false;
+    }
+
+    /// <summary>Why CUDA cannot be used, or null when it can (the CPU-only runtime throws when asked for it).</summary>
+    private string? CudaFailure()
+    {
+        try
+        {
+            if (!OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+                return "this ONNX Runtime build has no CUDA execution provider.";
+            using var probe = CreateSessionOptions(cuda: true);
+            return null;
+        }
+        catch (Exception e) // OnnxRuntimeException, or a missing native entry point / library
+        {
+            return e.Message;
+        }
+    }
+}

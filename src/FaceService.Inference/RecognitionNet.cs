@@ -1,0 +1,68 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using FaceService.Core.Embeddings;
+using FaceService.Core.Imaging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FaceService.Inference;
+
+/// <summary>dlib's face recognition ResNet (face-api's port): 150x150 RGB chips to unit 128-d embeddings.</summary>
+public sealed class RecognitionNet : IDisposable
+{
+    public const string ModelFile = "face_recognition.onnx";
+    public const int ChipSize = 150;
+    public const int Dimensions = 128;
+    private const int PlaneSize = 3 * ChipSize * ChipSize;
+
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    public RecognitionNet(OnnxSessionFactory sessions)
+    {
+        _session = sessions.Open(ModelFile);
+        using var stream = File.OpenRead(sessions.ModelPath(ModelFile));
+        WeightsSha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>SHA-256 of the ONNX file: the same weights give the same model id, whatever build converted them.</summary>
+    public string WeightsSha256 { get; }
+
+    /// <summary>One run over all chips; returns one L2-normalised embedding per chip.</summary>
+    public float[][] Embed(IReadOnlyList<RgbaImage> chips)
+    {
+        if (chips.Count == 0) return [];
+        var input = ArrayPool<float>.Shared.Rent(chips.Count * PlaneSize);
+        try
+        {
+            for (var i = 0; i < chips.Count; i++)
+            {
+                if (chips[i].Width != ChipSize || chips[i].Height != ChipSize)
+                    throw new ArgumentException($"Chip {i} is {chips[i].Width}x{chips[i].Height}; the net takes {ChipSize}x{ChipSize}.", nameof(chips));
+                TensorLayout.RgbaToPlanes(chips[i].Pixels, input.AsSpan(i * PlaneSize, PlaneSize));
+            }
+
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                input.AsMemory(0, chips.Count * PlaneSize), [chips.Count, 3, ChipSize, ChipSize]);
+            using var outputs = _session.Run(_runOptions, ["input"], [inputValue], ["embedding"]);
+            var raw = outputs[0].GetTensorDataAsSpan<float>();
+
+            var embeddings = new float[chips.Count][];
+            for (var i = 0; i < chips.Count; i++)
+            {
+                embeddings[i] = raw.Slice(i * Dimensions, Dimensions).ToArray();
+                EmbeddingMath.NormalizeInPlace(embeddings[i]);
+            }
+            return embeddings;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}

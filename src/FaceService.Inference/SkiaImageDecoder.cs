@@ -1,0 +1,106 @@
+using System.Runtime.InteropServices;
+using FaceService.Core.Imaging;
+using SkiaSharp;
+
+namespace FaceService.Inference;
+
+/// <summary>
+/// Decodes uploads with Skia's codecs into upright, unpremultiplied RGBA. The declared size is checked before any pixel
+/// is decoded, and a codec that stops early (truncated data) is an error rather than a half-grey image.
+/// </summary>
+public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
+{
+    public long MaxPixels { get; } = maxPixels > 0 ? maxPixels : throw new ArgumentOutOfRangeException(nameof(maxPixels));
+
+    public RgbaImage Decode(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.IsEmpty) throw new ImageDecodeException(ImageDecodeError.InvalidImage, "The image is empty.");
+
+        using var data = SKData.CreateCopy(encoded);
+        // The codec owns the stream from here on (also when it fails and returns null).
+        using var codec = SKCodec.Create(new SKMemoryStream(data), out var createResult);
+        if (codec is null)
+        {
+            throw KnownUnsupportedFormat(encoded) is { } name
+                ? new ImageDecodeException(ImageDecodeError.UnsupportedFormat, $"{name} images are not supported; send JPEG, PNG, WebP, BMP or GIF.")
+                : new ImageDecodeException(ImageDecodeError.InvalidImage, $"The data is not a readable image ({createResult}).");
+        }
+
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png or SKEncodedImageFormat.Webp
+            or SKEncodedImageFormat.Bmp or SKEncodedImageFormat.Gif))
+            throw new ImageDecodeException(ImageDecodeError.UnsupportedFormat,
+                $"{codec.EncodedFormat} images are not supported; send JPEG, PNG, WebP, BMP or GIF.");
+
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        if (width <= 0 || height <= 0)
+            throw new ImageDecodeException(ImageDecodeError.InvalidImage, "The image declares no pixels.");
+        if ((long)width * height > MaxPixels)
+            throw new ImageDecodeException(ImageDecodeError.ImageTooLarge,
+                $"The image is {width}x{height} = {(long)width * height} pixels; the limit is {MaxPixels}.");
+
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var pixels = new byte[info.BytesSize];
+        SKCodecResult result;
+        unsafe
+        {
+            fixed (byte* p = pixels)
+                result = codec.GetPixels(info, (IntPtr)p, new SKCodecOptions(0)); // frame 0 of an animated GIF/WebP
+        }
+        if (result != SKCodecResult.Success)
+            throw new ImageDecodeException(ImageDecodeError.InvalidImage,
+                result == SKCodecResult.IncompleteInput ? "The image data is truncated." : $"The image data is corrupt ({result}).");
+
+        return ExifOrientation.ToUpright(new RgbaImage(width, height, pixels), codec.EncodedOrigin);
+    }
+
+    /// <summary>Names formats Skia has no codec for, so that they get a clearer error than "not an image".</summary>
+    private static string? KnownUnsupportedFormat(ReadOnlySpan<byte> b)
+    {
+        if (b.StartsWith("II*\0"u8) || b.StartsWith("MM\0*"u8)) return "TIFF";
+        if (b.Length >= 12 && b.Slice(4, 4).SequenceEqual("ftyp"u8))
+        {
+            var brand = b.Slice(8, 4);
+            if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8)) return "AVIF";
+            if (brand.StartsWith("he"u8) || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8)) return "HEIF";
+        }
+        if (b is [0xFF, 0x0A, ..] || b.StartsWith("\0\0\0\fJXL "u8)) return "JPEG XL";
+        return null;
+    }
+}
+
+/// <summary>Turns pixels stored in any of the 8 EXIF orientations upright.</summary>
+internal static class ExifOrientation
+{
+    public static RgbaImage ToUpright(RgbaImage stored, SKEncodedOrigin origin)
+    {
+        if (origin is SKEncodedOrigin.TopLeft or < SKEncodedOrigin.TopLeft or > SKEncodedOrigin.LeftBottom) return stored;
+
+        var (w, h) = (stored.Width, stored.Height);
+        var swapsAxes = origin >= SKEncodedOrigin.LeftTop; // 5..8 are transposed
+        var (outW, outH) = swapsAxes ? (h, w) : (w, h);
+        var output = new byte[stored.Pixels.Length];
+        var src = MemoryMarshal.Cast<byte, uint>(stored.Pixels.AsSpan());
+        var dst = MemoryMarshal.Cast<byte, uint>(output.AsSpan());
+
+        // For each upright pixel (x, y), where it is stored. EXIF names where the stored row 0 / column 0 is shown.
+        for (var y = 0; y < outH; y++)
+        {
+            var row = dst.Slice(y * outW, outW);
+            for (var x = 0; x < row.Length; x++)
+            {
+                var (sx, sy) = origin switch
+                {
+                    SKEncodedOrigin.TopRight => (w - 1 - x, y),            // 2: mirrored horizontally
+                    SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y), // 3: rotated 180
+                    SKEncodedOrigin.BottomLeft => (x, h - 1 - y),          // 4: mirrored vertically
+                    SKEncodedOrigin.LeftTop => (y, x),                     // 5: transposed
+                    SKEncodedOrigin.RightTop => (y, h - 1 - x),            // 6: shown rotated 90 clockwise
+                    SKEncodedOrigin.RightBottom => (w - 1 - y, h - 1 - x), // 7: transverse
+                    _ => (w - 1 - y, x),                                   // 8: shown rotated 90 counter-clockwise
+                };
+                row[x] = src[sy * w + sx];
+            }
+        }
+        return new RgbaImage(outW, outH, output);
+    }
+}

@@ -18,6 +18,8 @@ public static class ConvertCommand
     public static IReadOnlyList<NetworkRecipe> Recipes { get; } =
     [
         new FaceRecognitionRecipe(),
+        new SsdMobilenetV1Recipe(),
+        new FaceLandmark68Recipe(),
     ];
 
     private static int Run(CommandArguments args)

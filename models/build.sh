@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds the ONNX models the service runs (face_recognition, ssd_mobilenetv1, face_landmark_68) from the TensorFlow.js
+# weights in the npm package @vladmandic/face-api@1.7.15, with our converter (src/FaceService.ModelBuilder).
+# Idempotent: when models/manifest.json says the outputs come from this package and converter version, and every
+# output still has the sha256 recorded there, nothing is rebuilt. See models/README.md.
+#
+# Usage: models/build.sh [--force]      (works from any directory)
+set -euo pipefail
+
+readonly PACKAGE_NAME="@vladmandic/face-api"
+readonly PACKAGE_VERSION="1.7.15"
+readonly PACKAGE_INTEGRITY="sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw=="
+readonly OUTPUTS=(face_recognition.onnx ssd_mobilenetv1.onnx face_landmark_68.onnx)
+
+models_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(dirname "$models_dir")"
+cache_dir="$models_dir/.cache"
+tarball="$cache_dir/vladmandic-face-api-$PACKAGE_VERSION.tgz"
+package_dir="$cache_dir/package"
+converter_project="$repo_root/src/FaceService.ModelBuilder"
+
+log() { echo "models/build.sh: $*"; }
+die() { echo "models/build.sh: ERROR: $*" >&2; exit 1; }
+
+force=false
+case "${1:-}" in
+  "") ;;
+  --force) force=true ;;
+  *) die "unknown argument '$1' (usage: models/build.sh [--force])" ;;
+esac
+
+for tool in node npm dotnet tar flock; do
+  command -v "$tool" >/dev/null || die "'$tool' is not installed"
+done
+
+converter_version="$(sed -n 's/.*const string Version = "\([^"]*\)";.*/\1/p' "$converter_project/ConverterInfo.cs")"
+[[ -n "$converter_version" ]] || die "cannot read the converter version from $converter_project/ConverterInfo.cs"
+
+mkdir -p "$cache_dir"
+# Several builds (tests, CI steps) may start at once; one converts, the others then find the outputs up to date.
+exec 9>"$cache_dir/.lock"
+flock 9
+
+# Prints the Subresource Integrity string (sha512-<base64>) of a file, the form npm records.
+sri_of() {
+  node -e 'const c = require("crypto"), f = require("fs");
+    console.log("sha512-" + c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"));' "$1"
+}
+
+# Exit status 0 when manifest.json matches this package and converter version and every output has its recorded sha256.
+outputs_up_to_date() {
+  node - "$models_dir" "$converter_version" "$PACKAGE_INTEGRITY" "${OUTPUTS[@]}" <<'JS'
+const fs = require('fs'), path = require('path'), crypto = require('crypto');
+const [dir, version, integrity, ...files] = process.argv.slice(2);
+const why = (reason) => { console.log(`models/build.sh: rebuilding: ${reason}`); process.exit(1); };
+const manifestPath = path.join(dir, 'manifest.json');
+if (!fs.existsSync(manifestPath)) why('no manifest.json');
+let manifest;
+try { manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')); } catch (e) { why(`manifest.json is unreadable (${e.message})`); }
+if (manifest.converter?.version !== version) why(`converter version ${manifest.converter?.version} != ${version}`);
+if (manifest.package?.integrity !== integrity) why('package integrity differs');
+for (const file of files) {
+  const entry = (manifest.models || []).find((m) => m.file === file);
+  if (!entry) why(`${file} is not in manifest.json`);
+  const filePath = path.join(dir, file);
+  if (!fs.existsSync(filePath)) why(`${file} is missing`);
+  const sha256 = crypto.createHash('sha256').update(fs.readFileSync(filePath)).digest('hex');
+  if (sha256 !== entry.sha256) why(`${file} sha256 ${sha256} != manifest ${entry.sha256}`);
+}
+JS
+}
+
+if ! $force && outputs_up_to_date; then
+  log "models are up to date (converter $converter_version, $PACKAGE_NAME@$PACKAGE_VERSION); skipping conversion. Use --force to rebuild."
+  exit 0
+fi
+
+if [[ -f "$tarball" && "$(sri_of "$tarball")" != "$PACKAGE_INTEGRITY" ]]; then
+  log "cached $tarball does not match the expected integrity; downloading it again"
+  rm -f "$tarball"
+fi
+if [[ ! -f "$tarball" ]]; then
+  log "downloading $PACKAGE_NAME@$PACKAGE_VERSION with npm pack"
+  (cd "$cache_dir" && npm pack "$PACKAGE_NAME@$PACKAGE_VERSION" --silent >/dev/null) || die "npm pack $PACKAGE_NAME@$PACKAGE_VERSION failed"
+  [[ -f "$tarball" ]] || die "npm pack did not produce $tarball"
+fi
+actual_integrity="$(sri_of "$tarball")"
+if [[ "$actual_integrity" != "$PACKAGE_INTEGRITY" ]]; then
+  die "integrity mismatch for $tarball:
+  expected $PACKAGE_INTEGRITY
+  actual   $actual_integrity
+The package is not the one the converter was written and checked against; refusing to convert it."
+fi
+log "package integrity verified ($PACKAGE_INTEGRITY)"
+
+rm -rf "$package_dir" "$cache_dir/extract"
+mkdir -p "$cache_dir/extract"
+tar -xzf "$tarball" -C "$cache_dir/extract"
+mv "$cache_dir/extract/package" "$package_dir"
+rmdir "$cache_dir/extract"
+
+log "converting with $converter_project (Release)"
+dotnet run --project "$converter_project" -c Release -- \
+  convert --package-dir "$package_dir" --out "$models_dir" --package-integrity "$PACKAGE_INTEGRITY" \
+  || die "the converter failed"
+
+for file in "${OUTPUTS[@]}" manifest.json; do
+  [[ -s "$models_dir/$file" ]] || die "the converter did not write models/$file"
+done
+outputs_up_to_date || die "models/manifest.json does not match the files just written"
+log "done: ${OUTPUTS[*]} and manifest.json in $models_dir"

@@ -1,0 +1,52 @@
+using System.Runtime.CompilerServices;
+using FaceService.Core.Embeddings;
+using Microsoft.Extensions.Options;
+
+[assembly: InternalsVisibleTo("FaceService.Core.Tests")]
+
+namespace FaceService.Core.Clustering;
+
+/// <summary>
+/// Exact hierarchical agglomerative clustering of face codes on squared L2, cut at a distance threshold: a condensed
+/// distance matrix (O(n²) memory, filled in parallel), the nearest-neighbour chain (O(n²) time), and a union–find cut.
+/// See docs/CLUSTERING.md.
+/// </summary>
+public sealed class AgglomerativeFaceClusterer(IEmbeddingQuantizer quantizer, IOptions<ClusteringOptions> options) : IFaceClusterer
+{
+    private readonly ClusteringOptions _options = options.Value;
+
+    /// <summary>
+    /// Faces whose clusters stay within <paramref name="threshold"/> (squared L2, inclusive) under the linkage end up together.
+    /// Clusters (two members or more) come largest first, ties by smallest index; members and singletons ascending.
+    /// </summary>
+    /// <exception cref="ArgumentException">More codes than <see cref="ClusteringOptions.MaxFaces"/>, a null or
+    /// malformed code, a negative or non-finite threshold, or an unknown linkage.</exception>
+    public ClusteringResult Cluster(IReadOnlyList<sbyte[]> codes, float threshold, Linkage linkage, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        if (!float.IsFinite(threshold) || threshold < 0)
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite squared L2 distance, 0 or more.");
+        if (!Enum.IsDefined(linkage)) throw new ArgumentOutOfRangeException(nameof(linkage), linkage, "Unknown linkage.");
+        if (codes.Count > _options.MaxFaces)
+            throw new ArgumentException($"Clustering takes at most {_options.MaxFaces} faces; got {codes.Count}.", nameof(codes));
+        ValidateCodes(codes);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        if (codes.Count < 2) return new ClusteringResult([], Enumerable.Range(0, codes.Count).ToArray());
+        using var distances = CondensedDistanceMatrix.Compute(codes, quantizer, _options.MaxDegreeOfParallelism, cancellationToken);
+        var merges = NearestNeighborChain.Run(distances, linkage, cancellationToken);
+        return DendrogramCut.Cut(codes.Count, merges, threshold);
+    }
+
+    private void ValidateCodes(IReadOnlyList<sbyte[]> codes)
+    {
+        for (var i = 0; i < codes.Count; i++)
+        {
+            if (codes[i] is null) throw new ArgumentException($"Code {i} is null.", nameof(codes));
+            if (codes[i].Length != codes[0].Length)
+                throw new ArgumentException($"Code {i} has {codes[i].Length} bytes; code 0 has {codes[0].Length}.", nameof(codes));
+        }
+        // The quantizer rejects a code of the wrong length here, on the caller's thread, rather than inside the parallel loop.
+        if (codes.Count > 0) quantizer.SquaredDistance(codes[0], codes[0]);
+    }
+}

@@ -1,0 +1,227 @@
+using FaceService.Core.Clustering;
+using FaceService.Core.Embeddings;
+using Microsoft.Extensions.Options;
+using static FaceService.Core.Tests.Clustering.ClusteringTestData;
+
+namespace FaceService.Core.Tests.Clustering;
+
+public class AgglomerativeFaceClustererTests
+{
+    private static readonly IEmbeddingQuantizer Quantizer = new TestQuantizer();
+    private static readonly Linkage[] AllLinkages = Enum.GetValues<Linkage>();
+
+    public static TheoryData<Linkage> Linkages => new(AllLinkages);
+
+    // Per-component noise 0.02 on 128 dimensions puts two photos of one person about 0.1 apart (squared L2) and two
+    // people about 2 apart: any linkage cut at 0.5 must give back the people.
+    private const float PhotoNoise = 0.02f;
+
+    [Theory]
+    [MemberData(nameof(Linkages))]
+    public void Recovers_the_people_behind_noisy_codes(Linkage linkage)
+    {
+        var (codes, labels) = People(Quantizer, seed: 11, [7, 5, 5, 4, 3, 3, 2, 2, 1, 1, 1, 6, 2], PhotoNoise);
+
+        var result = Clusterer().Cluster(codes, 0.5f, linkage);
+
+        Assert.Equal(GroupsOf(labels), Partition(result));
+    }
+
+    [Theory]
+    [MemberData(nameof(Linkages))]
+    public void Orders_clusters_by_size_then_smallest_member(Linkage linkage)
+    {
+        var (codes, _) = People(Quantizer, seed: 5, [2, 4, 1, 3, 4, 2, 1, 3], PhotoNoise);
+
+        var result = Clusterer().Cluster(codes, 0.5f, linkage);
+
+        Assert.All(result.Clusters, c => Assert.True(c.Length >= 2));
+        Assert.All(result.Clusters, c => Assert.Equal(c.Order(), c));
+        Assert.Equal(result.Singletons.Order(), result.Singletons);
+        var keys = result.Clusters.Select(c => (-c.Length, c[0])).ToArray();
+        Assert.Equal(keys.Order(), keys);
+        Assert.Equal(codes.Count, result.Clusters.Sum(c => c.Length) + result.Singletons.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Linkages))]
+    public void Threshold_zero_leaves_distinct_codes_alone_and_four_joins_everything(Linkage linkage)
+    {
+        var (codes, _) = People(Quantizer, seed: 3, [4, 4, 4, 4, 4], PhotoNoise);
+
+        var apart = Clusterer().Cluster(codes, 0f, linkage);
+        var together = Clusterer().Cluster(codes, 4f, linkage);
+
+        Assert.Empty(apart.Clusters);
+        Assert.Equal(Enumerable.Range(0, codes.Count), apart.Singletons);
+        Assert.Equal([Enumerable.Range(0, codes.Count).ToArray()], together.Clusters);
+        Assert.Empty(together.Singletons);
+    }
+
+    [Theory]
+    [MemberData(nameof(Linkages))]
+    public void Identical_codes_join_even_at_threshold_zero(Linkage linkage)
+    {
+        var random = new Random(2);
+        var face = Quantizer.Quantize(RandomUnit(random));
+        var other = Quantizer.Quantize(RandomUnit(random));
+
+        var result = Clusterer().Cluster([face, other, (sbyte[])face.Clone()], 0f, linkage);
+
+        Assert.Equal([new[] { 0, 2 }], result.Clusters);
+        Assert.Equal([1], result.Singletons);
+    }
+
+    [Fact]
+    public void A_chain_links_under_single_splits_under_complete_and_average_sits_between()
+    {
+        // Codes along one axis at 0, 10, 21, 31, 45: squared gaps 100, 121, 100, 196 (in squared code steps).
+        var codes = new[] { 0, 10, 21, 31, 45 }.Select(AxisCode).ToList();
+        var threshold = 500 * Quantizer.SquaredDistance(AxisCode(0), AxisCode(1));
+
+        var single = Clusterer().Cluster(codes, threshold, Linkage.Single);
+        var average = Clusterer().Cluster(codes, threshold, Linkage.Average);
+        var complete = Clusterer().Cluster(codes, threshold, Linkage.Complete);
+
+        // Single: every gap is within 500, so the chain holds together.
+        Assert.Equal([new[] { 0, 1, 2, 3, 4 }], single.Clusters);
+        // Average: {2,3} takes 4 at (576+196)/2 = 386; {0,1} to {2,3,4} averages 869.
+        Assert.Equal([new[] { 2, 3, 4 }, new[] { 0, 1 }], average.Clusters);
+        Assert.Empty(average.Singletons);
+        // Complete: {2,3} to 4 is 576 (0 to 3 is 961), so only the two tight pairs form.
+        Assert.Equal([new[] { 0, 1 }, new[] { 2, 3 }], complete.Clusters);
+        Assert.Equal([4], complete.Singletons);
+    }
+
+    [Fact]
+    public void No_faces_give_an_empty_result()
+    {
+        var result = Clusterer().Cluster([], 0.4f, Linkage.Average);
+
+        Assert.Empty(result.Clusters);
+        Assert.Empty(result.Singletons);
+    }
+
+    [Fact]
+    public void One_face_is_a_singleton()
+    {
+        var result = Clusterer().Cluster([Quantizer.Quantize(RandomUnit(new Random(1)))], 0.4f, Linkage.Average);
+
+        Assert.Empty(result.Clusters);
+        Assert.Equal([0], result.Singletons);
+    }
+
+    [Theory]
+    [MemberData(nameof(Linkages))]
+    public void Two_faces_join_exactly_when_within_the_threshold(Linkage linkage)
+    {
+        var random = new Random(4);
+        var center = RandomUnit(random);
+        sbyte[][] codes = [Quantizer.Quantize(Near(random, center, PhotoNoise)), Quantizer.Quantize(Near(random, center, PhotoNoise))];
+        var distance = Quantizer.SquaredDistance(codes[0], codes[1]);
+
+        var at = Clusterer().Cluster(codes, distance, linkage);
+        var below = Clusterer().Cluster(codes, MathF.BitDecrement(distance), linkage);
+
+        Assert.Equal([new[] { 0, 1 }], at.Clusters);
+        Assert.Empty(at.Singletons);
+        Assert.Empty(below.Clusters);
+        Assert.Equal([0, 1], below.Singletons);
+    }
+
+    [Theory]
+    [MemberData(nameof(Linkages))]
+    public void Gives_the_same_answer_on_one_thread_and_many(Linkage linkage)
+    {
+        var (codes, _) = People(Quantizer, seed: 21, Enumerable.Repeat(3, 60).ToArray(), sigma: 0.05f);
+
+        var serial = Clusterer(new ClusteringOptions { MaxDegreeOfParallelism = 1 }).Cluster(codes, 0.6f, linkage);
+        var parallel = Clusterer(new ClusteringOptions { MaxDegreeOfParallelism = 8 }).Cluster(codes, 0.6f, linkage);
+
+        Assert.Equal(serial.Clusters, parallel.Clusters);
+        Assert.Equal(serial.Singletons, parallel.Singletons);
+    }
+
+    [Fact]
+    public void Refuses_more_faces_than_the_configured_maximum()
+    {
+        var codes = Enumerable.Range(0, 4).Select(i => AxisCode(i)).ToList();
+
+        var error = Assert.Throws<ArgumentException>(() => Clusterer(new ClusteringOptions { MaxFaces = 3 }).Cluster(codes, 0.4f, Linkage.Average));
+
+        Assert.Contains("at most 3", error.Message);
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(-0.1f)]
+    public void Refuses_a_threshold_that_is_not_a_distance(float threshold)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Clusterer().Cluster([AxisCode(1), AxisCode(2)], threshold, Linkage.Average));
+    }
+
+    [Fact]
+    public void Refuses_an_unknown_linkage()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Clusterer().Cluster([AxisCode(1), AxisCode(2)], 0.4f, (Linkage)42));
+    }
+
+    [Fact]
+    public void Refuses_malformed_codes()
+    {
+        Assert.Throws<ArgumentException>(() => Clusterer().Cluster([AxisCode(1), null!], 0.4f, Linkage.Average));
+        Assert.Throws<ArgumentException>(() => Clusterer().Cluster([AxisCode(1), new sbyte[64]], 0.4f, Linkage.Average));
+        Assert.Throws<ArgumentException>(() => Clusterer().Cluster([new sbyte[64], new sbyte[64]], 0.4f, Linkage.Average));
+        Assert.ThrowsAny<ArgumentException>(() => Clusterer().Cluster(null!, 0.4f, Linkage.Average));
+    }
+
+    [Fact]
+    public void Stops_before_starting_when_already_cancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => Clusterer().Cluster([AxisCode(1), AxisCode(2)], 0.4f, Linkage.Single, cancelled.Token));
+    }
+
+    [Fact]
+    public void Stops_while_filling_the_distance_matrix_when_cancelled()
+    {
+        var (codes, _) = People(Quantizer, seed: 8, Enumerable.Repeat(2, 200).ToArray(), PhotoNoise);
+        using var cancellation = new CancellationTokenSource();
+        // Cancels after a tenth of the 79,800 pairs have been measured.
+        var quantizer = new CancellingQuantizer(Quantizer, cancellation, afterCalls: 8_000);
+        var clusterer = new AgglomerativeFaceClusterer(quantizer, Options.Create(new ClusteringOptions()));
+
+        Assert.ThrowsAny<OperationCanceledException>(() => clusterer.Cluster(codes, 0.4f, Linkage.Average, cancellation.Token));
+        Assert.True(quantizer.Calls < 79_800, $"measured {quantizer.Calls} pairs after cancelling");
+    }
+
+    private static AgglomerativeFaceClusterer Clusterer(ClusteringOptions? options = null) =>
+        new(Quantizer, Options.Create(options ?? new ClusteringOptions()));
+
+    private static sbyte[] AxisCode(int value)
+    {
+        var code = new sbyte[128];
+        code[0] = (sbyte)value;
+        return code;
+    }
+
+    private sealed class CancellingQuantizer(IEmbeddingQuantizer inner, CancellationTokenSource cancellation, int afterCalls) : IEmbeddingQuantizer
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public sbyte[] Quantize(ReadOnlySpan<float> unitEmbedding) => inner.Quantize(unitEmbedding);
+
+        public float[] Dequantize(ReadOnlySpan<sbyte> code) => inner.Dequantize(code);
+
+        public float SquaredDistance(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
+        {
+            if (Interlocked.Increment(ref _calls) == afterCalls) cancellation.Cancel();
+            return inner.SquaredDistance(a, b);
+        }
+    }
+}

@@ -43,10 +43,16 @@ public sealed class AgglomerativeFaceClusterer(IEmbeddingQuantizer quantizer, IO
         for (var i = 0; i < codes.Count; i++)
         {
             if (codes[i] is null) throw new ArgumentException($"Code {i} is null.", nameof(codes));
-            if (codes[i].Length != codes[0].Length)
-                throw new ArgumentException($"Code {i} has {codes[i].Length} bytes; code 0 has {codes[0].Length}.", nameof(codes));
+            // The quantizer refuses a malformed code (wrong length, all zeros) here, on the caller's thread, with the
+            // code's index, rather than as an AggregateException out of the parallel loop.
+            try
+            {
+                quantizer.SquaredDistance(codes[i], codes[i]);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Code {i} is not a valid face code: {e.Message}", nameof(codes), e);
+            }
         }
-        // The quantizer rejects a code of the wrong length here, on the caller's thread, rather than inside the parallel loop.
-        if (codes.Count > 0) quantizer.SquaredDistance(codes[0], codes[0]);
     }
 }

@@ -7,7 +7,7 @@ namespace FaceService.Core.Tests.Clustering;
 
 public class AgglomerativeFaceClustererTests
 {
-    private static readonly IEmbeddingQuantizer Quantizer = new TestQuantizer();
+    private static readonly IEmbeddingQuantizer Quantizer = new EmbeddingQuantizer();
     private static readonly Linkage[] AllLinkages = Enum.GetValues<Linkage>();
 
     public static TheoryData<Linkage> Linkages => new(AllLinkages);
@@ -75,20 +75,21 @@ public class AgglomerativeFaceClustererTests
     [Fact]
     public void A_chain_links_under_single_splits_under_complete_and_average_sits_between()
     {
-        // Codes along one axis at 0, 10, 21, 31, 45: squared gaps 100, 121, 100, 196 (in squared code steps).
-        var codes = new[] { 0, 10, 21, 31, 45 }.Select(AxisCode).ToList();
-        var threshold = 500 * Quantizer.SquaredDistance(AxisCode(0), AxisCode(1));
+        // Directions in one plane at 0°, 10°, 21°, 31° and 45°. In units of d(0°, 10°) the squared distances are about:
+        // neighbours 100, 117, 99, 191; two apart 430, 428, 559; farther 926, 1163, 1893.
+        var codes = new[] { 0, 10, 21, 31, 45 }.Select(PlaneCode).ToList();
+        var threshold = 5 * Quantizer.SquaredDistance(codes[0], codes[1]);
 
         var single = Clusterer().Cluster(codes, threshold, Linkage.Single);
         var average = Clusterer().Cluster(codes, threshold, Linkage.Average);
         var complete = Clusterer().Cluster(codes, threshold, Linkage.Complete);
 
-        // Single: every gap is within 500, so the chain holds together.
+        // Single: every neighbour gap is within 500, so the chain holds together.
         Assert.Equal([new[] { 0, 1, 2, 3, 4 }], single.Clusters);
-        // Average: {2,3} takes 4 at (576+196)/2 = 386; {0,1} to {2,3,4} averages 869.
+        // Average: {2,3} takes 4 at (559 + 191) / 2 = 375; {0,1} to {2,3,4} averages 826.
         Assert.Equal([new[] { 2, 3, 4 }, new[] { 0, 1 }], average.Clusters);
         Assert.Empty(average.Singletons);
-        // Complete: {2,3} to 4 is 576 (0 to 3 is 961), so only the two tight pairs form.
+        // Complete: {2,3} to 4 is 559 and {0,1} to {2,3} is 926, so only the two tight pairs form.
         Assert.Equal([new[] { 0, 1 }, new[] { 2, 3 }], complete.Clusters);
         Assert.Equal([4], complete.Singletons);
     }
@@ -145,7 +146,7 @@ public class AgglomerativeFaceClustererTests
     [Fact]
     public void Refuses_more_faces_than_the_configured_maximum()
     {
-        var codes = Enumerable.Range(0, 4).Select(i => AxisCode(i)).ToList();
+        var codes = Enumerable.Range(0, 4).Select(RandomCode).ToList();
 
         var error = Assert.Throws<ArgumentException>(() => Clusterer(new ClusteringOptions { MaxFaces = 3 }).Cluster(codes, 0.4f, Linkage.Average));
 
@@ -158,21 +159,23 @@ public class AgglomerativeFaceClustererTests
     [InlineData(-0.1f)]
     public void Refuses_a_threshold_that_is_not_a_distance(float threshold)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Clusterer().Cluster([AxisCode(1), AxisCode(2)], threshold, Linkage.Average));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Clusterer().Cluster([RandomCode(1), RandomCode(2)], threshold, Linkage.Average));
     }
 
     [Fact]
     public void Refuses_an_unknown_linkage()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Clusterer().Cluster([AxisCode(1), AxisCode(2)], 0.4f, (Linkage)42));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Clusterer().Cluster([RandomCode(1), RandomCode(2)], 0.4f, (Linkage)42));
     }
 
     [Fact]
     public void Refuses_malformed_codes()
     {
-        Assert.Throws<ArgumentException>(() => Clusterer().Cluster([AxisCode(1), null!], 0.4f, Linkage.Average));
-        Assert.Throws<ArgumentException>(() => Clusterer().Cluster([AxisCode(1), new sbyte[64]], 0.4f, Linkage.Average));
+        Assert.Throws<ArgumentException>(() => Clusterer().Cluster([RandomCode(1), null!], 0.4f, Linkage.Average));
+        Assert.Throws<ArgumentException>(() => Clusterer().Cluster([RandomCode(1), new sbyte[64]], 0.4f, Linkage.Average));
         Assert.Throws<ArgumentException>(() => Clusterer().Cluster([new sbyte[64], new sbyte[64]], 0.4f, Linkage.Average));
+        // A code of zeros points nowhere; the quantizer refuses it before any work starts.
+        Assert.Throws<ArgumentException>(() => Clusterer().Cluster([RandomCode(1), RandomCode(2), new sbyte[128]], 0.4f, Linkage.Average));
         Assert.ThrowsAny<ArgumentException>(() => Clusterer().Cluster(null!, 0.4f, Linkage.Average));
     }
 
@@ -182,7 +185,7 @@ public class AgglomerativeFaceClustererTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
-        Assert.ThrowsAny<OperationCanceledException>(() => Clusterer().Cluster([AxisCode(1), AxisCode(2)], 0.4f, Linkage.Single, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Clusterer().Cluster([RandomCode(1), RandomCode(2)], 0.4f, Linkage.Single, cancelled.Token));
     }
 
     [Fact]
@@ -201,12 +204,16 @@ public class AgglomerativeFaceClustererTests
     private static AgglomerativeFaceClusterer Clusterer(ClusteringOptions? options = null) =>
         new(Quantizer, Options.Create(options ?? new ClusteringOptions()));
 
-    private static sbyte[] AxisCode(int value)
+    /// <summary>A code pointing at the given angle in the plane of the first two components.</summary>
+    private static sbyte[] PlaneCode(int degrees)
     {
-        var code = new sbyte[128];
-        code[0] = (sbyte)value;
+        var code = new sbyte[EmbeddingQuantizer.Dimensions];
+        code[0] = (sbyte)Math.Round(120 * Math.Cos(degrees * Math.PI / 180));
+        code[1] = (sbyte)Math.Round(120 * Math.Sin(degrees * Math.PI / 180));
         return code;
     }
+
+    private static sbyte[] RandomCode(int seed) => Quantizer.Quantize(RandomUnit(new Random(seed)));
 
     private sealed class CancellingQuantizer(IEmbeddingQuantizer inner, CancellationTokenSource cancellation, int afterCalls) : IEmbeddingQuantizer
     {

@@ -1,0 +1,401 @@
+using System.Runtime.InteropServices;
+using FaceService.Core.Embeddings;
+using FaceService.Core.Faces;
+using FaceService.Core.Services;
+using FaceService.Core.Storage;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FaceService.Storage;
+
+/// <summary>
+/// <see cref="IFaceStore"/> on PostgreSQL + pgvector.
+/// <para>Search: an HNSW cosine index over the signed code bytes as a halfvec yields candidate faces, filtered by
+/// collection and model with pgvector's iterative index scan. A code stands for the unit vector code / ‖code‖, so cosine
+/// order between codes is the order of the quantizer's squared distance (2 · cosine distance) and needs no scale.
+/// Candidates are then re-ranked exactly with the quantizer's distance and grouped to the best face per subject.</para>
+/// </summary>
+public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options) : IFaceStore
+{
+    public const int CodeLength = 128;
+    public const int MaxModelIdLength = 128;
+    public const int MaxK = 1000;
+    public const int MaxPageSize = 1000;
+
+    /// <summary>pgvector's range for hnsw.ef_search.</summary>
+    public const int MaxEfSearch = 1000;
+
+    // Candidate faces fetched per search: several per wanted subject, since a subject may have many near faces.
+    // When grouping leaves fewer than k subjects the search widens, up to pgvector's default hnsw.max_scan_tuples.
+    private const int MaxCandidates = 16384;
+    private static int InitialCandidates(int k) => k * 4 + 16;
+
+    private const string FaceColumns =
+        "face_id, subject, collection, box_x, box_y, box_width, box_height, score, image_sha256, model_id, created_at";
+
+    public async Task<IReadOnlyList<StoredFace>> EnrollAsync(string collection, string modelId, IReadOnlyList<NewFace> faces,
+        CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        RequireModelId(modelId);
+        ArgumentNullException.ThrowIfNull(faces);
+        if (faces.Count == 0) return [];
+
+        var n = faces.Count;
+        var ids = new Guid[n];
+        var subjects = new string[n];
+        var codes = new byte[n][];
+        var xs = new float[n];
+        var ys = new float[n];
+        var widths = new float[n];
+        var heights = new float[n];
+        var scores = new float[n];
+        var hashes = new string[n];
+        for (var i = 0; i < n; i++)
+        {
+            var face = faces[i];
+            var target = $"faces[{i}]";
+            Require(face is not null, "A face is required.", target);
+            RequireSubject(face!.Subject, $"{target}.subject");
+            RequireCode(face.Code, $"{target}.code");
+            var box = face.Box;
+            Require(float.IsFinite(box.X) && float.IsFinite(box.Y) && float.IsFinite(box.Width) && float.IsFinite(box.Height)
+                    && box.Width > 0 && box.Height > 0, "A face box needs finite coordinates and a positive size.", $"{target}.box");
+            Require(face.Score is >= 0 and <= 1, "A face score is in [0, 1].", $"{target}.score");
+            Require(IsSha256Hex(face.ImageSha256), "An image hash is 64 lower-case hex digits (SHA-256).", $"{target}.imageSha256");
+
+            ids[i] = Guid.CreateVersion7();
+            subjects[i] = face.Subject;
+            codes[i] = MemoryMarshal.AsBytes(face.Code.AsSpan()).ToArray();
+            (xs[i], ys[i], widths[i], heights[i]) = (box.X, box.Y, box.Width, box.Height);
+            scores[i] = face.Score;
+            hashes[i] = face.ImageSha256;
+        }
+
+        return await RunAsync(async (connection, token) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            // Existing (collection, subject, image, model) rows are kept as they are; the SELECT then returns each input's
+            // row, new or old, in input order. As a separate statement it also sees rows a concurrent enrollment committed
+            // while this INSERT waited on them.
+            var insert = new NpgsqlBatchCommand($"""
+                INSERT INTO faces (face_id, collection, subject, model_id, code, box_x, box_y, box_width, box_height, score, image_sha256)
+                SELECT i.face_id, @collection, i.subject, @model_id, i.code, i.box_x, i.box_y, i.box_width, i.box_height, i.score, i.image_sha256
+                FROM unnest(@face_ids, @subjects, @codes, @xs, @ys, @widths, @heights, @scores, @hashes)
+                     AS i(face_id, subject, code, box_x, box_y, box_width, box_height, score, image_sha256)
+                ON CONFLICT ON CONSTRAINT faces_enrollment_key DO NOTHING
+                """);
+            insert.Parameters.AddWithValue("collection", collection);
+            insert.Parameters.AddWithValue("model_id", modelId);
+            insert.Parameters.AddWithValue("face_ids", ids);
+            insert.Parameters.AddWithValue("subjects", subjects);
+            insert.Parameters.AddWithValue("codes", codes);
+            insert.Parameters.AddWithValue("xs", xs);
+            insert.Parameters.AddWithValue("ys", ys);
+            insert.Parameters.AddWithValue("widths", widths);
+            insert.Parameters.AddWithValue("heights", heights);
+            insert.Parameters.AddWithValue("scores", scores);
+            insert.Parameters.AddWithValue("hashes", hashes);
+            var select = new NpgsqlBatchCommand($"""
+                SELECT {string.Join(", ", FaceColumns.Split(", ").Select(c => "f." + c))}
+                FROM unnest(@subjects, @hashes) WITH ORDINALITY AS k(subject, image_sha256, ord)
+                JOIN faces f ON f.collection = @collection AND f.model_id = @model_id
+                            AND f.subject = k.subject AND f.image_sha256 = k.image_sha256
+                ORDER BY k.ord
+                """);
+            select.Parameters.AddWithValue("collection", collection);
+            select.Parameters.AddWithValue("model_id", modelId);
+            select.Parameters.AddWithValue("subjects", subjects);
+            select.Parameters.AddWithValue("hashes", hashes);
+            batch.BatchCommands.Add(insert);
+            batch.BatchCommands.Add(select);
+
+            var stored = new List<StoredFace>(n);
+            await using (var reader = await batch.ExecuteReaderAsync(token))
+            {
+                while (await reader.ReadAsync(token)) stored.Add(ReadFace(reader));
+            }
+            if (stored.Count != n)
+                throw new InvalidOperationException($"Enrollment stored {stored.Count} faces for {n} inputs.");
+            await transaction.CommitAsync(token);
+            return (IReadOnlyList<StoredFace>)stored;
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k,
+        CancellationToken ct = default) =>
+        SearchSubjectsAsync(collection, modelId, code, k, options.Value.EfSearch, ct);
+
+    /// <param name="efSearch">HNSW candidate list size for this query (1..1000): higher = better recall, slower.</param>
+    public async Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, int efSearch,
+        CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        RequireModelId(modelId);
+        RequireCode(code, "code");
+        Require(k is >= 1 and <= MaxK, $"k is between 1 and {MaxK}.", "k");
+        Require(efSearch is >= 1 and <= MaxEfSearch, $"efSearch is between 1 and {MaxEfSearch}.", "efSearch");
+
+        var limit = InitialCandidates(k);
+        while (true)
+        {
+            var candidates = await NearestFacesAsync(collection, modelId, code, limit, efSearch, ct);
+            var subjects = BestFacePerSubject(code, candidates);
+            if (subjects.Count >= k || candidates.Count < limit || limit == MaxCandidates)
+                return subjects.Count > k ? subjects.GetRange(0, k) : subjects;
+            limit = Math.Min(limit * 4, MaxCandidates);
+        }
+    }
+
+    private Task<List<StoredCode>> NearestFacesAsync(string collection, string modelId, sbyte[] code, int limit, int efSearch,
+        CancellationToken ct) =>
+        RunAsync(async (connection, token) =>
+        {
+            // SET LOCAL semantics (set_config(..., true)) need a transaction; relaxed_order lets the filtered index scan
+            // continue past ef_search until enough rows of this collection and model are found (pgvector >= 0.8).
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            var settings = new NpgsqlBatchCommand(
+                "SELECT set_config('hnsw.ef_search', @ef_search, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)");
+            settings.Parameters.AddWithValue("ef_search", efSearch.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var query = new NpgsqlBatchCommand("""
+                SELECT face_id, subject, code FROM faces
+                WHERE collection = @collection AND model_id = @model_id
+                ORDER BY embedding <=> face_code_to_halfvec(@code)
+                LIMIT @limit
+                """);
+            query.Parameters.AddWithValue("collection", collection);
+            query.Parameters.AddWithValue("model_id", modelId);
+            query.Parameters.AddWithValue("code", MemoryMarshal.AsBytes(code.AsSpan()).ToArray());
+            query.Parameters.AddWithValue("limit", limit);
+            batch.BatchCommands.Add(settings);
+            batch.BatchCommands.Add(query);
+
+            var candidates = new List<StoredCode>(limit);
+            await using (var reader = await batch.ExecuteReaderAsync(token))
+            {
+                await reader.NextResultAsync(token);
+                while (await reader.ReadAsync(token)) candidates.Add(ReadCode(reader, 0));
+            }
+            await transaction.CommitAsync(token);
+            return candidates;
+        }, ct);
+
+    /// <summary>Exact distances on the codes (the index order is approximate), best face per subject, nearest first.</summary>
+    private List<FaceMatch> BestFacePerSubject(sbyte[] query, List<StoredCode> candidates)
+    {
+        var best = new Dictionary<string, FaceMatch>(StringComparer.Ordinal);
+        foreach (var candidate in candidates)
+        {
+            var distance = quantizer.SquaredDistance(query, candidate.Code);
+            if (!best.TryGetValue(candidate.Subject, out var current) || IsBefore(distance, candidate.FaceId, current.Distance, current.FaceId))
+                best[candidate.Subject] = new FaceMatch(candidate.FaceId, candidate.Subject, distance);
+        }
+        var matches = best.Values.ToList();
+        matches.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.FaceId.CompareTo(b.FaceId));
+        return matches;
+    }
+
+    private static bool IsBefore(float distance, Guid faceId, float otherDistance, Guid otherFaceId) =>
+        distance < otherDistance || (distance == otherDistance && faceId.CompareTo(otherFaceId) < 0);
+
+    public Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        RequireModelId(modelId);
+        RequireSubject(subject, "subject");
+        return QueryListAsync(
+            "SELECT face_id, subject, code FROM faces WHERE collection = @collection AND model_id = @model_id AND subject = @subject " +
+            "ORDER BY created_at, face_id",
+            command =>
+            {
+                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("model_id", modelId);
+                command.Parameters.AddWithValue("subject", subject);
+            },
+            reader => ReadCode(reader, 0), ct);
+    }
+
+    public Task<IReadOnlyList<StoredCode>> GetCodesAsync(string collection, string modelId, IReadOnlyCollection<Guid>? faceIds,
+        CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        RequireModelId(modelId);
+        if (faceIds is { Count: 0 }) return Task.FromResult<IReadOnlyList<StoredCode>>([]);
+        return QueryListAsync(
+            "SELECT face_id, subject, code FROM faces WHERE collection = @collection AND model_id = @model_id " +
+            (faceIds is null ? "" : "AND face_id = ANY(@face_ids) ") + "ORDER BY created_at, face_id",
+            command =>
+            {
+                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("model_id", modelId);
+                if (faceIds is not null) command.Parameters.AddWithValue("face_ids", faceIds.ToArray());
+            },
+            reader => ReadCode(reader, 0), ct);
+    }
+
+    public Task<Paged<SubjectSummary>> ListSubjectsAsync(string collection, int page, int pageSize, CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        Require(page >= 1, "page starts at 1.", "page");
+        Require(pageSize is >= 1 and <= MaxPageSize, $"pageSize is between 1 and {MaxPageSize}.", "pageSize");
+        return RunAsync(async (connection, token) =>
+        {
+            // One snapshot for the page and the total, so they agree.
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            var total = new NpgsqlBatchCommand("SELECT count(DISTINCT subject) FROM faces WHERE collection = @collection");
+            total.Parameters.AddWithValue("collection", collection);
+            var items = new NpgsqlBatchCommand("""
+                SELECT subject, collection, count(*)::int, min(created_at), max(created_at) FROM faces
+                WHERE collection = @collection GROUP BY collection, subject ORDER BY subject LIMIT @limit OFFSET @offset
+                """);
+            items.Parameters.AddWithValue("collection", collection);
+            items.Parameters.AddWithValue("limit", pageSize);
+            items.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
+            batch.BatchCommands.Add(total);
+            batch.BatchCommands.Add(items);
+
+            long count;
+            var summaries = new List<SubjectSummary>(pageSize);
+            await using (var reader = await batch.ExecuteReaderAsync(token))
+            {
+                await reader.ReadAsync(token);
+                count = reader.GetInt64(0);
+                await reader.NextResultAsync(token);
+                while (await reader.ReadAsync(token)) summaries.Add(ReadSubject(reader));
+            }
+            await transaction.CommitAsync(token);
+            return new Paged<SubjectSummary>(summaries, page, pageSize, count);
+        }, ct);
+    }
+
+    public async Task<SubjectSummary?> GetSubjectAsync(string collection, string subject, CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        RequireSubject(subject, "subject");
+        var rows = await QueryListAsync(
+            "SELECT subject, collection, count(*)::int, min(created_at), max(created_at) FROM faces " +
+            "WHERE collection = @collection AND subject = @subject GROUP BY collection, subject",
+            command =>
+            {
+                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("subject", subject);
+            },
+            ReadSubject, ct);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<StoredFace>> GetSubjectFacesAsync(string collection, string subject, CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        RequireSubject(subject, "subject");
+        return QueryListAsync(
+            $"SELECT {FaceColumns} FROM faces WHERE collection = @collection AND subject = @subject ORDER BY created_at, face_id",
+            command =>
+            {
+                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("subject", subject);
+            },
+            ReadFace, ct);
+    }
+
+    public Task<int> DeleteSubjectAsync(string collection, string subject, CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        RequireSubject(subject, "subject");
+        return ExecuteAsync("DELETE FROM faces WHERE collection = @collection AND subject = @subject", command =>
+        {
+            command.Parameters.AddWithValue("collection", collection);
+            command.Parameters.AddWithValue("subject", subject);
+        }, ct);
+    }
+
+    public async Task<bool> DeleteFaceAsync(Guid faceId, CancellationToken ct = default) =>
+        await ExecuteAsync("DELETE FROM faces WHERE face_id = @face_id",
+            command => command.Parameters.AddWithValue("face_id", faceId), ct) == 1;
+
+    public Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default) =>
+        QueryListAsync(
+            "SELECT collection, count(DISTINCT subject)::int, count(*)::int FROM faces GROUP BY collection ORDER BY collection",
+            _ => { },
+            reader => new CollectionSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)), ct);
+
+    public Task<int> DeleteCollectionAsync(string collection, CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        return ExecuteAsync("DELETE FROM faces WHERE collection = @collection",
+            command => command.Parameters.AddWithValue("collection", collection), ct);
+    }
+
+    private Task<IReadOnlyList<T>> QueryListAsync<T>(string sql, Action<NpgsqlCommand> bind, Func<NpgsqlDataReader, T> read,
+        CancellationToken ct) =>
+        RunAsync(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            bind(command);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(token)) rows.Add(read(reader));
+            return (IReadOnlyList<T>)rows;
+        }, ct);
+
+    /// <summary>One statement, so one transaction: it removes all of its rows or none.</summary>
+    private Task<int> ExecuteAsync(string sql, Action<NpgsqlCommand> bind, CancellationToken ct) =>
+        RunAsync(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            bind(command);
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            return await work(connection, ct);
+        }
+        catch (Exception e) when (StoreErrors.IsUnavailable(e) && !ct.IsCancellationRequested)
+        {
+            throw StoreErrors.Unavailable(e);
+        }
+    }
+
+    private static StoredFace ReadFace(NpgsqlDataReader r) => new(
+        r.GetGuid(0), r.GetString(1), r.GetString(2),
+        new FaceBox(r.GetFloat(3), r.GetFloat(4), r.GetFloat(5), r.GetFloat(6)), r.GetFloat(7), r.GetString(8), r.GetString(9),
+        r.GetFieldValue<DateTimeOffset>(10));
+
+    private static StoredCode ReadCode(NpgsqlDataReader r, int first) =>
+        new(r.GetGuid(first), r.GetString(first + 1), MemoryMarshal.Cast<byte, sbyte>(r.GetFieldValue<byte[]>(first + 2)).ToArray());
+
+    private static SubjectSummary ReadSubject(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetFieldValue<DateTimeOffset>(3), r.GetFieldValue<DateTimeOffset>(4));
+
+    private static void Require(bool condition, string message, string target)
+    {
+        if (!condition) throw new FaceServiceException(FaceServiceError.ValidationFailed, message, target);
+    }
+
+    private static void RequireCollection(string collection)
+    {
+        if (Identifiers.CheckCollection(collection) is { } problem)
+            throw new FaceServiceException(FaceServiceError.ValidationFailed, problem, "collection");
+    }
+
+    private static void RequireSubject(string subject, string target) => Identifiers.RequireSubject(subject, target);
+
+    private static void RequireModelId(string modelId) =>
+        Require(!string.IsNullOrEmpty(modelId) && modelId.Length <= MaxModelIdLength,
+            $"A model id is 1 to {MaxModelIdLength} characters.", "modelId");
+
+    // An all-zero code stands for no direction: it has no distance to anything.
+    private static void RequireCode(sbyte[]? code, string target) =>
+        Require(code is { Length: CodeLength } && code.AsSpan().IndexOfAnyExcept((sbyte)0) >= 0,
+            $"A face code is {CodeLength} bytes, not all zero.", target);
+
+    private static bool IsSha256Hex(string? hash) =>
+        hash is { Length: 64 } && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+}

@@ -1,0 +1,38 @@
+using FaceService.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FaceService.Storage;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IFaceStore"/> (PostgreSQL + pgvector), its <see cref="NpgsqlDataSource"/> and the
+    /// <see cref="DatabaseMigrator"/>. Options come from the "Storage" section and ConnectionStrings:FaceStore and are
+    /// validated at start-up. The host runs <see cref="DatabaseMigrator.MigrateAsync"/> before serving. An
+    /// <see cref="Core.Embeddings.IEmbeddingQuantizer"/> must be registered by the host.
+    /// </summary>
+    public static IServiceCollection AddFaceStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .Configure(o => o.ConnectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName) ?? o.ConnectionString)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(provider => CreateDataSource(provider.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<PgFaceStore>();
+        services.AddSingleton<IFaceStore>(provider => provider.GetRequiredService<PgFaceStore>());
+        return services;
+    }
+
+    public static NpgsqlDataSource CreateDataSource(StorageOptions options)
+    {
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        builder.ConnectionStringBuilder.CommandTimeout = options.CommandTimeoutSeconds;
+        builder.ConnectionStringBuilder.ApplicationName ??= "FaceService";
+        return builder.Build();
+    }
+}

@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+using Npgsql;
+
+namespace FaceService.Storage;
+
+/// <summary>
+/// PostgreSQL + pgvector settings, bound from the "Storage" section; the connection string comes from
+/// ConnectionStrings:FaceStore (env ConnectionStrings__FaceStore).
+/// </summary>
+public sealed class StorageOptions : IValidatableObject
+{
+    public const string SectionName = "Storage";
+    public const string ConnectionStringName = "FaceStore";
+
+    [Required(ErrorMessage = "ConnectionStrings:FaceStore is required.")]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Default HNSW candidate list size at query time (pgvector hnsw.ef_search); higher = better recall, slower.</summary>
+    [Range(1, 1000)]
+    public int EfSearch { get; set; } = 100;
+
+    /// <summary>HNSW graph degree used when the search index is built (pgvector m).</summary>
+    [Range(2, 100)]
+    public int HnswM { get; set; } = 16;
+
+    /// <summary>HNSW build-time candidate list size (pgvector ef_construction); at least 2 × HnswM.</summary>
+    [Range(4, 1000)]
+    public int HnswEfConstruction { get; set; } = 64;
+
+    /// <summary>maintenance_work_mem for building the search index; the build is much faster when the graph fits.</summary>
+    [Range(64, 65536)]
+    public int IndexBuildMemoryMb { get; set; } = 512;
+
+    [Range(1, 3600)]
+    public int CommandTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Time allowed for migrations and the search index build at start-up (a rebuild on a large table is slow).</summary>
+    [Range(1, 86400)]
+    public int MigrationTimeoutSeconds { get; set; } = 1800;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (HnswEfConstruction < 2 * HnswM)
+            yield return new ValidationResult("HnswEfConstruction must be at least 2 × HnswM.", [nameof(HnswEfConstruction)]);
+        if (string.IsNullOrWhiteSpace(ConnectionString)) yield break;
+        string? problem = null;
+        try { _ = new NpgsqlConnectionStringBuilder(ConnectionString); }
+        catch (ArgumentException e) { problem = e.Message; }
+        if (problem is not null)
+            yield return new ValidationResult($"ConnectionStrings:FaceStore is not a valid connection string: {problem}", [nameof(ConnectionString)]);
+    }
+}

@@ -1,0 +1,46 @@
+using FaceService.Core.Embeddings;
+using FaceService.Core.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FaceService.Storage.Tests;
+
+/// <summary>A database that refuses connections (nothing listens on port 1) is reported as unavailable, not as a crash.</summary>
+public sealed class UnavailableDatabaseTests : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource dataSource;
+    private readonly PgFaceStore store;
+    private readonly DatabaseMigrator migrator;
+
+    public UnavailableDatabaseTests()
+    {
+        var connection = new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString) { Host = "127.0.0.1", Port = 1, Timeout = 5 };
+        var options = TestDatabase.Options(connection.ConnectionString);
+        dataSource = ServiceCollectionExtensions.CreateDataSource(options);
+        store = new PgFaceStore(dataSource, new EmbeddingQuantizer(), Options.Create(options));
+        migrator = new DatabaseMigrator(dataSource, Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
+    }
+
+    [Fact]
+    public async Task Store_operations_throw_StoreUnavailableException()
+    {
+        var faces = new SyntheticFaces(seed: 1);
+        var code = faces.CodeNear(faces.RandomUnitVector());
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.EnrollAsync("c", "m", [faces.Face("s", code)]));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.SearchSubjectsAsync("c", "m", code, 5));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListCollectionsAsync());
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.DeleteSubjectAsync("c", "s"));
+    }
+
+    [Fact]
+    public async Task Migrations_throw_StoreUnavailableException_and_readiness_reports_not_ready()
+    {
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => migrator.MigrateAsync());
+        var readiness = await migrator.CheckReadinessAsync();
+        Assert.False(readiness.IsReady);
+        Assert.StartsWith("Database unavailable", readiness.Description);
+    }
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+}

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using FaceService.ModelBuilder.Networks;
 using FaceService.ModelBuilder.Onnx;
@@ -12,7 +13,12 @@ public static class ManifestWriter
     public static void Write(string path, string? packageIntegrity, IReadOnlyList<ConvertedModel> models)
     {
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = true,
+            // Keep apostrophes and accented names readable; the file is never embedded in HTML.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
         {
             json.WriteStartObject();
             json.WriteStartObject("converter");

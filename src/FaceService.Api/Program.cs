@@ -1,6 +1,75 @@
+using FaceService.Api.Health;
+using FaceService.Api.Infrastructure;
+using FaceService.Api.Metrics;
+using FaceService.Core.Services;
+using FaceService.Inference;
+using FaceService.Storage;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Prometheus;
+using Serilog;
+
+// The service's own meters go through MeterPrometheusExporter (true counters); QUIC's internal meters are noise.
+Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = instrument =>
+    !MeterPrometheusExporter.IsOwnMeter(instrument.Meter) && !instrument.Meter.Name.StartsWith("Private.", StringComparison.Ordinal));
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddSerilog((services, logger) => logger
+    .ReadFrom.Configuration(builder.Configuration)
+    .ReadFrom.Services(services)
+    .Enrich.FromLogContext());
+
+builder.Services.AddApiOptions(builder.Configuration);
+builder.Services.AddFaceInference(builder.Configuration);
+builder.Services.AddFaceStore(builder.Configuration);
+builder.Services.AddFaceServices(builder.Configuration);
+builder.Services.AddApiControllers();
+builder.Services.AddApiSwagger();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.UseSerilogRequestLogging(o =>
+{
+    // The route template, not the path: paths can carry subject ids, which are personal data.
+    o.MessageTemplate = "HTTP {RequestMethod} {Route} responded {StatusCode} in {Elapsed:0.0} ms";
+    o.EnrichDiagnosticContext = (diagnostics, http) =>
+    {
+        diagnostics.Set("RequestId", http.TraceIdentifier);
+        diagnostics.Set("RequestBytes", http.Request.ContentLength);
+    };
+});
+app.UseRouting();
+// Routing runs before the exception handler (which clears the endpoint when it handles an exception), so that the
+// request log and the HTTP metrics still see the route, and see the handler's final status code.
+app.Use((http, next) =>
+{
+    http.RequestServices.GetRequiredService<IDiagnosticContext>()
+        .Set("Route", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
+    return next(http);
+});
+app.UseHttpMetrics();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<RequestSizeLimitMiddleware>();
+
+app.UseSwagger();
+app.UseSwaggerUI(o =>
+{
+    o.SwaggerEndpoint("/swagger/v1/swagger.json", "FaceService v1");
+    o.DocumentTitle = "FaceService API";
+    o.DisplayRequestDuration();
+});
+
+app.MapControllers();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions
+{
+    Predicate = check => check.Tags.Contains(HealthTags.Ready),
+    ResponseWriter = HealthResponseWriter.WriteAsync,
+});
+app.MapMetrics("/metrics");
 
 app.Run();
+
+/// <summary>Entry point; public so that integration tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using FaceService.Core.Clustering;
+using FaceService.Core.Embeddings;
 
 namespace FaceService.Core.Services;
 
@@ -8,17 +9,14 @@ public sealed class RecognitionOptions : IValidatableObject
 {
     public const string SectionName = "Recognition";
 
-    /// <summary>dlib's recommended Euclidean cut of 0.6 for this network, squared.</summary>
-    public const float DefaultThreshold = 0.36f;
-
     /// <summary>Squared L2 distance (0..4) at or below which verify says "same person".</summary>
-    [Range(0.0001, 4.0)] public float VerifyThreshold { get; set; } = DefaultThreshold;
+    [Range(0.0001, 4.0)] public float VerifyThreshold { get; set; } = VerificationDefaults.Threshold;
 
     /// <summary>Squared L2 distance at or below which an identify candidate is a match.</summary>
-    [Range(0.0001, 4.0)] public float IdentifyThreshold { get; set; } = DefaultThreshold;
+    [Range(0.0001, 4.0)] public float IdentifyThreshold { get; set; } = VerificationDefaults.Threshold;
 
     /// <summary>Linkage distance at which agglomerative clustering stops merging.</summary>
-    [Range(0.0001, 4.0)] public float ClusterThreshold { get; set; } = DefaultThreshold;
+    [Range(0.0001, 4.0)] public float ClusterThreshold { get; set; } = VerificationDefaults.Threshold;
 
     public Linkage ClusterLinkage { get; set; } = Linkage.Average;
 

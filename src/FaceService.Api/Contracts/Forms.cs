@@ -1,0 +1,80 @@
+using System.ComponentModel.DataAnnotations;
+using FaceService.Core.Clustering;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FaceService.Api.Contracts;
+
+// multipart/form-data bodies. Field names are bound explicitly so that the API, the docs and Swagger UI agree.
+// Only presence is checked here; value rules (ranges, id syntax) live in the application services, once.
+
+public sealed class DetectForm
+{
+    /// <summary>The photo (JPEG, PNG, WebP, BMP or GIF).</summary>
+    [Required, FromForm(Name = "image")] public IFormFile? Image { get; set; }
+}
+
+public sealed class EnrollForm
+{
+    /// <summary>The caller's id for the person: 1 to 256 characters, no control characters.</summary>
+    /// <example>alice</example>
+    [Required, FromForm(Name = "subject")] public string? Subject { get; set; }
+
+    /// <summary>One or more photos of the person; the largest face of each is enrolled.</summary>
+    [Required, FromForm(Name = "image")] public List<IFormFile>? Image { get; set; }
+
+    /// <summary>Collection (default "default"): 1-64 of letters, digits, '_', '.', '-'.</summary>
+    /// <example>default</example>
+    [FromForm(Name = "collection")] public string? Collection { get; set; }
+}
+
+public sealed class VerifyForm
+{
+    /// <summary>The photo to check.</summary>
+    [Required, FromForm(Name = "image1")] public IFormFile? Image1 { get; set; }
+
+    /// <summary>A second photo to compare with; give this or subject.</summary>
+    [FromForm(Name = "image2")] public IFormFile? Image2 { get; set; }
+
+    /// <summary>An enrolled subject to compare with; give this or image2.</summary>
+    /// <example>alice</example>
+    [FromForm(Name = "subject")] public string? Subject { get; set; }
+
+    /// <summary>The subject's collection (default "default").</summary>
+    [FromForm(Name = "collection")] public string? Collection { get; set; }
+
+    /// <summary>Squared L2 distance at or below which the faces are the same person (default: configured).</summary>
+    /// <example>0.36</example>
+    [FromForm(Name = "threshold")] public float? Threshold { get; set; }
+}
+
+public sealed class IdentifyForm
+{
+    /// <summary>The photo.</summary>
+    [Required, FromForm(Name = "image")] public IFormFile? Image { get; set; }
+
+    /// <summary>Candidates per face (default 5).</summary>
+    /// <example>5</example>
+    [FromForm(Name = "k")] public int? K { get; set; }
+
+    /// <summary>Squared L2 distance at or below which a candidate is a match (default: configured).</summary>
+    /// <example>0.36</example>
+    [FromForm(Name = "threshold")] public float? Threshold { get; set; }
+
+    /// <summary>Collection to search (default "default").</summary>
+    [FromForm(Name = "collection")] public string? Collection { get; set; }
+
+    /// <summary>Identify every face instead of only the largest.</summary>
+    [FromForm(Name = "allFaces")] public bool AllFaces { get; set; }
+}
+
+public sealed class ClusterImagesForm
+{
+    /// <summary>Unlabelled photos; every face in them is clustered.</summary>
+    [Required, FromForm(Name = "image")] public List<IFormFile>? Image { get; set; }
+
+    /// <summary>Squared L2 linkage distance at which merging stops (default: configured).</summary>
+    [FromForm(Name = "threshold")] public float? Threshold { get; set; }
+
+    /// <summary>average (default), complete or single.</summary>
+    [FromForm(Name = "linkage")] public Linkage? Linkage { get; set; }
+}

@@ -1,0 +1,189 @@
+using System.Text.Json.Serialization;
+using FaceService.Core.Faces;
+using FaceService.Core.Services;
+
+namespace FaceService.Api.Contracts;
+
+public sealed class DetectResponse
+{
+    /// <example>250</example>
+    public required int ImageWidth { get; init; }
+
+    /// <example>250</example>
+    public required int ImageHeight { get; init; }
+
+    /// <summary>Faces, largest first; empty when the photo shows none.</summary>
+    public required IReadOnlyList<DetectedFaceDto> Faces { get; init; }
+
+    public static DetectResponse From(ImageAnalysis a) => new()
+    {
+        ImageWidth = a.ImageWidth,
+        ImageHeight = a.ImageHeight,
+        Faces = a.Faces.Select(f => new DetectedFaceDto { Box = Box.From(f.Box), Score = f.Score, Landmarks = f.Landmarks.Select(Point.From).ToList() }).ToList(),
+    };
+}
+
+public sealed class DetectedFaceDto
+{
+    public required Box Box { get; init; }
+
+    /// <summary>Detector confidence, 0..1.</summary>
+    /// <example>0.998</example>
+    public required float Score { get; init; }
+
+    /// <summary>Five points: left eye centre, right eye centre (as seen in the image), nose tip, left and right mouth corner.</summary>
+    public required IReadOnlyList<Point> Landmarks { get; init; }
+}
+
+public sealed class EnrollResponse
+{
+    /// <example>alice</example>
+    public required string Subject { get; init; }
+
+    /// <example>default</example>
+    public required string Collection { get; init; }
+
+    /// <summary>One entry per uploaded image, in upload order (the same bytes twice give the same face).</summary>
+    public required IReadOnlyList<EnrolledFaceDto> Faces { get; init; }
+
+    public static EnrollResponse From(EnrollResult r) => new()
+    {
+        Subject = r.Subject,
+        Collection = r.Collection,
+        Faces = r.Faces.Select(f => new EnrolledFaceDto
+        {
+            FaceId = f.FaceId, Box = Box.From(f.Box), Score = f.Score, ImageSha256 = f.ImageSha256, Image = f.Field, FileName = f.FileName,
+        }).ToList(),
+    };
+}
+
+public sealed class EnrolledFaceDto
+{
+    /// <example>3f2b8c1e-9a4d-4e57-8b0a-6c1d2e3f4a5b</example>
+    public required Guid FaceId { get; init; }
+
+    public required Box Box { get; init; }
+
+    /// <example>0.997</example>
+    public required float Score { get; init; }
+
+    /// <summary>SHA-256 of the uploaded file's bytes (hex): the idempotency key together with subject and collection.</summary>
+    /// <example>9b74c9897bac770ffc029102a200c5de6a1f0a8c0b1e0b5d1c0b7f5e0d9c8b7a</example>
+    public required string ImageSha256 { get; init; }
+
+    /// <summary>The form field the image came in: image[0], image[1], ...</summary>
+    /// <example>image[0]</example>
+    public required string Image { get; init; }
+
+    /// <example>alice_0001.jpg</example>
+    public string? FileName { get; init; }
+}
+
+public sealed class VerifyResponse
+{
+    /// <summary>True when distance ≤ threshold.</summary>
+    /// <example>true</example>
+    public required bool Verified { get; init; }
+
+    /// <summary>Squared L2 distance between the unit embeddings, 0 (identical) .. 4 (opposite). Against a subject: the
+    /// minimum over the subject's stored faces.</summary>
+    /// <example>0.183</example>
+    public required float Distance { get; init; }
+
+    /// <summary>The threshold applied (the request's, or the configured default).</summary>
+    /// <example>0.36</example>
+    public required float Threshold { get; init; }
+
+    /// <summary>The compared face of each uploaded image (its largest face).</summary>
+    public required IReadOnlyList<VerifiedFaceDto> Faces { get; init; }
+
+    /// <summary>Against a subject: the stored face that gave the distance.</summary>
+    /// <example>3f2b8c1e-9a4d-4e57-8b0a-6c1d2e3f4a5b</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Guid? MatchedFaceId { get; init; }
+
+    public static VerifyResponse From(VerifyResult r) => new()
+    {
+        Verified = r.Verified,
+        Distance = r.Distance,
+        Threshold = r.Threshold,
+        Faces = r.Faces.Select(f => new VerifiedFaceDto { Image = f.Field, Box = Box.From(f.Box), Score = f.Score }).ToList(),
+        MatchedFaceId = r.MatchedFaceId,
+    };
+}
+
+public sealed class VerifiedFaceDto
+{
+    /// <summary>The form field: image1 or image2.</summary>
+    /// <example>image1</example>
+    public required string Image { get; init; }
+
+    public required Box Box { get; init; }
+
+    /// <example>0.996</example>
+    public required float Score { get; init; }
+}
+
+public sealed class IdentifyResponse
+{
+    /// <example>500</example>
+    public required int ImageWidth { get; init; }
+
+    /// <example>375</example>
+    public required int ImageHeight { get; init; }
+
+    /// <summary>The threshold applied to mark candidates as matches.</summary>
+    /// <example>0.36</example>
+    public required float Threshold { get; init; }
+
+    /// <summary>The largest face, or with allFaces every face (largest first); empty when the photo shows none.</summary>
+    public required IReadOnlyList<IdentifiedFaceDto> Faces { get; init; }
+
+    public static IdentifyResponse From(IdentifyResult r) => new()
+    {
+        ImageWidth = r.ImageWidth,
+        ImageHeight = r.ImageHeight,
+        Threshold = r.Threshold,
+        Faces = r.Faces.Select(f => new IdentifiedFaceDto
+        {
+            Box = Box.From(f.Box),
+            Score = f.Score,
+            Subject = f.Subject,
+            Candidates = f.Candidates.Select(c => new CandidateDto { Subject = c.Subject, FaceId = c.FaceId, Distance = c.Distance, Match = c.Match }).ToList(),
+        }).ToList(),
+    };
+}
+
+public sealed class IdentifiedFaceDto
+{
+    public required Box Box { get; init; }
+
+    /// <example>0.995</example>
+    public required float Score { get; init; }
+
+    /// <summary>The subject this face is identified as (the candidate with match = true), or null if none.</summary>
+    /// <example>alice</example>
+    public required string? Subject { get; init; }
+
+    /// <summary>Up to k subjects, one best entry each, nearest first.</summary>
+    public required IReadOnlyList<CandidateDto> Candidates { get; init; }
+}
+
+public sealed class CandidateDto
+{
+    /// <example>alice</example>
+    public required string Subject { get; init; }
+
+    /// <summary>The subject's stored face nearest to this face.</summary>
+    /// <example>3f2b8c1e-9a4d-4e57-8b0a-6c1d2e3f4a5b</example>
+    public required Guid FaceId { get; init; }
+
+    /// <summary>Squared L2 distance, 0..4.</summary>
+    /// <example>0.21</example>
+    public required float Distance { get; init; }
+
+    /// <summary>True for the one candidate this face is assigned to: within the threshold and, with allFaces, not
+    /// already taken by a closer face of the same photo.</summary>
+    /// <example>true</example>
+    public required bool Match { get; init; }
+}

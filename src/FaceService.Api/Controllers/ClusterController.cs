@@ -1,0 +1,45 @@
+using FaceService.Api.Contracts;
+using FaceService.Api.Errors;
+using FaceService.Api.Infrastructure;
+using FaceService.Api.Swagger;
+using FaceService.Core.Services;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FaceService.Api.Controllers;
+
+/// <summary>Group faces by person without labels.</summary>
+[Tags("Clustering")]
+public sealed class ClusterController(FaceRecognitionService recognition) : ApiControllerBase
+{
+    /// <summary>Cluster faces: stored faces (JSON body) or every face in uploaded photos (multipart).</summary>
+    /// <remarks>
+    /// Agglomerative clustering on squared L2 distance (average linkage by default), cut where the linkage distance
+    /// exceeds <c>threshold</c>. With <c>application/json</c> it groups the stored faces of <c>collection</c> (or only
+    /// <c>faceIds</c>); with <c>multipart/form-data</c> it groups every face found in the <c>image</c> files.
+    /// Groups of two faces or more are <c>clusters</c> (largest first); the rest are <c>singletons</c>.
+    /// </remarks>
+    /// <response code="200">Clusters and singletons.</response>
+    [HttpPost("cluster")]
+    [Consumes("application/json")]
+    [AlsoAcceptsForm(typeof(ClusterImagesForm))]
+    [ProducesResponseType<ClusterResponse>(StatusCodes.Status200OK, "application/json")]
+    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
+    [ProducesProblem(ErrorCodes.FaceNotFound, ErrorCodes.CollectionNotFound)]
+    [ProducesProblem(ErrorCodes.PayloadTooLarge, ErrorCodes.TooManyFiles)]
+    [ProducesProblem(ErrorCodes.UnsupportedMediaType, ErrorCodes.UnsupportedImageFormat)]
+    [ProducesProblem(ErrorCodes.ImageTooLarge, ErrorCodes.TooManyFaces)]
+    [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
+    public async Task<ClusterResponse> ClusterStored([FromBody] ClusterRequest request, CancellationToken ct) =>
+        ClusterResponse.From(await recognition.ClusterStoredAsync(request.Collection, request.FaceIds, request.Threshold, request.Linkage, ct));
+
+    /// <summary>The multipart variant of <see cref="ClusterStored"/> (documented with it, as one operation).</summary>
+    [HttpPost("cluster")]
+    [Consumes("multipart/form-data")]
+    [MultipartUpload]
+    [ApiExplorerSettings(IgnoreApi = true)]
+    public async Task<ClusterResponse> ClusterImages([FromForm] ClusterImagesForm form, CancellationToken ct)
+    {
+        var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
+        return ClusterResponse.From(await recognition.ClusterImagesAsync(images, form.Threshold, form.Linkage, ct));
+    }
+}

@@ -1,0 +1,104 @@
+using FaceService.Api.Contracts;
+using FaceService.Api.Errors;
+using FaceService.Api.Infrastructure;
+using FaceService.Api.Swagger;
+using FaceService.Core.Services;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FaceService.Api.Controllers;
+
+/// <summary>Detect, enroll, verify and identify faces in uploaded photos.</summary>
+[Tags("Recognition")]
+[Consumes("multipart/form-data")]
+[ProducesProblem(ErrorCodes.PayloadTooLarge, ErrorCodes.TooManyFiles)]
+[ProducesProblem(ErrorCodes.UnsupportedMediaType, ErrorCodes.UnsupportedImageFormat)]
+public sealed class RecognitionController(FaceRecognitionService recognition) : ApiControllerBase
+{
+    /// <summary>Find the faces in a photo.</summary>
+    /// <remarks>
+    /// Every face, largest first, with its box and detector score in original-image pixels and five landmarks.
+    /// A photo without a face is not an error: the answer is 200 with an empty <c>faces</c> list.
+    /// </remarks>
+    /// <response code="200">The faces found (possibly none).</response>
+    [HttpPost("detect")]
+    [MultipartUpload]
+    [ProducesResponseType<DetectResponse>(StatusCodes.Status200OK, "application/json")]
+    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
+    [ProducesProblem(ErrorCodes.ImageTooLarge)]
+    [ProducesProblem(ErrorCodes.ModelUnavailable)]
+    public async Task<DetectResponse> Detect([FromForm] DetectForm form, CancellationToken ct)
+    {
+        var image = await Uploads.ReadAsync(form.Image!, "image", ct);
+        return DetectResponse.From(await recognition.DetectAsync(image, ct));
+    }
+
+    /// <summary>Enroll photos of a person.</summary>
+    /// <remarks>
+    /// Stores the largest face of each image for <c>subject</c> in <c>collection</c>. All images are analysed before
+    /// anything is written and the faces are written in one transaction: if any image has no face the request fails
+    /// with 422 <c>no_face</c> and nothing is stored. Enrolling the same image bytes for the same subject again
+    /// returns the stored face (same <c>faceId</c>, no duplicate).
+    /// </remarks>
+    /// <response code="201">The enrolled faces, one per image in upload order.</response>
+    [HttpPost("enroll")]
+    [MultipartUpload]
+    [ProducesResponseType<EnrollResponse>(StatusCodes.Status201Created, "application/json")]
+    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
+    [ProducesProblem(ErrorCodes.ImageTooLarge, ErrorCodes.NoFace)]
+    [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
+    public async Task<ActionResult<EnrollResponse>> Enroll([FromForm] EnrollForm form, CancellationToken ct)
+    {
+        var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
+        var result = EnrollResponse.From(await recognition.EnrollAsync(form.Collection, form.Subject, images, ct));
+        return CreatedAtAction(nameof(SubjectsController.GetSubject), "Subjects",
+            new { subject = result.Subject, collection = result.Collection }, result);
+    }
+
+    /// <summary>Are two faces the same person?</summary>
+    /// <remarks>
+    /// Compares the largest face of <c>image1</c> with the largest face of <c>image2</c>, or with the stored faces of
+    /// <c>subject</c> (in <c>collection</c>), where the distance is the minimum over the subject's faces.
+    /// <c>distance</c> is the squared L2 distance of the unit embeddings (0..4); <c>verified</c> is distance ≤ threshold.
+    /// </remarks>
+    /// <response code="200">The decision and the distance.</response>
+    [HttpPost("verify")]
+    [MultipartUpload]
+    [ProducesResponseType<VerifyResponse>(StatusCodes.Status200OK, "application/json")]
+    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
+    [ProducesProblem(ErrorCodes.SubjectNotFound)]
+    [ProducesProblem(ErrorCodes.ImageTooLarge, ErrorCodes.NoFace)]
+    [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
+    public async Task<ActionResult<VerifyResponse>> Verify([FromForm] VerifyForm form, CancellationToken ct)
+    {
+        var hasSubject = !string.IsNullOrEmpty(form.Subject);
+        if ((form.Image2 is null) == !hasSubject)
+            return ApiProblems.Result(HttpContext, ErrorCatalog.ValidationFailed, "Give image2 or subject, not both.", hasSubject ? "image2" : "subject");
+
+        var image1 = await Uploads.ReadAsync(form.Image1!, "image1", ct);
+        var result = hasSubject
+            ? await recognition.VerifySubjectAsync(image1, form.Collection, form.Subject, form.Threshold, ct)
+            : await recognition.VerifyImagesAsync(image1, await Uploads.ReadAsync(form.Image2!, "image2", ct), form.Threshold, ct);
+        return VerifyResponse.From(result);
+    }
+
+    /// <summary>Who is in this photo?</summary>
+    /// <remarks>
+    /// For the largest face (or every face with <c>allFaces</c>), the <c>k</c> nearest enrolled subjects of
+    /// <c>collection</c>, one best entry per subject, nearest first. A candidate within <c>threshold</c> is a match;
+    /// with several faces no subject is given to two faces of the photo: pairs are assigned greedily by distance, so a
+    /// face whose best subject went to a closer face gets its next candidate. A photo without a face answers 200
+    /// with an empty <c>faces</c> list.
+    /// </remarks>
+    /// <response code="200">The faces and their candidates (possibly no faces).</response>
+    [HttpPost("identify")]
+    [MultipartUpload]
+    [ProducesResponseType<IdentifyResponse>(StatusCodes.Status200OK, "application/json")]
+    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
+    [ProducesProblem(ErrorCodes.ImageTooLarge)]
+    [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
+    public async Task<IdentifyResponse> Identify([FromForm] IdentifyForm form, CancellationToken ct)
+    {
+        var image = await Uploads.ReadAsync(form.Image!, "image", ct);
+        return IdentifyResponse.From(await recognition.IdentifyAsync(image, form.Collection, form.K, form.Threshold, form.AllFaces, ct));
+    }
+}

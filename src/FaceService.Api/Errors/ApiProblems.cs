@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
+namespace FaceService.Api.Errors;
+
+/// <summary>RFC 7807 problem details with the API's stable <c>code</c> extension and the request's trace id.</summary>
+public static class ApiProblems
+{
+    public const string ContentType = "application/problem+json";
+    public const string TypePrefix = "urn:faceservice:problem:";
+
+    public static ProblemDetails Create(HttpContext http, ErrorDefinition error, string detail, string? target = null) =>
+        Stamp(Apply(new ProblemDetails { Detail = detail }, error, target), http);
+
+    public static ObjectResult Result(HttpContext http, ErrorDefinition error, string detail, string? target = null) =>
+        new(Create(http, error, detail, target)) { StatusCode = error.Status, ContentTypes = { ContentType } };
+
+    /// <summary>[ApiController]'s answer to a failed model binding: 400 validation_failed with the field errors.</summary>
+    public static IActionResult FromModelState(ActionContext context)
+    {
+        var problem = new ValidationProblemDetails(ToErrors(context.ModelState)) { Detail = "One or more fields are missing or invalid." };
+        Stamp(Apply(problem, ErrorCatalog.ValidationFailed, null), context.HttpContext);
+        return new ObjectResult(problem) { StatusCode = problem.Status, ContentTypes = { ContentType } };
+    }
+
+    /// <summary>
+    /// Runs for the problems the framework writes (status-code pages, [ApiController] client errors, the exception
+    /// handler): gives bare statuses their code, and stamps instance and trace id.
+    /// </summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (!problem.Extensions.ContainsKey("code"))
+            Apply(problem, ErrorCatalog.ForStatus(problem.Status ?? context.HttpContext.Response.StatusCode), null);
+        Stamp(problem, context.HttpContext);
+    }
+
+    private static TProblem Stamp<TProblem>(TProblem problem, HttpContext http) where TProblem : ProblemDetails
+    {
+        problem.Instance ??= http.Request.Path;
+        problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
+        problem.Extensions["requestId"] = http.TraceIdentifier;
+        return problem;
+    }
+
+    private static TProblem Apply<TProblem>(TProblem problem, ErrorDefinition error, string? target) where TProblem : ProblemDetails
+    {
+        problem.Status = error.Status;
+        problem.Title = error.Title;
+        problem.Type = TypePrefix + error.Code;
+        problem.Extensions["code"] = error.Code;
+        if (target is not null) problem.Extensions["target"] = target;
+        return problem;
+    }
+
+    private static Dictionary<string, string[]> ToErrors(ModelStateDictionary state) =>
+        state.Where(e => e.Value is { Errors.Count: > 0 })
+            .ToDictionary(e => e.Key, e => e.Value!.Errors.Select(x => string.IsNullOrEmpty(x.ErrorMessage) ? "The value is not valid." : x.ErrorMessage).ToArray());
+}

@@ -1,0 +1,24 @@
+namespace FaceService.Api.Errors;
+
+/// <summary>The codes as constants, for attributes (which take compile-time constants).</summary>
+public static class ErrorCodes
+{
+    public const string ValidationFailed = "validation_failed";
+    public const string InvalidImage = "invalid_image";
+    public const string NotFound = "not_found";
+    public const string SubjectNotFound = "subject_not_found";
+    public const string FaceNotFound = "face_not_found";
+    public const string CollectionNotFound = "collection_not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string NotAcceptable = "not_acceptable";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string TooManyFiles = "too_many_files";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string UnsupportedImageFormat = "unsupported_image_format";
+    public const string ImageTooLarge = "image_too_large";
+    public const string NoFace = "no_face";
+    public const string TooManyFaces = "too_many_faces";
+    public const string InternalError = "internal_error";
+    public const string DatabaseUnavailable = "database_unavailable";
+    public const string ModelUnavailable = "model_unavailable";
+}

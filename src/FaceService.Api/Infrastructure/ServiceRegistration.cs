@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+using FaceService.Api.Errors;
+using FaceService.Api.Health;
+using FaceService.Api.Metrics;
+using FaceService.Api.Swagger;
+using FaceService.Core.Clustering;
+using FaceService.Core.Services;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+
+namespace FaceService.Api.Infrastructure;
+
+public static class ServiceRegistration
+{
+    /// <summary>Options of this host, validated at start-up; Kestrel's body limit follows Limits:MaxRequestBytes.</summary>
+    public static IServiceCollection AddApiOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ApiLimitsOptions>().Bind(configuration.GetSection(ApiLimitsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiLimitsOptions>>((kestrel, limits) =>
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBytes);
+        return services;
+    }
+
+    /// <summary>The application services and the clusterer (the pipeline and the store come from their own modules).</summary>
+    public static IServiceCollection AddFaceServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RecognitionOptions>().Bind(configuration.GetSection(RecognitionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IFaceClusterer, AgglomerativeFaceClusterer>();
+        services.AddSingleton<FaceServiceMetrics>();
+        services.AddSingleton<FaceRecognitionService>();
+        services.AddSingleton<FaceCatalogService>();
+        services.AddHostedService<DatabaseMigrationService>();
+        return services;
+    }
+
+    /// <summary>Controllers with camelCase JSON and string enums; every error as problem details.</summary>
+    public static IServiceCollection AddApiControllers(this IServiceCollection services)
+    {
+        services.AddSingleton<ExceptionProblems>();
+        services.AddControllers(o => o.Filters.Add<ApiExceptionFilter>())
+            .AddJsonOptions(o => o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)))
+            .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = ApiProblems.FromModelState);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.Customize);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddHostedService<MeterPrometheusExporter>();
+        services.AddHealthChecks()
+            .AddCheck<FaceStoreHealthCheck>("database", tags: [HealthTags.Ready])
+            .AddCheck<FaceModelsHealthCheck>("models", tags: [HealthTags.Ready]);
+        return services;
+    }
+
+    public static IServiceCollection AddApiSwagger(this IServiceCollection services) =>
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "FaceService API",
+                Version = "v1",
+                Description = "Self-hosted face detection, verification, identification and clustering (FaceNet-style embeddings, " +
+                              "squared L2 distances 0..4). Every error is RFC 7807 problem details with a stable `code`.",
+            });
+            o.IncludeXmlComments(typeof(Program).Assembly);
+            o.SupportNonNullableReferenceTypes();
+            o.OperationFilter<ProblemExamplesOperationFilter>();
+            o.OperationFilter<AlsoAcceptsFormOperationFilter>();
+            o.DocumentFilter<OperationsDocumentFilter>();
+        });
+}
+
+public static class HealthTags
+{
+    public const string Ready = "ready";
+}

@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FaceService.Core.Embeddings;
 using Microsoft.Extensions.Options;
 
 [assembly: InternalsVisibleTo("FaceService.Core.Tests")]
+[assembly: InternalsVisibleTo("FaceService.Bench")]
 
 namespace FaceService.Core.Clustering;
 
@@ -29,30 +31,34 @@ public sealed class AgglomerativeFaceClusterer(IEmbeddingQuantizer quantizer, IO
         if (!Enum.IsDefined(linkage)) throw new ArgumentOutOfRangeException(nameof(linkage), linkage, "Unknown linkage.");
         if (codes.Count > _options.MaxFaces)
             throw new ArgumentException($"Clustering takes at most {_options.MaxFaces} faces; got {codes.Count}.", nameof(codes));
-        ValidateCodes(codes);
         cancellationToken.ThrowIfCancellationRequested();
 
-        if (codes.Count < 2) return new ClusteringResult([], Enumerable.Range(0, codes.Count).ToArray());
-        using var distances = CondensedDistanceMatrix.Compute(codes, quantizer, _options.MaxDegreeOfParallelism, cancellationToken);
-        var merges = NearestNeighborChain.Run(distances, linkage, cancellationToken);
-        return DendrogramCut.Cut(codes.Count, merges, threshold);
+        var vectors = Dequantize(codes);
+        if (vectors.Length < 2) return new ClusteringResult([], Enumerable.Range(0, vectors.Length).ToArray());
+        using var distances = CondensedDistanceMatrix.Compute(vectors, _options.MaxDegreeOfParallelism, cancellationToken);
+        var merges = NearestNeighborChain.Run(distances, linkage, threshold, cancellationToken);
+        return DendrogramCut.Cut(vectors.Length, CollectionsMarshal.AsSpan(merges), threshold);
     }
 
-    private void ValidateCodes(IReadOnlyList<sbyte[]> codes)
+    /// <summary>
+    /// The unit vectors the codes stand for, by the quantizer's own definition. A malformed code (null, wrong length,
+    /// all zeros) is refused here, on the caller's thread and with its index, before any heavy work starts.
+    /// </summary>
+    private float[][] Dequantize(IReadOnlyList<sbyte[]> codes)
     {
-        for (var i = 0; i < codes.Count; i++)
+        var vectors = new float[codes.Count][];
+        for (var i = 0; i < vectors.Length; i++)
         {
             if (codes[i] is null) throw new ArgumentException($"Code {i} is null.", nameof(codes));
-            // The quantizer refuses a malformed code (wrong length, all zeros) here, on the caller's thread, with the
-            // code's index, rather than as an AggregateException out of the parallel loop.
             try
             {
-                quantizer.SquaredDistance(codes[i], codes[i]);
+                vectors[i] = quantizer.Dequantize(codes[i]);
             }
             catch (ArgumentException e)
             {
                 throw new ArgumentException($"Code {i} is not a valid face code: {e.Message}", nameof(codes), e);
             }
         }
+        return vectors;
     }
 }

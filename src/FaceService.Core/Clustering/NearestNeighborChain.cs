@@ -14,53 +14,68 @@ internal readonly record struct Merge(int First, int Second, float Height);
 /// </summary>
 internal static unsafe class NearestNeighborChain
 {
-    /// <summary>The n-1 merges, in the order the chain found them (not sorted by height). Overwrites the matrix.</summary>
-    public static Merge[] Run(CondensedDistanceMatrix distances, Linkage linkage, CancellationToken cancellationToken) => linkage switch
+    /// <summary>
+    /// The merges at or below <paramref name="threshold"/> (all n-1 for +∞), in the order the chain found them, which is
+    /// not sorted by height. Overwrites the matrix.
+    /// </summary>
+    public static List<Merge> Run(CondensedDistanceMatrix distances, Linkage linkage, float threshold, CancellationToken cancellationToken) => linkage switch
     {
-        Linkage.Average => Run<AverageRule>(distances, cancellationToken),
-        Linkage.Complete => Run<CompleteRule>(distances, cancellationToken),
-        Linkage.Single => Run<SingleRule>(distances, cancellationToken),
+        Linkage.Average => Run<AverageRule>(distances, threshold, cancellationToken),
+        Linkage.Complete => Run<CompleteRule>(distances, threshold, cancellationToken),
+        Linkage.Single => Run<SingleRule>(distances, threshold, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(linkage), linkage, "Unknown linkage."),
     };
 
-    private static Merge[] Run<TRule>(CondensedDistanceMatrix distances, CancellationToken cancellationToken)
+    private static List<Merge> Run<TRule>(CondensedDistanceMatrix distances, float threshold, CancellationToken cancellationToken)
         where TRule : ILinkageRule
     {
         var n = distances.Count;
-        var merges = new Merge[Math.Max(n - 1, 0)];
-        // A cluster lives in the slot of its smallest member; size 0 marks a slot merged away, whose distances are +∞.
+        var merges = new List<Merge>();
+        // A cluster lives in the slot of its smallest member. Size 0 marks a slot merged away or retired; its distances
+        // are +∞, so searches pass over it.
         var size = new int[n];
         Array.Fill(size, 1);
         var height = new float[n];
         var chain = new int[n];
         var chainLength = 0;
-        for (var m = 0; m < merges.Length; m++)
+        var live = n;
+        var first = 0;
+        while (live > 1)
         {
-            // Slot 0 always stays alive (a merge keeps the smaller slot), so it is a valid start for a new chain.
-            if (chainLength == 0) chain[chainLength++] = 0;
-            int a, b;
-            float h;
-            while (true)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (chainLength == 0)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                a = chain[chainLength - 1];
-                (b, h) = Nearest(distances, a);
-                // Prefer the previous chain element on a tie: the chain then never cycles and ends in a reciprocal pair.
-                if (chainLength >= 2 && distances[a, chain[chainLength - 2]] <= h)
-                {
-                    b = chain[chainLength - 2];
-                    break;
-                }
-                chain[chainLength++] = b;
+                while (size[first] == 0) first++;
+                chain[chainLength++] = first;
             }
+            var a = chain[chainLength - 1];
+            var (b, h) = Nearest(distances, a);
+            if (h > threshold)
+            {
+                // Distances along the chain never increase, so every cluster on it has its nearest neighbour beyond the
+                // threshold, and by reducibility every cluster it could ever meet is as far: none of them merges again
+                // below the cut. Retiring them skips the top of the dendrogram, which the cut would throw away.
+                for (var i = 0; i < chainLength; i++) Retire(distances, size, chain[i]);
+                live -= chainLength;
+                chainLength = 0;
+                continue;
+            }
+            // Prefer the previous chain element on a tie: the chain then never cycles and ends in a reciprocal pair.
+            if (chainLength < 2 || distances[a, chain[chainLength - 2]] > h)
+            {
+                chain[chainLength++] = b;
+                continue;
+            }
+            b = chain[chainLength - 2];
             chainLength -= 2;
-            // Heights of a reducible linkage never decrease towards the root; rounding of the average update could break
+            // Heights of a reducible linkage never decrease towards the root; rounding in the average update could break
             // that by an ulp, and the threshold cut relies on it.
             h = MathF.Max(h, MathF.Max(height[a], height[b]));
-            merges[m] = new Merge(a, b, h);
+            merges.Add(new Merge(a, b, h));
             int survivor = Math.Min(a, b), removed = Math.Max(a, b);
             height[survivor] = h;
             MergeInto<TRule>(distances, size, survivor, removed);
+            live--;
         }
         return merges;
     }
@@ -93,6 +108,16 @@ internal static unsafe class NearestNeighborChain
             }
         }
         return (slot, best);
+    }
+
+    /// <summary>Takes a cluster out of the search: its distances become +∞.</summary>
+    private static void Retire(CondensedDistanceMatrix distances, int[] size, int slot)
+    {
+        size[slot] = 0;
+        var p = distances.Pointer + (slot - 1);
+        long step = distances.Count - 2;
+        for (var k = 0; k < slot; k++, p += step, step--) *p = float.PositiveInfinity;
+        distances.Row(slot).Fill(float.PositiveInfinity);
     }
 
     /// <summary>Lance–Williams update of d(survivor ∪ removed, k) into the survivor's slot; the removed slot becomes +∞.</summary>

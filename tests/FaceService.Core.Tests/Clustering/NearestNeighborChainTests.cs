@@ -63,27 +63,34 @@ public class NearestNeighborChainTests
             var expected = NaiveAgglomerative.Run(distances, linkage, threshold).Partition;
 
             var actual = Partition(Cluster(distances, linkage, threshold));
+            var cutOfWholeTree = Partition(Cluster(distances, linkage, threshold, chainThreshold: float.PositiveInfinity));
 
             Assert.Equal(n - merged, actual.Count);
             Assert.Equal(Canonical(expected), actual);
+            Assert.Equal(actual, cutOfWholeTree);
         }
     }
 
     [Theory]
-    [InlineData(Linkage.Single)]
-    [InlineData(Linkage.Average)]
-    [InlineData(Linkage.Complete)]
-    public void Merge_heights_match_the_reference_dendrogram(Linkage linkage)
+    [InlineData(Linkage.Single, 119)]
+    [InlineData(Linkage.Single, 60)]
+    [InlineData(Linkage.Average, 119)]
+    [InlineData(Linkage.Average, 60)]
+    [InlineData(Linkage.Complete, 119)]
+    [InlineData(Linkage.Complete, 60)]
+    public void Merge_heights_match_the_reference_dendrogram_up_to_the_threshold(Linkage linkage, int merged)
     {
         var distances = RandomPointDistances(120, 5, seed: 7);
-        var expected = NaiveAgglomerative.Run(distances, linkage, double.PositiveInfinity).Heights;
-
+        var all = NaiveAgglomerative.Run(distances, linkage, double.PositiveInfinity).Heights;
+        // All 119 merges, or those below a cut halfway between the 60th and the 61st.
+        var threshold = merged == all.Count ? float.PositiveInfinity : (float)((all[merged - 1] + all[merged]) / 2);
         using var matrix = Condensed(distances);
-        var merges = NearestNeighborChain.Run(matrix, linkage, CancellationToken.None);
+
+        var merges = NearestNeighborChain.Run(matrix, linkage, threshold, CancellationToken.None);
 
         var actual = merges.Select(m => (double)m.Height).Order().ToArray();
-        Assert.Equal(expected.Count, actual.Length);
-        foreach (var (e, a) in expected.Order().Zip(actual)) Assert.Equal(e, a, e * 1e-5);
+        Assert.Equal(merged, actual.Length);
+        foreach (var (e, a) in all.Take(merged).Zip(actual)) Assert.Equal(e, a, e * 1e-5);
     }
 
     [Fact]
@@ -96,9 +103,9 @@ public class NearestNeighborChainTests
             distances[i, j] = i == j ? 0 : 1;
         using var matrix = Condensed(distances);
 
-        var merges = NearestNeighborChain.Run(matrix, Linkage.Complete, CancellationToken.None);
+        var merges = NearestNeighborChain.Run(matrix, Linkage.Complete, float.PositiveInfinity, CancellationToken.None);
 
-        Assert.Equal(5, merges.Length);
+        Assert.Equal(5, merges.Count);
         Assert.All(merges, m => Assert.Equal(1f, m.Height));
     }
 
@@ -109,33 +116,15 @@ public class NearestNeighborChainTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
-        Assert.ThrowsAny<OperationCanceledException>(() => NearestNeighborChain.Run(matrix, Linkage.Average, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => NearestNeighborChain.Run(matrix, Linkage.Average, float.PositiveInfinity, cancelled.Token));
     }
 
-    [Fact]
-    public void Condensed_matrix_addresses_each_pair_once_symmetrically()
-    {
-        const int n = 7;
-        using var matrix = new CondensedDistanceMatrix(n);
-        for (var i = 0; i < n; i++)
-        for (var j = i + 1; j < n; j++)
-            matrix[i, j] = 100 * i + j;
-
-        for (var i = 0; i < n; i++)
-        {
-            Assert.Equal(n - 1 - i, matrix.Row(i).Length);
-            for (var j = 0; j < n; j++)
-                if (i != j) Assert.Equal(100 * Math.Min(i, j) + Math.Max(i, j), matrix[i, j]);
-        }
-        Assert.Equal(n * (n - 1) / 2, matrix.Length);
-        Assert.Throws<ArgumentOutOfRangeException>(() => matrix[3, 3]);
-    }
-
-    private static ClusteringResult Cluster(float[,] distances, Linkage linkage, float threshold)
+    /// <summary>The chain (stopping at the threshold, or run to the root when given +∞) and the cut at the threshold.</summary>
+    private static ClusteringResult Cluster(float[,] distances, Linkage linkage, float threshold, float? chainThreshold = null)
     {
         using var matrix = Condensed(distances);
-        var merges = NearestNeighborChain.Run(matrix, linkage, CancellationToken.None);
-        return DendrogramCut.Cut(distances.GetLength(0), merges, threshold);
+        var merges = NearestNeighborChain.Run(matrix, linkage, chainThreshold ?? threshold, CancellationToken.None);
+        return DendrogramCut.Cut(distances.GetLength(0), merges.ToArray(), threshold);
     }
 
     private static CondensedDistanceMatrix Condensed(float[,] distances)

@@ -15,7 +15,7 @@ Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = instrument =>
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddSerilog((services, logger) => logger
-    .ReadFrom.Configuration(builder.Configuration)
+    .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
     .ReadFrom.Services(services)
     .Enrich.FromLogContext());
 

@@ -1,0 +1,58 @@
+using FaceService.Core.Storage;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceService.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real service in-process: real models (models/, built by models/build.sh) and the real PostgreSQL + pgvector
+/// test database (env FACESERVICE_TEST_DB). Limits are set small so that the limit tests send small bodies.
+/// </summary>
+public class ApiFactory : WebApplicationFactory<Program>
+{
+    public const string DefaultTestDb = "Host=localhost;Port=5432;Database=faceservice_test;Username=faceservice;Password=faceservice";
+    public const long MaxFileBytes = 2 * 1024 * 1024;
+    public const long MaxRequestBytes = 8 * 1024 * 1024;
+    public const int MaxFilesPerRequest = 32;
+
+    public static string ConnectionString => Environment.GetEnvironmentVariable("FACESERVICE_TEST_DB") is { Length: > 0 } cs ? cs : DefaultTestDb;
+
+    protected virtual string StoreConnectionString => ConnectionString;
+
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
+
+    public IFaceStore Store => Services.GetRequiredService<IFaceStore>();
+
+    /// <summary>Faces stored in a collection (0 when it has none), read through the store, not the API.</summary>
+    public async Task<int> CountFacesAsync(string collection) =>
+        (await Store.ListCollectionsAsync()).SingleOrDefault(c => c.Collection == collection)?.FaceCount ?? 0;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, config) =>
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:FaceStore"] = StoreConnectionString,
+                ["Inference:ModelsPath"] = System.IO.Path.Combine(DevPhotos.RepoRoot, "models"),
+                ["Limits:MaxFileBytes"] = MaxFileBytes.ToString(),
+                ["Limits:MaxRequestBytes"] = MaxRequestBytes.ToString(),
+                ["Limits:MaxFilesPerRequest"] = MaxFilesPerRequest.ToString(),
+                // Request logs of every test request would drown the test output.
+                ["Serilog:MinimumLevel:Default"] = "Warning",
+            };
+            foreach (var (key, value) in ExtraSettings) settings[key] = value;
+            config.AddInMemoryCollection(settings);
+        });
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFactory>
+{
+    /// <summary>One host for every test class; the classes run one after another (2 cores, one model).</summary>
+    public const string Name = "api";
+}

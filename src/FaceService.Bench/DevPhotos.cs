@@ -1,0 +1,32 @@
+namespace FaceService.Bench;
+
+/// <summary>The development photos (../shared/data/faces beside the repository, never copied into it), read into memory.</summary>
+public static class DevPhotos
+{
+    /// <summary>One encoded photo: its path relative to the photo folder, and its bytes.</summary>
+    public sealed record Photo(string Path, byte[] Bytes);
+
+    /// <summary>
+    /// The single-face person folders of manifest.tsv, plus the group photos when <paramref name="includeGroups"/>;
+    /// <paramref name="directory"/> defaults to ../shared/data/faces from the repository root.
+    /// </summary>
+    public static IReadOnlyList<Photo> Load(string? directory, bool includeGroups)
+    {
+        directory ??= Path.Combine(RepositoryRoot(), "..", "shared", "data", "faces");
+        var manifest = Path.Combine(directory, "manifest.tsv");
+        if (!File.Exists(manifest))
+            throw new ArgumentException($"No manifest.tsv in '{Path.GetFullPath(directory)}': pass --photos <folder of the dev photos>.");
+        return File.ReadLines(manifest).Skip(1)
+            .Select(line => line.Split('\t'))
+            .Where(fields => fields.Length == 2 && (!fields[1].StartsWith('_') || (includeGroups && fields[1] == "_group")))
+            .Select(fields => new Photo(fields[0], File.ReadAllBytes(Path.Combine(directory, fields[0]))))
+            .ToArray();
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "FaceService.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}

@@ -1,0 +1,51 @@
+using FaceService.Inference;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FaceService.Bench;
+
+/// <summary>
+/// The service's face pipeline, registered by <see cref="InferenceServiceCollectionExtensions.AddFaceInference"/> from an
+/// in-memory "Inference" section: the service's defaults unless --device, --threads, --max-batch or --max-wait-ms say otherwise.
+/// </summary>
+public static class InferenceHost
+{
+    private static readonly (string Argument, string Key)[] Overrides =
+    [
+        ("device", nameof(InferenceOptions.Device)),
+        ("threads", nameof(InferenceOptions.IntraOpThreads)),
+        ("max-batch", nameof(InferenceOptions.MaxBatchSize)),
+        ("max-wait-ms", nameof(InferenceOptions.MaxBatchWaitMs)),
+        ("models", nameof(InferenceOptions.ModelsPath)),
+    ];
+
+    /// <param name="settings">Inference options set on top of the command line's (e.g. MaxBatchSize = 1 for a run without micro-batching).</param>
+    public static ServiceProvider Build(BenchArguments args, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var values = new Dictionary<string, string?>();
+        foreach (var (argument, key) in Overrides)
+            if (args.Get(argument, "") is { Length: > 0 } value) values[$"{InferenceOptions.SectionName}:{key}"] = value;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            values[$"{InferenceOptions.SectionName}:{key}"] = value;
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var services = new ServiceCollection().AddLogging().AddFaceInference(configuration);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+    }
+
+    /// <summary>Where and how the models run: "device auto → CPU, 2 intra-op threads, max batch 16, max wait 0 ms, …".</summary>
+    public static string DescribeSettings(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<InferenceOptions>();
+        var provider = services.GetRequiredService<OnnxSessionFactory>().ExecutionProvider;
+        var threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount;
+        return $"device {options.Device.ToString().ToLowerInvariant()} → {provider} (ONNX Runtime {OrtEnv.Instance().GetVersionString()}), " +
+               $"{threads} intra-op threads per session, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
+               $"alignment {options.Alignment}, detector zoom-out pass {options.DetectorZoomOutPass}";
+    }
+
+    /// <summary>The 1-, 5- and 15-minute load averages, or "n/a" off Linux: other work on the machine skews the timings.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
+}

@@ -19,6 +19,8 @@ public sealed class BatchingFaceEmbedder : IFaceEmbedder, IAsyncDisposable, IDis
     private readonly TimeSpan _maxBatchWait;
     private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _worker;
+    private long _batches;
+    private long _chips;
 
     public BatchingFaceEmbedder(RecognitionNet net, string modelId, int maxBatchSize, int maxBatchWaitMs)
     {
@@ -34,6 +36,11 @@ public sealed class BatchingFaceEmbedder : IFaceEmbedder, IAsyncDisposable, IDis
     public int Dimensions => RecognitionNet.Dimensions;
 
     public string ModelId { get; }
+
+    /// <summary>Recognition runs so far; <see cref="ChipsEmbedded"/> / this is the mean batch size.</summary>
+    public long BatchesRun => Interlocked.Read(ref _batches);
+
+    public long ChipsEmbedded => Interlocked.Read(ref _chips);
 
     public async Task<float[][]> EmbedAsync(IReadOnlyList<RgbaImage> chips, CancellationToken cancellationToken = default)
     {
@@ -72,6 +79,8 @@ public sealed class BatchingFaceEmbedder : IFaceEmbedder, IAsyncDisposable, IDis
             try
             {
                 var embeddings = _net.Embed(chips);
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _chips, chips.Count);
                 for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(embeddings[i]);
             }
             catch (Exception e)

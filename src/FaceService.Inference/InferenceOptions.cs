@@ -50,6 +50,12 @@ public sealed class InferenceOptions : IValidatableObject
 
     [Range(0.01, 0.99)] public float DetectorScoreThreshold { get; set; } = 0.5f;
 
+    /// <summary>
+    /// Second detector pass (batched with the first) on the image centred in a square this many times its longer side;
+    /// finds faces that fill the frame, which the SSD misses at full size. 1 = single pass (face-api's way).
+    /// </summary>
+    [Range(1.0, 4.0)] public float DetectorZoomOutPass { get; set; } = 1.5f;
+
     [Range(0.05, 0.95)] public float NmsIouThreshold { get; set; } = 0.5f;
 
     /// <summary>Faces whose box is smaller than this (shorter side, original pixels) are dropped.</summary>

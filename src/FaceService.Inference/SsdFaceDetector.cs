@@ -7,14 +7,17 @@ using SkiaSharp;
 namespace FaceService.Inference;
 
 /// <summary>
-/// SSD MobileNetV1 face detector (face-api's ssd_mobilenetv1): the image is padded to a square at the bottom/right,
-/// resized to 512x512, scored by the net; C# does the threshold, greedy NMS and the minimum size.
+/// SSD MobileNetV1 face detector (face-api's ssd_mobilenetv1). Pass 1 is face-api's: the image padded to a square at the
+/// bottom/right and resized to 512x512. The optional pass 2 (same model run, batched) shows the image zoomed out, centred
+/// on a larger square: the SSD scores faces that fill the frame (tight portrait crops) low at full size and finds them
+/// there. C# does the threshold, greedy NMS over both passes, the minimum size and the limit.
 /// </summary>
 public sealed class SsdFaceDetector : IFaceDetector, IDisposable
 {
     public const string ModelFile = "ssd_mobilenetv1.onnx";
     public const int InputSize = 512;
     private const int Anchors = 5118;
+    private const int PlaneSize = 3 * InputSize * InputSize;
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
@@ -22,6 +25,7 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
     private readonly float _iouThreshold;
     private readonly int _minFaceSize;
     private readonly int _maxFaces;
+    private readonly float[] _zoomOuts;
 
     public SsdFaceDetector(OnnxSessionFactory sessions, InferenceOptions options)
     {
@@ -30,6 +34,7 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
         _iouThreshold = options.NmsIouThreshold;
         _minFaceSize = options.MinFaceSize;
         _maxFaces = options.MaxFacesPerImage;
+        _zoomOuts = options.DetectorZoomOutPass > 1 ? [1f, options.DetectorZoomOutPass] : [1f];
     }
 
     public IReadOnlyList<DetectedFace> Detect(RgbaImage image) => DetectBatch([image])[0];
@@ -38,27 +43,37 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
     public IReadOnlyList<DetectedFace>[] DetectBatch(IReadOnlyList<RgbaImage> images)
     {
         if (images.Count == 0) return [];
-        const int planeSize = 3 * InputSize * InputSize;
-        var input = ArrayPool<float>.Shared.Rent(images.Count * planeSize);
+        var passes = images.Count * _zoomOuts.Length;
+        var input = ArrayPool<float>.Shared.Rent(passes * PlaneSize);
         try
         {
+            var placements = new InputPlacement[passes];
             for (var i = 0; i < images.Count; i++)
+            for (var z = 0; z < _zoomOuts.Length; z++)
             {
-                var image = images[i];
-                var scale = (float)InputSize / Math.Max(image.Width, image.Height);
-                SkiaRendering.RenderPlanar(image, SKMatrix.CreateScale(scale, scale), InputSize, null,
-                    input.AsSpan(i * planeSize, planeSize));
+                var pass = i * _zoomOuts.Length + z;
+                placements[pass] = InputPlacement.For(images[i], _zoomOuts[z]);
+                SkiaRendering.RenderPlanar(images[i], placements[pass].ToMatrix(), InputSize, null, input.AsSpan(pass * PlaneSize, PlaneSize));
             }
 
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                input.AsMemory(0, images.Count * planeSize), [images.Count, 3, InputSize, InputSize]);
+                input.AsMemory(0, passes * PlaneSize), [passes, 3, InputSize, InputSize]);
             using var outputs = _session.Run(_runOptions, ["input"], [inputValue], ["boxes", "scores"]);
             var boxes = outputs[0].GetTensorDataAsSpan<float>();
             var scores = outputs[1].GetTensorDataAsSpan<float>();
 
             var results = new IReadOnlyList<DetectedFace>[images.Count];
+            var candidates = new List<DetectedFace>();
             for (var i = 0; i < images.Count; i++)
-                results[i] = Decode(boxes.Slice(i * Anchors * 4, Anchors * 4), scores.Slice(i * Anchors, Anchors), images[i]);
+            {
+                candidates.Clear();
+                for (var z = 0; z < _zoomOuts.Length; z++)
+                {
+                    var pass = i * _zoomOuts.Length + z;
+                    AddCandidates(boxes.Slice(pass * Anchors * 4, Anchors * 4), scores.Slice(pass * Anchors, Anchors), placements[pass], candidates);
+                }
+                results[i] = Select(candidates, images[i]);
+            }
             return results;
         }
         finally
@@ -67,60 +82,78 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
         }
     }
 
-    /// <summary>Threshold, NMS, then boxes in original pixels (clamped), minimum size, largest first.</summary>
-    private List<DetectedFace> Decode(ReadOnlySpan<float> boxes, ReadOnlySpan<float> scores, RgbaImage image)
+    /// <summary>Anchors over the score threshold, their (ymin, xmin, ymax, xmax) boxes mapped to original pixels.</summary>
+    private void AddCandidates(ReadOnlySpan<float> boxes, ReadOnlySpan<float> scores, InputPlacement placement, List<DetectedFace> candidates)
     {
-        var candidates = new List<int>();
         for (var a = 0; a < scores.Length; a++)
-            if (scores[a] > _scoreThreshold) candidates.Add(a);
-        var candidateScores = new float[candidates.Count];
-        for (var c = 0; c < candidates.Count; c++) candidateScores[c] = scores[candidates[c]];
-        var order = candidates.ToArray();
-        Array.Sort(candidateScores, order);
-        Array.Reverse(order);
+        {
+            if (!(scores[a] > _scoreThreshold)) continue;
+            var b = boxes.Slice(a * 4, 4);
+            var (left, top) = placement.ToSource(Math.Clamp(Math.Min(b[1], b[3]), 0, 1), Math.Clamp(Math.Min(b[0], b[2]), 0, 1));
+            var (right, bottom) = placement.ToSource(Math.Clamp(Math.Max(b[1], b[3]), 0, 1), Math.Clamp(Math.Max(b[0], b[2]), 0, 1));
+            candidates.Add(new DetectedFace(new FaceBox(left, top, right - left, bottom - top), scores[a]));
+        }
+    }
 
-        var kept = new List<int>();
-        foreach (var anchor in order)
+    /// <summary>Greedy NMS (highest score first), then boxes clamped to the image, minimum size, largest first.</summary>
+    private List<DetectedFace> Select(List<DetectedFace> candidates, RgbaImage image)
+    {
+        candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
+        var kept = new List<DetectedFace>();
+        foreach (var candidate in candidates)
         {
             var suppressed = false;
-            foreach (var other in kept)
-                if (Iou(boxes.Slice(anchor * 4, 4), boxes.Slice(other * 4, 4)) > _iouThreshold) { suppressed = true; break; }
-            if (!suppressed) kept.Add(anchor);
+            foreach (var k in kept)
+                if (Iou(candidate.Box, k.Box) > _iouThreshold) { suppressed = true; break; }
+            if (!suppressed) kept.Add(candidate);
         }
 
-        // Box coordinates are fractions of the padded square, whose side is the image's longer side.
-        float side = Math.Max(image.Width, image.Height);
         var faces = new List<DetectedFace>(kept.Count);
-        foreach (var anchor in kept)
+        foreach (var face in kept)
         {
-            var b = boxes.Slice(anchor * 4, 4);
-            var top = Math.Clamp(Math.Min(b[0], b[2]) * side, 0, image.Height);
-            var left = Math.Clamp(Math.Min(b[1], b[3]) * side, 0, image.Width);
-            var bottom = Math.Clamp(Math.Max(b[0], b[2]) * side, 0, image.Height);
-            var right = Math.Clamp(Math.Max(b[1], b[3]) * side, 0, image.Width);
-            var box = new FaceBox(left, top, right - left, bottom - top);
-            if (Math.Min(box.Width, box.Height) >= _minFaceSize) faces.Add(new DetectedFace(box, scores[anchor]));
+            var left = Math.Clamp(face.Box.X, 0, image.Width);
+            var top = Math.Clamp(face.Box.Y, 0, image.Height);
+            var box = new FaceBox(left, top, Math.Clamp(face.Box.Right, 0, image.Width) - left, Math.Clamp(face.Box.Bottom, 0, image.Height) - top);
+            if (Math.Min(box.Width, box.Height) >= _minFaceSize) faces.Add(face with { Box = box });
         }
         faces.Sort((x, y) => y.Box.Area.CompareTo(x.Box.Area));
         if (faces.Count > _maxFaces) faces.RemoveRange(_maxFaces, faces.Count - _maxFaces);
         return faces;
     }
 
-    /// <summary>Intersection over union of two (ymin, xmin, ymax, xmax) boxes.</summary>
-    private static float Iou(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    private static float Iou(FaceBox a, FaceBox b)
     {
-        float ay0 = Math.Min(a[0], a[2]), ax0 = Math.Min(a[1], a[3]), ay1 = Math.Max(a[0], a[2]), ax1 = Math.Max(a[1], a[3]);
-        float by0 = Math.Min(b[0], b[2]), bx0 = Math.Min(b[1], b[3]), by1 = Math.Max(b[0], b[2]), bx1 = Math.Max(b[1], b[3]);
-        var areaA = (ay1 - ay0) * (ax1 - ax0);
-        var areaB = (by1 - by0) * (bx1 - bx0);
-        if (areaA <= 0 || areaB <= 0) return 0;
-        var intersection = Math.Max(0, Math.Min(ay1, by1) - Math.Max(ay0, by0)) * Math.Max(0, Math.Min(ax1, bx1) - Math.Max(ax0, bx0));
-        return intersection / (areaA + areaB - intersection);
+        if (a.Area <= 0 || b.Area <= 0) return 0;
+        var intersection = Math.Max(0, Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X)) *
+                           Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        return intersection / (a.Area + b.Area - intersection);
     }
 
     public void Dispose()
     {
         _session.Dispose();
         _runOptions.Dispose();
+    }
+
+    /// <summary>
+    /// Where the image sits in the 512 input: zoom-out 1 fills it from the top-left (the rest black, as face-api pads);
+    /// zoom-out k centres it in a square k times its longer side.
+    /// </summary>
+    private readonly record struct InputPlacement(float Scale, float OffsetX, float OffsetY)
+    {
+        public static InputPlacement For(RgbaImage image, float zoomOut)
+        {
+            float side = Math.Max(image.Width, image.Height);
+            var scale = InputSize / (side * zoomOut);
+            return zoomOut <= 1
+                ? new InputPlacement(scale, 0, 0)
+                : new InputPlacement(scale, (InputSize - image.Width * scale) / 2, (InputSize - image.Height * scale) / 2);
+        }
+
+        public SKMatrix ToMatrix() => new(Scale, 0, OffsetX, 0, Scale, OffsetY, 0, 0, 1);
+
+        /// <summary>A point given as fractions of the input square, in original pixels.</summary>
+        public (float X, float Y) ToSource(float fractionX, float fractionY) =>
+            ((fractionX * InputSize - OffsetX) / Scale, (fractionY * InputSize - OffsetY) / Scale);
     }
 }

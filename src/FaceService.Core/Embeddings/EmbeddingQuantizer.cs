@@ -15,7 +15,7 @@ public sealed class EmbeddingQuantizer : IEmbeddingQuantizer
     /// |component| of any unit embedding there is MAXABS, so MAXABS · Scale = CODEMAX leaves headroom below 127 and the
     /// step 1/Scale moves squared distances by at most DELTA.
     /// </summary>
-    public const float Scale = 256f;
+    public const float Scale = 320f;
 
     public sbyte[] Quantize(ReadOnlySpan<float> unitEmbedding)
     {

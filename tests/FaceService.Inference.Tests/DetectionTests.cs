@@ -1,0 +1,81 @@
+using FaceService.Core.Faces;
+using Xunit.Abstractions;
+
+namespace FaceService.Inference.Tests;
+
+[Collection(ModelsCollection.Name)]
+public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper output)
+{
+    [Fact]
+    public void Every_single_face_photo_yields_a_face_with_68_landmarks_inside_its_box()
+    {
+        var misses = new List<string>();
+        foreach (var (path, _) in DevSet.SingleFacePhotos)
+        {
+            var image = models.Decoder.Decode(DevSet.Read(path));
+            var faces = models.Detector.Detect(image);
+            if (faces.Count == 0) { misses.Add(path); continue; }
+
+            var box = faces[0].Box;
+            Assert.InRange(box.X, 0, image.Width);
+            Assert.InRange(box.Right, box.X, image.Width);
+            Assert.InRange(box.Bottom, box.Y, image.Height);
+            Assert.InRange(faces[0].Score, models.Options.DetectorScoreThreshold, 1f);
+
+            var landmarks = models.Landmarker.Detect(image, [box])[0];
+            Assert.Equal(FaceLandmarks.Count, landmarks.Points.Count);
+            // The eye centres and nose tip lie well inside the detector box, left eye left of the right one.
+            var five = landmarks.ToFivePoints();
+            foreach (var p in five[..3])
+            {
+                Assert.InRange(p.X, box.X, box.Right);
+                Assert.InRange(p.Y, box.Y, box.Bottom);
+            }
+            Assert.True(five[0].X < five[1].X, $"{path}: eyes swapped");
+            Assert.True(five[2].Y > five[0].Y && five[3].Y > five[2].Y, $"{path}: nose/mouth not below the eyes");
+        }
+        Assert.True(misses.Count == 0, "No face found in: " + string.Join(", ", misses));
+    }
+
+    [Theory]
+    [InlineData("_group/2008_002506.jpg", 3)]
+    [InlineData("_group/2008_002470.jpg", 6)]
+    [InlineData("_group/kit_with_rose.jpg", 2)]
+    public void Group_photos_yield_every_face(string path, int expected)
+    {
+        var faces = models.Detector.Detect(models.Decoder.Decode(DevSet.Read(path)));
+        output.WriteLine(string.Join("\n", faces.Select(f => $"{f.Box} score {f.Score:F3}")));
+
+        Assert.Equal(expected, faces.Count);
+        for (var i = 1; i < faces.Count; i++) Assert.True(faces[i - 1].Box.Area >= faces[i].Box.Area, "not sorted by area");
+    }
+
+    [Theory]
+    [InlineData("_noface/pilatus800.jpg")]
+    [InlineData("_noface/dog.jpg")]
+    [InlineData("_noface/horses.jpg")]
+    public void Photos_without_people_yield_no_face(string path)
+    {
+        var faces = models.Detector.Detect(models.Decoder.Decode(DevSet.Read(path)));
+        Assert.True(faces.Count == 0, string.Join("; ", faces.Select(f => $"{f.Box} {f.Score:F3}")));
+    }
+
+    [Fact]
+    public async Task Pipeline_limits_faces_and_skips_embedding_when_asked()
+    {
+        var bytes = DevSet.Read("_group/2008_002470.jpg");
+
+        var all = await models.Pipeline.AnalyzeAsync(bytes, FaceAnalysisOptions.DetectOnly);
+        var largest = await models.Pipeline.AnalyzeAsync(bytes, FaceAnalysisOptions.LargestFace);
+
+        Assert.True(all.Faces.Count > 1);
+        Assert.All(all.Faces, f => Assert.Null(f.Embedding));
+        Assert.All(all.Faces, f => Assert.Equal(5, f.Landmarks.Count));
+        var face = Assert.Single(largest.Faces);
+        Assert.Equal(all.Faces[0].Box, face.Box);
+        Assert.Equal(128, face.Embedding!.Length);
+        Assert.Equal(1f, MathF.Sqrt(face.Embedding.Sum(x => x * x)), 4);
+        Assert.Equal(models.Quantizer.Quantize(face.Embedding), face.Code);
+        Assert.Equal((500, 332), (largest.ImageWidth, largest.ImageHeight));
+    }
+}

@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using FaceService.Core.Faces;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceService.Inference.Tests;
+
+/// <summary>The execution provider follows Inference:Device; this machine has the CPU-only runtime.</summary>
+public sealed class ExecutionProviderTests
+{
+    [Fact]
+    public async Task Auto_falls_back_to_cpu_with_a_warning()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var services = ModelsFixture.BuildServices(
+            new Dictionary<string, string?> { ["Inference:Device"] = "auto" }, s => s.AddLogging(b => b.AddProvider(logs)));
+
+        var sessions = services.GetRequiredService<OnnxSessionFactory>();
+        services.GetRequiredService<IFacePipeline>();
+
+        Assert.Equal("CPU", sessions.ExecutionProvider);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("CUDA is not available"));
+    }
+
+    [Fact]
+    public async Task Cuda_fails_start_up_with_a_clear_error()
+    {
+        await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Device"] = "cuda" });
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IFacePipeline>());
+        Assert.Contains("Inference:Device is 'cuda'", error.Message);
+        Assert.Contains("CUDA execution provider", error.Message);
+    }
+
+    [Fact]
+    public async Task Cpu_logs_no_warning()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var services = ModelsFixture.BuildServices(
+            new Dictionary<string, string?> { ["Inference:Device"] = "cpu" }, s => s.AddLogging(b => b.AddProvider(logs)));
+
+        Assert.Equal("CPU", services.GetRequiredService<OnnxSessionFactory>().ExecutionProvider);
+        services.GetRequiredService<IFacePipeline>();
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Theory]
+    [InlineData("Inference:Device", "gpu")]
+    [InlineData("Inference:MaxBatchSize", "0")]
+    [InlineData("Inference:DetectorScoreThreshold", "1.5")]
+    [InlineData("Inference:MinFaceSize", "0")]
+    public async Task Invalid_options_are_refused(string key, string value)
+    {
+        await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { [key] = value });
+        Assert.ThrowsAny<Exception>(() => services.GetRequiredService<IOptions<InferenceOptions>>().Value);
+    }
+
+    [Fact]
+    public async Task Missing_models_fail_with_the_path_in_the_message()
+    {
+        var empty = Directory.CreateTempSubdirectory();
+        try
+        {
+            await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:ModelsPath"] = empty.FullName });
+            var error = Assert.Throws<FileNotFoundException>(() => services.GetRequiredService<IFacePipeline>());
+            Assert.Contains(empty.FullName, error.Message);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Model_id_names_the_weights_and_the_chip_layout()
+    {
+        await using var services = ModelsFixture.BuildServices();
+        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(DevSet.ModelsDirectory, RecognitionNet.ModelFile))));
+        var modelId = services.GetRequiredService<IFacePipeline>().ModelId;
+
+        Assert.Equal($"dlib-resnet-v1+facechip150@{sha[..12]}", modelId);
+        Assert.Equal(sha, services.GetRequiredService<RecognitionNet>().WeightsSha256);
+    }
+}
+
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    public System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose() { }
+
+    private sealed class Logger(CapturingLoggerProvider provider) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            provider.Entries.Enqueue((logLevel, formatter(state, exception)));
+    }
+}

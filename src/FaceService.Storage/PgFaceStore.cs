@@ -159,10 +159,12 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
             var settings = new NpgsqlBatchCommand(
                 "SELECT set_config('hnsw.ef_search', @ef_search, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)");
             settings.Parameters.AddWithValue("ef_search", efSearch.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // The sub-select converts the query code once (an init plan); written inline, a sort over a small collection
+            // would convert it again for every row.
             var query = new NpgsqlBatchCommand("""
                 SELECT face_id, subject, code FROM faces
                 WHERE collection = @collection AND model_id = @model_id
-                ORDER BY embedding <=> face_code_to_halfvec(@code)
+                ORDER BY embedding <=> (SELECT face_code_to_halfvec(@code))
                 LIMIT @limit
                 """);
             query.Parameters.AddWithValue("collection", collection);

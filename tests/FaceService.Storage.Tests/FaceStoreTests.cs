@@ -11,7 +11,7 @@ public sealed class FaceStoreTests(StoreFixture fixture)
     private readonly PgFaceStore store = fixture.Store;
     private readonly SyntheticFaces faces = new(seed: 7);
 
-    private NewFace NewFace(string subject) => faces.Face(subject, faces.CodeNear(faces.RandomUnitVector()));
+    private NewFace NewFace(string subject) => faces.Face(subject, faces.CodeNear(faces.NewSubject()));
 
     [Fact]
     public async Task Enroll_returns_the_stored_faces_in_input_order()

@@ -12,7 +12,7 @@ public sealed class SearchTests(StoreFixture fixture)
     /// <summary>Enrolls subjects with several faces each; returns the subject centres.</summary>
     private async Task<Dictionary<string, float[]>> EnrollSubjectsAsync(string collection, string model, int subjects, int facesPerSubject)
     {
-        var centres = Enumerable.Range(0, subjects).ToDictionary(i => $"s{i:D3}", _ => faces.RandomUnitVector());
+        var centres = Enumerable.Range(0, subjects).ToDictionary(i => $"s{i:D3}", _ => faces.NewSubject());
         var batch = centres.SelectMany(c => Enumerable.Range(0, facesPerSubject).Select(_ => faces.Face(c.Key, faces.CodeNear(c.Value))));
         await store.EnrollAsync(collection, model, batch.ToList());
         return centres;
@@ -36,7 +36,7 @@ public sealed class SearchTests(StoreFixture fixture)
     {
         var collection = SyntheticFaces.NewCollection();
         var centres = await EnrollSubjectsAsync(collection, Model, subjects: 60, facesPerSubject: 3);
-        var queries = centres.Values.Take(10).Select(faces.CodeNear).Concat(Enumerable.Range(0, 10).Select(_ => faces.CodeNear(faces.RandomUnitVector())));
+        var queries = centres.Values.Take(10).Select(faces.CodeNear).Concat(Enumerable.Range(0, 10).Select(_ => faces.CodeNear(faces.NewSubject())));
 
         foreach (var query in queries)
         {
@@ -68,7 +68,7 @@ public sealed class SearchTests(StoreFixture fixture)
     public async Task A_subject_with_many_near_faces_does_not_crowd_out_the_other_subjects()
     {
         var collection = SyntheticFaces.NewCollection();
-        var crowd = faces.RandomUnitVector();
+        var crowd = faces.NewSubject();
         // 120 faces of one subject around the query use up the first candidate window (k * 4 + 16 faces).
         await store.EnrollAsync(collection, Model, Enumerable.Range(0, 120).Select(_ => faces.Face("crowd", faces.CodeNear(crowd))).ToList());
         await EnrollSubjectsAsync(collection, Model, subjects: 5, facesPerSubject: 1);
@@ -86,7 +86,7 @@ public sealed class SearchTests(StoreFixture fixture)
         var collection = SyntheticFaces.NewCollection();
         await EnrollSubjectsAsync(collection, Model, subjects: 4, facesPerSubject: 3);
 
-        var found = await store.SearchSubjectsAsync(collection, Model, faces.CodeNear(faces.RandomUnitVector()), k: 50);
+        var found = await store.SearchSubjectsAsync(collection, Model, faces.CodeNear(faces.NewSubject()), k: 50);
 
         Assert.Equal(4, found.Count);
         Assert.Equal(4, found.Select(m => m.Subject).Distinct().Count());
@@ -97,7 +97,7 @@ public sealed class SearchTests(StoreFixture fixture)
     {
         var collection = SyntheticFaces.NewCollection();
         var other = SyntheticFaces.NewCollection();
-        var centre = faces.RandomUnitVector();
+        var centre = faces.NewSubject();
         await store.EnrollAsync(collection, Model, [faces.Face("mine", faces.CodeNear(centre))]);
         // Nearer copies of the same face under another collection and another model must stay invisible.
         var query = faces.CodeNear(centre);

@@ -6,17 +6,50 @@ using FaceService.Core.Storage;
 namespace FaceService.Storage.Tests;
 
 /// <summary>
-/// Seeded synthetic embeddings shaped like face embeddings: each subject is a random unit direction, each of its faces
-/// that direction plus Gaussian noise, renormalised and quantized with the production quantizer.
+/// Seeded synthetic embeddings shaped like face embeddings. Real ones are not uniform on the sphere: they sit in a cone
+/// around a common direction and vary mostly along a few dozen directions. So a subject here is the mean direction plus
+/// a random combination of <see cref="SubspaceRank"/> basis directions (different subjects: squared distance ≈ 0.9), and
+/// each face is its subject plus isotropic Gaussian noise (same subject: ≈ 0.2), renormalised and quantized with the
+/// production quantizer.
 /// </summary>
-public sealed class SyntheticFaces(int seed, float noise = 0.03f)
+public sealed class SyntheticFaces
 {
-    private readonly Random random = new(seed);
+    private const int SubspaceRank = 32;
+    private const float MeanWeight = 1f;
+    private const float Spread = 0.9f;
+
+    private readonly Random random;
+    private readonly float noise;
+    private readonly float[] mean;
+    private readonly float[][] basis;
+
+    public SyntheticFaces(int seed, float noise = 0.03f)
+    {
+        random = new Random(seed);
+        this.noise = noise;
+        mean = RandomUnitVector();
+        basis = Enumerable.Range(0, SubspaceRank).Select(_ => RandomUnitVector()).ToArray();
+    }
+
     public EmbeddingQuantizer Quantizer { get; } = new();
 
     public static string NewCollection() => "t-" + Guid.NewGuid().ToString("N");
 
-    public float[] RandomUnitVector()
+    /// <summary>A new subject's direction (unit length).</summary>
+    public float[] NewSubject()
+    {
+        var v = new float[EmbeddingQuantizer.Dimensions];
+        for (var i = 0; i < v.Length; i++) v[i] = MeanWeight * mean[i];
+        foreach (var direction in basis)
+        {
+            var weight = Spread / MathF.Sqrt(SubspaceRank) * Gaussian();
+            for (var i = 0; i < v.Length; i++) v[i] += weight * direction[i];
+        }
+        EmbeddingMath.NormalizeInPlace(v);
+        return v;
+    }
+
+    private float[] RandomUnitVector()
     {
         var v = new float[EmbeddingQuantizer.Dimensions];
         for (var i = 0; i < v.Length; i++) v[i] = Gaussian();
@@ -32,6 +65,8 @@ public sealed class SyntheticFaces(int seed, float noise = 0.03f)
         EmbeddingMath.NormalizeInPlace(v);
         return Quantizer.Quantize(v);
     }
+
+    public int NextIndex(int count) => random.Next(count);
 
     public string RandomSha256() => Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(random.NextInt64())));
 

@@ -26,7 +26,7 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
     public async Task Store_operations_throw_StoreUnavailableException()
     {
         var faces = new SyntheticFaces(seed: 1);
-        var code = faces.CodeNear(faces.RandomUnitVector());
+        var code = faces.CodeNear(faces.NewSubject());
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.EnrollAsync("c", "m", [faces.Face("s", code)]));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.SearchSubjectsAsync("c", "m", code, 5));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListCollectionsAsync());

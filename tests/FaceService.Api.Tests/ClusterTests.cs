@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using FaceService.Api.Tests.Infrastructure;
+
+namespace FaceService.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class ClusterTests(ApiFactory factory, ITestOutputHelper output)
+{
+    private const string Collection = "apitest-cluster";
+    private readonly HttpClient _client = factory.CreateClient();
+
+    /// <summary>
+    /// Every labelled dev photo is enrolled under its person; clustering ignores the labels and they score it.
+    /// Purity: the share of faces whose group's majority person is their own (singletons count as groups).
+    /// </summary>
+    [Fact]
+    public async Task Stored_dev_set_faces_cluster_by_person()
+    {
+        await factory.ResetCollectionAsync(Collection);
+        foreach (var person in DevPhotos.People)
+            await _client.EnrollOkAsync(Collection, person.Name, person.Photos.ToArray());
+        var faces = DevPhotos.People.Sum(p => p.Photos.Count);
+
+        var purities = new Dictionary<string, double>();
+        foreach (var linkage in new[] { "average", "complete", "single" })
+        {
+            var result = await (await _client.PostAsJsonAsync("/v1/cluster", new { collection = Collection, linkage })).ReadAsync(HttpStatusCode.OK);
+            Assert.Equal(linkage, (string?)result["linkage"]);
+            var groups = Groups(result, f => (string)f["subject"]!);
+            Assert.Equal(faces, groups.Sum(g => g.Count));
+            var purity = Purity(groups);
+            purities[linkage] = purity;
+            output.WriteLine($"End to end (API) cluster, {linkage} linkage at threshold {(float)result["threshold"]!}: {faces} faces of " +
+                             $"{DevPhotos.People.Count} people -> {result["clusters"]!.AsArray().Count} clusters + " +
+                             $"{result["singletons"]!.AsArray().Count} singletons ({groups.Count} groups), purity {purity:P1}");
+        }
+        Assert.True(purities["average"] >= 0.90, $"average-linkage purity {purities["average"]:P1} is below the 90% floor");
+
+        // Only some stored faces: the ids given, nothing else.
+        var subset = DevPhotos.People.Take(2).ToList();
+        var ids = new List<string>();
+        foreach (var person in subset)
+        {
+            var stored = await (await _client.GetAsync($"/v1/subjects/{person.Name}/faces?collection={Collection}")).ReadAsync(HttpStatusCode.OK);
+            ids.AddRange(stored["faces"]!.AsArray().Select(f => (string)f!["faceId"]!));
+        }
+        var partial = await (await _client.PostAsJsonAsync("/v1/cluster", new { collection = Collection, faceIds = ids })).ReadAsync(HttpStatusCode.OK);
+        var clustered = partial["clusters"]!.AsArray().SelectMany(c => c!["faces"]!.AsArray()).Concat(partial["singletons"]!.AsArray())
+            .Select(f => (string)f!["faceId"]!).Order();
+        Assert.Equal(ids.Order(), clustered);
+    }
+
+    [Fact]
+    public async Task Uploaded_photos_are_clustered_face_by_face()
+    {
+        var people = DevPhotos.People.Where(p => p.Photos.Count >= 3).Take(4).ToList();
+        var form = new Multipart();
+        var labels = new List<string>();
+        foreach (var person in people)
+        foreach (var photo in person.Photos.Take(3))
+        {
+            form.File("image", photo);
+            labels.Add(person.Name);
+        }
+        form.Field("linkage", "average");
+        var result = await (await _client.PostAsync("/v1/cluster", form)).ReadAsync(HttpStatusCode.OK);
+
+        // Each face names the upload it came from (image[i] is the i-th file). A photo's labelled person is its
+        // largest face; other faces (people in the background) have no label and are left out of the score.
+        var all = result["clusters"]!.AsArray().SelectMany(c => c!["faces"]!.AsArray()).Concat(result["singletons"]!.AsArray()).ToList();
+        Assert.All(all, f =>
+        {
+            Assert.NotNull(f!["box"]);
+            Assert.NotNull(f["score"]);
+            Assert.Null(f["faceId"]);
+        });
+        var labelled = all.GroupBy(f => (string)f!["image"]!)
+            .Select(g => g.MaxBy(f => (float)f!["box"]!["width"]! * (float)f["box"]!["height"]!)!)
+            .ToHashSet();
+        Assert.Equal(labels.Count, labelled.Count);
+        var groups = result["clusters"]!.AsArray().Select(c => c!["faces"]!.AsArray().Where(labelled.Contains).ToList())
+            .Concat(result["singletons"]!.AsArray().Where(labelled.Contains).Select(f => new List<JsonNode?> { f }))
+            .Where(g => g.Count > 0)
+            .Select(g => g.Select(f => labels[int.Parse(((string)f!["image"]!)[6..^1])]).ToList())
+            .ToList();
+        var purity = Purity(groups);
+        output.WriteLine($"Uploaded: {labels.Count} photos of {people.Count} people -> {groups.Count} groups, purity {purity:P1}");
+        Assert.True(purity >= 0.90, $"purity {purity:P1} is below the 90% floor");
+    }
+
+    /// <summary>Clusters and singletons as groups of labels.</summary>
+    private static List<List<string>> Groups(JsonNode result, Func<JsonNode, string> label) =>
+        result["clusters"]!.AsArray().Select(c => c!["faces"]!.AsArray().Select(f => label(f!)).ToList())
+            .Concat(result["singletons"]!.AsArray().Select(f => new List<string> { label(f!) }))
+            .ToList();
+
+    private static double Purity(List<List<string>> groups) =>
+        (double)groups.Sum(g => g.GroupBy(x => x).Max(x => x.Count())) / groups.Sum(g => g.Count);
+}

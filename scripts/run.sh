@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Sets the machine up (scripts/setup.sh) and runs FaceService on http://localhost:8080 (Swagger UI at /swagger).
-# Usage: sudo bash scripts/run.sh [extra dotnet run arguments]
+# Usage: sudo bash scripts/run.sh [extra dotnet run arguments]   (FACESERVICE_URLS overrides the listen address)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh"
 
-export ConnectionStrings__FaceStore="${ConnectionStrings__FaceStore:-Host=localhost;Port=5432;Database=faceservice;Username=faceservice;Password=faceservice}"
+# The connection string defaults to the database create-database.sh made (src/FaceService.Api/appsettings.json);
+# override with ConnectionStrings__FaceStore.
 cd "$ROOT"
 exec dotnet run --project src/FaceService.Api -c Release --urls "${FACESERVICE_URLS:-http://localhost:8080}" "$@"

@@ -46,7 +46,7 @@ if [[ -z "${PG_MAJOR:-}" ]]; then
     else
       # Ubuntu ships another major (14 on 22.04, 16 on 24.04); pgvector supports PostgreSQL 13+. For 15 exactly,
       # add the PGDG repository (https://wiki.postgresql.org/wiki/Apt) and rerun with PG_MAJOR=15.
-      PG_MAJOR="$(apt-cache depends postgresql 2>/dev/null | sed -n 's/.*Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n1)"
+      PG_MAJOR="$(apt-cache depends postgresql 2>/dev/null | sed -n 's/.*Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n1 || true)"
       [[ -n "$PG_MAJOR" ]] || die "no PostgreSQL server package found in apt sources"
       log "postgresql-15 is not available here; using PostgreSQL $PG_MAJOR"
     fi
@@ -80,7 +80,7 @@ EOF
   # apt downloads as the unprivileged _apt user when it can write the target directory.
   if id _apt >/dev/null 2>&1; then chown _apt:root "$BUILD_DIR"; fi
   cd "$BUILD_DIR"
-  src_version="$(apt-cache showsrc pgvector 2>/dev/null | sed -n 's/^Version: //p' | grep "^${PGVECTOR_VERSION}-" | sort -V | tail -n1)"
+  src_version="$(apt-cache showsrc pgvector 2>/dev/null | sed -n 's/^Version: //p' | grep "^${PGVECTOR_VERSION}-" | sort -V | tail -n1 || true)"
   [[ -n "$src_version" ]] || die "pgvector ${PGVECTOR_VERSION} source not found in apt sources"
   log "downloading pgvector source $src_version"
   apt-get source --download-only -qq "pgvector=${src_version}"

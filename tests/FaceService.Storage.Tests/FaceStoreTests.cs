@@ -53,6 +53,18 @@ public sealed class FaceStoreTests(StoreFixture fixture)
     }
 
     [Fact]
+    public async Task The_same_face_twice_in_one_batch_is_stored_once()
+    {
+        var collection = SyntheticFaces.NewCollection();
+        var face = NewFace("cleo");
+
+        var stored = await store.EnrollAsync(collection, Model, [face, face]);
+
+        Assert.Equal(stored[0], stored[1]);
+        Assert.Single(await store.GetSubjectFacesAsync(collection, "cleo"));
+    }
+
+    [Fact]
     public async Task The_same_image_for_another_subject_or_model_is_another_face()
     {
         var collection = SyntheticFaces.NewCollection();

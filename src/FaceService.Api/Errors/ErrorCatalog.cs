@@ -23,8 +23,6 @@ public static class ErrorCatalog
         "Collection 'visitors' has no faces.");
     public static readonly ErrorDefinition MethodNotAllowed = new(ErrorCodes.MethodNotAllowed, 405, "Method not allowed",
         "This endpoint does not accept the request's HTTP method.");
-    public static readonly ErrorDefinition NotAcceptable = new(ErrorCodes.NotAcceptable, 406, "Not acceptable",
-        "The endpoint answers application/json or application/problem+json only.");
     public static readonly ErrorDefinition PayloadTooLarge = new(ErrorCodes.PayloadTooLarge, 413, "The request or a file is too large",
         "image[0] ('scan.jpg') has 15728640 bytes; at most 10485760 per file.");
     public static readonly ErrorDefinition TooManyFiles = new(ErrorCodes.TooManyFiles, 413, "Too many files",
@@ -48,7 +46,7 @@ public static class ErrorCatalog
 
     public static IReadOnlyList<ErrorDefinition> All { get; } =
     [
-        ValidationFailed, InvalidImage, NotFound, SubjectNotFound, FaceNotFound, CollectionNotFound, MethodNotAllowed, NotAcceptable,
+        ValidationFailed, InvalidImage, NotFound, SubjectNotFound, FaceNotFound, CollectionNotFound, MethodNotAllowed,
         PayloadTooLarge, TooManyFiles, UnsupportedMediaType, UnsupportedImageFormat, ImageTooLarge, NoFace, TooManyFaces,
         InternalError, DatabaseUnavailable, ModelUnavailable,
     ];
@@ -63,7 +61,6 @@ public static class ErrorCatalog
         400 => ValidationFailed,
         404 => NotFound,
         405 => MethodNotAllowed,
-        406 => NotAcceptable,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         500 => InternalError,

@@ -10,7 +10,6 @@ public static class ErrorCodes
     public const string FaceNotFound = "face_not_found";
     public const string CollectionNotFound = "collection_not_found";
     public const string MethodNotAllowed = "method_not_allowed";
-    public const string NotAcceptable = "not_acceptable";
     public const string PayloadTooLarge = "payload_too_large";
     public const string TooManyFiles = "too_many_files";
     public const string UnsupportedMediaType = "unsupported_media_type";

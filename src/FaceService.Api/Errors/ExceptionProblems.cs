@@ -20,7 +20,8 @@ public sealed class ExceptionProblems(IOptions<ApiLimitsOptions> limits, IOption
         if (Classify(exception) is not var (error, detail, target)) return null;
         if (error.Status >= 500)
         {
-            logger.LogWarning(exception, "Answering {Status} {Code}: a dependency is unavailable", error.Status, error.Code);
+            // An outage is expected to repeat for every request while it lasts: one line each, no stack trace.
+            logger.LogWarning("Answering {Status} {Code}: {Reason}", error.Status, error.Code, exception.GetBaseException().Message);
             http.Response.Headers.RetryAfter = api.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         }
         else

@@ -35,8 +35,13 @@ public sealed class OperationsTests(ApiFactory factory)
         Assert.Contains("http_request_duration_seconds_count{code=\"400\",method=\"POST\",controller=\"Recognition\",action=\"Identify\",endpoint=\"v1/identify\"}", text);
         Assert.Contains("# TYPE faceservice_faces_embedded_total counter", text);
         var embedded = text.Split('\n').Single(l => l.StartsWith("faceservice_faces_embedded_total{operation=\"identify\"}"));
-        Assert.True(double.Parse(embedded.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.True(Value(embedded) >= 1);
+        var batches = Value(text.Split('\n').Single(l => l.StartsWith("faceservice_recognition_batches_total ")));
+        var chips = Value(text.Split('\n').Single(l => l.StartsWith("faceservice_recognition_chips_total ")));
+        Assert.InRange(batches, 1, chips);
     }
+
+    private static double Value(string sample) => double.Parse(sample.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Swagger_documents_every_endpoint_with_examples_for_every_error()

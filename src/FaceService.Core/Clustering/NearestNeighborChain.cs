@@ -29,34 +29,23 @@ internal static unsafe class NearestNeighborChain
     private static List<Merge> Run<TRule>(CondensedDistanceMatrix distances, float threshold, CancellationToken cancellationToken)
         where TRule : ILinkageRule
     {
-        var n = distances.Count;
         var merges = new List<Merge>();
-        // A cluster lives in the slot of its smallest member. Size 0 marks a slot merged away or retired; its distances
-        // are +∞, so searches pass over it.
-        var size = new int[n];
-        Array.Fill(size, 1);
-        var height = new float[n];
-        var chain = new int[n];
+        var clusters = new LiveClusters(distances);
+        var height = new float[distances.Count];
+        var chain = new int[distances.Count];
         var chainLength = 0;
-        var live = n;
-        var first = 0;
-        while (live > 1)
+        while (clusters.Count > 1)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (chainLength == 0)
-            {
-                while (size[first] == 0) first++;
-                chain[chainLength++] = first;
-            }
+            if (chainLength == 0) chain[chainLength++] = clusters.First;
             var a = chain[chainLength - 1];
-            var (b, h) = Nearest(distances, a);
+            var (b, h) = clusters.Nearest(a);
             if (h > threshold)
             {
                 // Distances along the chain never increase, so every cluster on it has its nearest neighbour beyond the
                 // threshold, and by reducibility every cluster it could ever meet is as far: none of them merges again
                 // below the cut. Retiring them skips the top of the dendrogram, which the cut would throw away.
-                for (var i = 0; i < chainLength; i++) Retire(distances, size, chain[i]);
-                live -= chainLength;
+                for (var i = 0; i < chainLength; i++) clusters.Retire(chain[i]);
                 chainLength = 0;
                 continue;
             }
@@ -74,88 +63,123 @@ internal static unsafe class NearestNeighborChain
             merges.Add(new Merge(a, b, h));
             int survivor = Math.Min(a, b), removed = Math.Max(a, b);
             height[survivor] = h;
-            MergeInto<TRule>(distances, size, survivor, removed);
-            live--;
+            clusters.Merge<TRule>(survivor, removed);
         }
         return merges;
     }
 
-    /// <summary>The nearest live cluster to a; the smallest slot wins a tie.</summary>
-    private static (int Slot, float Distance) Nearest(CondensedDistanceMatrix distances, int a)
+    /// <summary>
+    /// The clusters still in play and their distances. A cluster lives in the slot of its smallest member. Slots that
+    /// left (merged away or retired) leave the sorted live list, so column walks visit only live rows; in the rows of
+    /// live slots their entries are +∞, so row scans pass over them. Entries of rows that left are never read again.
+    /// </summary>
+    private sealed class LiveClusters
     {
-        var n = distances.Count;
-        var best = float.PositiveInfinity;
-        var slot = -1;
-        // d(k, a) for k < a sits in column a of the earlier rows: offset a-1 for k = 0, then the gap shrinks by one per row.
-        var p = distances.Pointer + (a - 1);
-        long step = n - 2;
-        for (var k = 0; k < a; k++, p += step, step--)
+        private readonly CondensedDistanceMatrix _distances;
+        private readonly float* _data;
+        // d(k, j) for k < j is _data[_rowBase[k] + j].
+        private readonly long[] _rowBase;
+        private readonly int[] _size;
+        private readonly int[] _live;
+
+        public LiveClusters(CondensedDistanceMatrix distances)
         {
-            if (*p < best)
+            var n = distances.Count;
+            _distances = distances;
+            _data = distances.Pointer;
+            _rowBase = new long[n];
+            _size = new int[n];
+            _live = new int[n];
+            for (var k = 0; k < n; k++)
             {
-                best = *p;
-                slot = k;
+                _rowBase[k] = distances.RowStart(k) - k - 1;
+                _size[k] = 1;
+                _live[k] = k;
             }
+            Count = n;
         }
-        var row = distances.Row(a);
-        if (row.Length > 0)
+
+        public int Count { get; private set; }
+
+        public int First => _live[0];
+
+        /// <summary>The nearest live cluster to a; the smallest slot wins a tie.</summary>
+        public (int Slot, float Distance) Nearest(int a)
         {
-            var i = TensorPrimitives.IndexOfMin<float>(row);
-            if (row[i] < best)
+            var best = float.PositiveInfinity;
+            var slot = -1;
+            // Live k < a: d(k, a) in column a, one live row after another.
+            for (var i = 0; i < Count; i++)
             {
-                best = row[i];
-                slot = a + 1 + i;
+                var k = _live[i];
+                if (k >= a) break;
+                var d = _data[_rowBase[k] + a];
+                if (d < best)
+                {
+                    best = d;
+                    slot = k;
+                }
             }
+            var row = _distances.Row(a);
+            if (row.Length > 0)
+            {
+                var j = TensorPrimitives.IndexOfMin<float>(row);
+                if (row[j] < best)
+                {
+                    best = row[j];
+                    slot = a + 1 + j;
+                }
+            }
+            return (slot, best);
         }
-        return (slot, best);
-    }
 
-    /// <summary>Takes a cluster out of the search: its distances become +∞.</summary>
-    private static void Retire(CondensedDistanceMatrix distances, int[] size, int slot)
-    {
-        size[slot] = 0;
-        var p = distances.Pointer + (slot - 1);
-        long step = distances.Count - 2;
-        for (var k = 0; k < slot; k++, p += step, step--) *p = float.PositiveInfinity;
-        distances.Row(slot).Fill(float.PositiveInfinity);
-    }
-
-    /// <summary>Lance–Williams update of d(survivor ∪ removed, k) into the survivor's slot; the removed slot becomes +∞.</summary>
-    private static void MergeInto<TRule>(CondensedDistanceMatrix distances, int[] size, int survivor, int removed)
-        where TRule : ILinkageRule
-    {
-        var n = distances.Count;
-        var total = (float)(size[survivor] + size[removed]);
-        float ws = size[survivor] / total, wr = size[removed] / total;
-        size[survivor] += size[removed];
-        size[removed] = 0;
-
-        // k < survivor: both distances in columns; the two columns advance by the same gaps.
-        float* ps = distances.Pointer + (survivor - 1), pr = distances.Pointer + (removed - 1);
-        long step = n - 2;
-        var k = 0;
-        for (; k < survivor; k++, ps += step, pr += step, step--)
+        /// <summary>Takes a cluster out of play for good.</summary>
+        public void Retire(int slot)
         {
-            *ps = TRule.Combine(*ps, *pr, ws, wr);
-            *pr = float.PositiveInfinity;
+            for (var i = 0; i < Count; i++)
+            {
+                var k = _live[i];
+                if (k >= slot) break;
+                _data[_rowBase[k] + slot] = float.PositiveInfinity;
+            }
+            Leave(slot);
         }
-        // k = survivor: d(survivor, removed) itself.
-        *pr = float.PositiveInfinity;
-        pr += step--;
-        k++;
-        // survivor < k < removed: the survivor's row, the removed slot's column.
-        var survivorRow = distances.Row(survivor);
-        for (; k < removed; k++, pr += step, step--)
+
+        /// <summary>Lance–Williams update of d(survivor ∪ removed, k) into the survivor's slot; the removed slot leaves.</summary>
+        public void Merge<TRule>(int survivor, int removed)
+            where TRule : ILinkageRule
         {
-            ref var ds = ref survivorRow[k - survivor - 1];
-            ds = TRule.Combine(ds, *pr, ws, wr);
-            *pr = float.PositiveInfinity;
+            var total = (float)(_size[survivor] + _size[removed]);
+            float ws = _size[survivor] / total, wr = _size[removed] / total;
+            _size[survivor] += _size[removed];
+
+            var survivorRow = _distances.Row(survivor);
+            for (var i = 0; i < Count; i++)
+            {
+                var k = _live[i];
+                if (k >= removed) break;
+                if (k == survivor) continue;
+                ref var toRemoved = ref _data[_rowBase[k] + removed];
+                // k < survivor: both in columns; survivor < k < removed: the survivor's row, the removed slot's column.
+                ref var toSurvivor = ref k < survivor ? ref _data[_rowBase[k] + survivor] : ref survivorRow[k - survivor - 1];
+                toSurvivor = TRule.Combine(toSurvivor, toRemoved, ws, wr);
+                toRemoved = float.PositiveInfinity;
+            }
+            survivorRow[removed - survivor - 1] = float.PositiveInfinity;
+            // k > removed: both rows, contiguous; entries of slots that left are +∞ in both and stay so.
+            var removedRow = _distances.Row(removed);
+            var tail = survivorRow[(removed - survivor)..];
+            for (var j = 0; j < removedRow.Length; j++) tail[j] = TRule.Combine(tail[j], removedRow[j], ws, wr);
+            Leave(removed);
         }
-        // k > removed: both rows.
-        var removedRow = distances.Row(removed);
-        var tail = survivorRow[(removed - survivor)..];
-        for (var i = 0; i < removedRow.Length; i++) tail[i] = TRule.Combine(tail[i], removedRow[i], ws, wr);
-        removedRow.Fill(float.PositiveInfinity);
+
+        private void Leave(int slot)
+        {
+            _size[slot] = 0;
+            var i = Array.BinarySearch(_live, 0, Count, slot);
+            Array.Copy(_live, i + 1, _live, i, Count - i - 1);
+            Count--;
+        }
     }
 
     private interface ILinkageRule

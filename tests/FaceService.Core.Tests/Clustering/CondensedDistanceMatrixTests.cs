@@ -29,7 +29,8 @@ public class CondensedDistanceMatrixTests
     public void Holds_the_distances_verification_uses()
     {
         var quantizer = new EmbeddingQuantizer();
-        var (codes, _) = People(quantizer, seed: 9, Enumerable.Repeat(3, 40).ToArray(), sigma: 0.03f);
+        // 123 codes: 30 full bands of four rows and a short one.
+        var (codes, _) = People(quantizer, seed: 9, Enumerable.Repeat(3, 41).ToArray(), sigma: 0.03f);
 
         using var matrix = CondensedDistanceMatrix.Compute(codes.Select(c => quantizer.Dequantize(c)).ToArray(), null, CancellationToken.None);
 

@@ -31,7 +31,7 @@ public sealed class FaceChipAligner(FaceAlignment alignment) : IFaceAligner
 
     public RgbaImage CropBox(RgbaImage image, FaceBox box)
     {
-        var placement = CropPlacement.Centred(box, Size);
+        var placement = CropPlacement.Centred(box, Size, image);
         return SkiaRendering.Render(image, placement.ToMatrix(), Size, placement.SourceRect);
     }
 
@@ -65,7 +65,7 @@ public sealed class FaceChipAligner(FaceAlignment alignment) : IFaceAligner
         /// The 68-point template with the jaw line (0..16, which dlib's template lacks) left at the origin; only
         /// 17..67 are meaningful. dlib's chip pixel i samples at the transformed i, Skia's at i + 0.5: hence the half pixel.
         /// </summary>
-        private static readonly Point2[] Template = BuildTemplate();
+        public static readonly Point2[] Template = BuildTemplate();
 
         public static readonly Point2[] DlibFitPoints = SelectDlibFitPoints(Template);
 

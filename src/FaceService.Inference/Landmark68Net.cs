@@ -30,7 +30,7 @@ public sealed class Landmark68Net : IFaceLandmarker, IDisposable
         {
             for (var i = 0; i < boxes.Count; i++)
             {
-                placements[i] = CropPlacement.Centred(boxes[i], InputSize);
+                placements[i] = CropPlacement.Centred(boxes[i], InputSize, image);
                 SkiaRendering.RenderPlanar(image, placements[i].ToMatrix(), InputSize, placements[i].SourceRect,
                     input.AsSpan(i * PlaneSize, PlaneSize));
             }
@@ -65,18 +65,22 @@ public sealed class Landmark68Net : IFaceLandmarker, IDisposable
 }
 
 /// <summary>
-/// A box scaled to fit a size x size square with its shorter side centred (the rest black): face-api's
-/// padToSquare(centred) + resize, as one transform.
+/// A box cut out on whole pixels (start floored, end ceiled, clipped to the image, as face-api's extractFaces cuts) and
+/// scaled to fit a size x size square with its shorter side centred, the rest black: face-api's padToSquare(centred) +
+/// resize, as one transform.
 /// </summary>
 internal readonly record struct CropPlacement(SKRect SourceRect, float Scale, float OffsetX, float OffsetY)
 {
-    public static CropPlacement Centred(FaceBox box, int size)
+    public static CropPlacement Centred(FaceBox box, int size, RgbaImage image)
     {
-        if (!(box.Width > 0 && box.Height > 0)) throw new ArgumentException($"Face box {box} has no area.", nameof(box));
-        var scale = size / Math.Max(box.Width, box.Height);
-        var offsetX = (size - box.Width * scale) / 2;
-        var offsetY = (size - box.Height * scale) / 2;
-        return new CropPlacement(SKRect.Create(box.X, box.Y, box.Width, box.Height), scale, offsetX, offsetY);
+        var left = Math.Clamp(MathF.Floor(box.X), 0, image.Width);
+        var top = Math.Clamp(MathF.Floor(box.Y), 0, image.Height);
+        var right = Math.Clamp(MathF.Ceiling(box.Right), 0, image.Width);
+        var bottom = Math.Clamp(MathF.Ceiling(box.Bottom), 0, image.Height);
+        if (!(right > left && bottom > top)) throw new ArgumentException($"Face box {box} has no area inside the image.", nameof(box));
+        float width = right - left, height = bottom - top;
+        var scale = size / Math.Max(width, height);
+        return new CropPlacement(new SKRect(left, top, right, bottom), scale, (size - width * scale) / 2, (size - height * scale) / 2);
     }
 
     /// <summary>Source pixels to target pixels.</summary>

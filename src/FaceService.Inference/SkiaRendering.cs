@@ -11,7 +11,10 @@ internal static class SkiaRendering
 {
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
-    /// <summary>Renders <paramref name="source"/> mapped by <paramref name="sourceToTarget"/> into a size x size RGBA image.</summary>
+    /// <summary>
+    /// Renders <paramref name="source"/> mapped by <paramref name="sourceToTarget"/> into a size x size RGBA image;
+    /// with <paramref name="sourceClip"/> (whole pixels, scale-and-shift transforms only) nothing outside it is drawn.
+    /// </summary>
     public static RgbaImage Render(RgbaImage source, SKMatrix sourceToTarget, int size, SKRect? sourceClip = null)
     {
         var pixels = new byte[size * size * 4];
@@ -48,10 +51,18 @@ internal static class SkiaRendering
             var canvas = surface.Canvas;
             // Drawn over opaque black, so the premultiplied result is the plain RGBA the contract wants.
             canvas.Clear(SKColors.Black);
-            canvas.SetMatrix(sourceToTarget);
-            // Only the clip's pixels may show (face-api cuts the box out before padding it).
-            if (sourceClip is { } clip) canvas.ClipRect(clip, antialias: true);
-            canvas.DrawImage(image, 0, 0, Sampling);
+            if (sourceClip is { } clip)
+            {
+                // Only the clip's pixels may show, filtering included (face-api cuts the box out before padding it):
+                // a subset image clamps its filter at its own edges. The transform is a scale and shift here.
+                using var cut = image.Subset(SKRectI.Round(clip)) ?? throw new ArgumentException($"Clip {clip} is outside the image.");
+                canvas.DrawImage(cut, sourceToTarget.MapRect(clip), Sampling);
+            }
+            else
+            {
+                canvas.SetMatrix(sourceToTarget);
+                canvas.DrawImage(image, 0, 0, Sampling);
+            }
             canvas.Flush();
         }
     }

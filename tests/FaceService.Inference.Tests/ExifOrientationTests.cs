@@ -12,9 +12,8 @@ public sealed class ExifOrientationTests(ModelsFixture models, ITestOutputHelper
     /// <summary>
     /// A camera that stores a portrait sideways tags it 6 or 8; the pipeline must see the upright face. Both files are
     /// encoded the same way (JPEG q100, 4:4:4, sides a multiple of 8 so the DCT blocks rotate with the pixels). JPEG's
-    /// rounding still differs with the orientation (up to 3 levels in about 5 % of the bytes), which moves landmarks by
-    /// about 0.1 px; so "the same embedding" is checked on the service's own scale, squared L2 distance within 1e-3
-    /// (the decision threshold is 0.153). Without the tag the same bytes must not pass for the upright face.
+    /// rounding still differs with the orientation (up to 3 levels in about 5 % of the bytes), so the embeddings agree
+    /// closely, not exactly. Without the tag the same bytes must not pass for the upright face.
     /// </summary>
     [Theory]
     [InlineData(6)]
@@ -35,7 +34,8 @@ public sealed class ExifOrientationTests(ModelsFixture models, ITestOutputHelper
         var distance = EmbeddingMath.SquaredDistance(expected.Embedding!, face.Embedding!);
         var maxDifference = expected.Embedding!.Zip(face.Embedding!, (a, b) => Math.Abs(a - b)).Max();
         output.WriteLine($"squared distance {distance:E2}, max component difference {maxDifference:E2}, boxes {expected.Box} / {face.Box}");
-        Assert.True(distance <= 1e-3, $"squared distance {distance}");
+        Assert.True(maxDifference <= 1e-3, $"max component difference {maxDifference}");
+        Assert.True(distance <= 1e-4, $"squared distance {distance}");
 
         var untagged = await models.Pipeline.AnalyzeAsync(TestImages.Encode(sideways, SKEncodedImageFormat.Jpeg), FaceAnalysisOptions.LargestFace);
         Assert.Equal((upright.Height, upright.Width), (untagged.ImageWidth, untagged.ImageHeight));

@@ -58,6 +58,8 @@ app.UseSwaggerUI(o =>
     o.SwaggerEndpoint("/swagger/v1/swagger.json", "FaceService v1");
     o.DocumentTitle = "FaceService API";
     o.DisplayRequestDuration();
+    o.EnableDeepLinking();
+    o.EnableTryItOutByDefault();
 });
 
 app.MapControllers();

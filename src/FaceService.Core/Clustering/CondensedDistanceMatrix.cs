@@ -14,6 +14,7 @@ internal sealed unsafe class CondensedDistanceMatrix : IDisposable
 {
     private const nuint HugePageSize = 2 * 1024 * 1024;
     private const int MadviseHugePage = 14;
+    private const int BandRows = 4;
 
     private float* _data;
 
@@ -27,7 +28,7 @@ internal sealed unsafe class CondensedDistanceMatrix : IDisposable
         _data = (float*)NativeMemory.AlignedAlloc(bytes, HugePageSize);
         // Walking a column jumps a row per step: with 4 KiB pages nearly every step misses the TLB (measured: the chain
         // takes about twice as long without huge pages).
-        if (OperatingSystem.IsLinux() && bytes >= HugePageSize) _ = madvise(_data, bytes, MadviseHugePage);
+        if (OperatingSystem.IsLinux() && bytes >= HugePageSize) AdviseHugePages(_data, bytes);
     }
 
     /// <summary>Number of points (n).</summary>
@@ -63,7 +64,6 @@ internal sealed unsafe class CondensedDistanceMatrix : IDisposable
         }
     }
 
-    private const int BandRows = 4;
 
     /// <summary>All vectors in one block, each zero-padded to whole SIMD vectors; stride = SIMD vectors per point.</summary>
     private static (Vector<float>[] Points, int Stride) Pack(float[][] vectors)
@@ -159,7 +159,18 @@ internal sealed unsafe class CondensedDistanceMatrix : IDisposable
         _data = null;
     }
 
-    /// <summary>A hint only (transparent huge pages may be off), so the result is ignored.</summary>
+    /// <summary>A hint only: transparent huge pages may be off, or the C library not found under this name.</summary>
+    private static void AdviseHugePages(void* address, nuint length)
+    {
+        try
+        {
+            _ = madvise(address, length, MadviseHugePage);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+    }
+
     [DllImport("libc", EntryPoint = "madvise")]
     private static extern int madvise(void* address, nuint length, int advice);
 }

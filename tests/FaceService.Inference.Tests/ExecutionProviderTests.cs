@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using FaceService.Core.Faces;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,26 @@ public sealed class ExecutionProviderTests
         var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IFacePipeline>());
         Assert.Contains("Inference:Device is 'cuda'", error.Message);
         Assert.Contains("CUDA execution provider", error.Message);
+    }
+
+    [Fact]
+    public async Task The_hosted_service_warms_the_models_up_at_start()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var services = ModelsFixture.BuildServices(
+            new Dictionary<string, string?> { ["Inference:Device"] = "cpu" }, s => s.AddLogging(b => b.AddProvider(logs)));
+
+        foreach (var hosted in services.GetServices<IHostedService>()) await hosted.StartAsync(CancellationToken.None);
+
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("warmed up") && e.Message.Contains("CPU"));
+    }
+
+    [Fact]
+    public async Task The_hosted_service_fails_start_up_when_cuda_is_required_but_absent()
+    {
+        await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Device"] = "cuda" });
+        var hosted = Assert.Single(services.GetServices<IHostedService>());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => hosted.StartAsync(CancellationToken.None));
     }
 
     [Fact]

@@ -47,7 +47,11 @@ public sealed class AccuracyTests(DevSetEmbeddingsFixture devSet, ITestOutputHel
         var best = VerificationMetrics.BalancedAccuracy(pairs, calibrated);
         var atDefault = VerificationMetrics.BalancedAccuracy(pairs, VerificationDefaults.Threshold);
         var lopo = VerificationMetrics.LeaveOnePersonOut(pairs);
-        foreach (var p in pairs.OrderBy(p => Math.Abs(p.Distance - calibrated)).Take(12).OrderBy(p => p.Distance)) output.WriteLine($"{p.Distance:F4} {p.Same} {p.PersonA} {p.PersonB}");
+        var threshold = VerificationDefaults.Threshold;
+        foreach (var p in pairs.Where(p => p.Same != (p.Distance <= threshold)))
+            output.WriteLine($"error at default: {p.PersonA} / {p.PersonB} ({(p.Same ? "same" : "different")}) at {p.Distance:F4}");
+        output.WriteLine($"nearest correct pairs: below {pairs.Where(p => p.Same && p.Distance <= threshold).Max(p => p.Distance):F4}, " +
+                         $"above {pairs.Where(p => !p.Same && p.Distance > threshold).Min(p => p.Distance):F4}");
         output.WriteLine($"calibrated {calibrated:F4} (balanced acc {best:F4}); default {VerificationDefaults.Threshold} (balanced acc {atDefault:F4}); LOPO {lopo}");
 
         Assert.True(atDefault >= best - 0.01, $"default threshold gives {atDefault:F4}, calibration reaches {best:F4}");

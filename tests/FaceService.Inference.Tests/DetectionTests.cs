@@ -61,6 +61,28 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void A_batch_of_images_gives_what_each_gives_alone()
+    {
+        var images = new[] { "_group/2008_002506.jpg", "Kit_Harington/Kit_Harington_0001.jpg" }
+            .Select(p => models.Decoder.Decode(DevSet.Read(p))).ToArray();
+        var detector = Assert.IsType<SsdFaceDetector>(models.Detector);
+
+        var batched = detector.DetectBatch(images);
+
+        Assert.Equal(images.Length, batched.Length);
+        for (var i = 0; i < images.Length; i++)
+        {
+            var alone = detector.Detect(images[i]);
+            Assert.Equal(alone.Count, batched[i].Count);
+            for (var f = 0; f < alone.Count; f++)
+            {
+                Assert.True(Math.Abs(alone[f].Box.X - batched[i][f].Box.X) < 0.5 && Math.Abs(alone[f].Box.Bottom - batched[i][f].Box.Bottom) < 0.5);
+                Assert.Equal(alone[f].Score, batched[i][f].Score, 3);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Pipeline_limits_faces_and_skips_embedding_when_asked()
     {
         var bytes = DevSet.Read("_group/2008_002470.jpg");

@@ -32,6 +32,7 @@ public sealed class ErrorTests(ApiFactory factory) : IAsyncLifetime
         ["no-face photo in an enrollment"] = (c => c.PostAsync("/v1/enroll", Enroll().File("image", Face).File("image", NoFace)), HttpStatusCode.UnprocessableEntity, "no_face"),
         ["no-face photo to verify"] = (c => c.PostAsync("/v1/verify", new Multipart().File("image1", NoFace).File("image2", Face)), HttpStatusCode.UnprocessableEntity, "no_face"),
         ["too many files"] = (c => c.PostAsync("/v1/enroll", Files(ApiFactory.MaxFilesPerRequest + 1, 1024)), HttpStatusCode.RequestEntityTooLarge, "too_many_files"),
+        ["a thousand files"] = (c => c.PostAsync("/v1/enroll", Files(1000, 16)), HttpStatusCode.RequestEntityTooLarge, "too_many_files"),
         ["file over the size limit"] = (c => c.PostAsync("/v1/enroll", Files(1, (int)ApiFactory.MaxFileBytes + 1)), HttpStatusCode.RequestEntityTooLarge, "payload_too_large"),
         ["request over the size limit"] = (c => c.PostAsync("/v1/enroll", Files(5, (int)(ApiFactory.MaxRequestBytes / 5) + 1)), HttpStatusCode.RequestEntityTooLarge, "payload_too_large"),
         ["verify against an unknown subject"] = (c => c.PostAsync("/v1/verify", new Multipart().File("image1", Face).Field("subject", "nobody").Field("collection", Collection)),

@@ -43,10 +43,16 @@ public sealed class MultipartUploadAttribute : Attribute, IFilterFactory
             {
                 form = await http.Request.ReadFormAsync(_formOptions, http.RequestAborted);
             }
+            catch (InvalidDataException e) when (e.Message.Contains("count limit", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Result = ApiProblems.Result(http, ErrorCatalog.TooManyFiles,
+                    $"The form has too many parts; at most {limits.MaxFilesPerRequest} files per request.");
+                return;
+            }
             catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
             {
                 context.Result = ApiProblems.Result(http, ErrorCatalog.PayloadTooLarge,
-                    $"A file or field is larger than the limit of {limits.MaxFileBytes} bytes per file, or the form has too many parts.");
+                    $"A file or field is larger than the limit of {limits.MaxFileBytes} bytes per file.");
                 return;
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)

@@ -12,8 +12,8 @@ public sealed class EmbeddingQuantizer : IEmbeddingQuantizer
 
     /// <summary>
     /// Fixed for all stored codes (changing it invalidates them). Chosen from the dev set (docs/ACCURACY.md): the largest
-    /// |component| of any unit embedding there is MAXABS, so MAXABS · Scale = CODEMAX leaves headroom below 127 and the
-    /// step 1/Scale moves squared distances by at most DELTA.
+    /// |component| of any unit embedding there is 0.340, so 0.340 · Scale = 109 leaves ~15% headroom below 127, and
+    /// the step 1/Scale moved squared distances by at most 0.0047 on the dev set.
     /// </summary>
     public const float Scale = 320f;
 

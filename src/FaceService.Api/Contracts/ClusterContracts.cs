@@ -15,7 +15,7 @@ public sealed class ClusterRequest
     public List<Guid>? FaceIds { get; init; }
 
     /// <summary>Squared L2 linkage distance at which merging stops, greater than 0 and at most 4 (default: configured).</summary>
-    /// <example>0.36</example>
+    /// <example>0.15</example>
     public float? Threshold { get; init; }
 
     /// <summary>average (default), complete or single.</summary>
@@ -25,7 +25,7 @@ public sealed class ClusterRequest
 
 public sealed class ClusterResponse
 {
-    /// <example>0.36</example>
+    /// <example>0.15</example>
     public required float Threshold { get; init; }
 
     /// <example>average</example>

@@ -43,7 +43,7 @@ public sealed class VerifyForm
     [FromForm(Name = "collection")] public string? Collection { get; set; }
 
     /// <summary>Squared L2 distance at or below which the faces are the same person (default: configured).</summary>
-    /// <example>0.36</example>
+    /// <example>0.15</example>
     [FromForm(Name = "threshold")] public float? Threshold { get; set; }
 }
 
@@ -57,7 +57,7 @@ public sealed class IdentifyForm
     [FromForm(Name = "k")] public int? K { get; set; }
 
     /// <summary>Squared L2 distance at or below which a candidate is a match (default: configured).</summary>
-    /// <example>0.36</example>
+    /// <example>0.15</example>
     [FromForm(Name = "threshold")] public float? Threshold { get; set; }
 
     /// <summary>Collection to search (default "default").</summary>

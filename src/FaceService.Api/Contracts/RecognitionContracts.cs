@@ -91,7 +91,7 @@ public sealed class VerifyResponse
     public required float Distance { get; init; }
 
     /// <summary>The threshold applied (the request's, or the configured default).</summary>
-    /// <example>0.36</example>
+    /// <example>0.15</example>
     public required float Threshold { get; init; }
 
     /// <summary>The compared face of each uploaded image (its largest face).</summary>
@@ -133,7 +133,7 @@ public sealed class IdentifyResponse
     public required int ImageHeight { get; init; }
 
     /// <summary>The threshold applied to mark candidates as matches.</summary>
-    /// <example>0.36</example>
+    /// <example>0.15</example>
     public required float Threshold { get; init; }
 
     /// <summary>The largest face, or with allFaces every face (largest first); empty when the photo shows none.</summary>

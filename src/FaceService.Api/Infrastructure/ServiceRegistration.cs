@@ -67,6 +67,7 @@ public static class ServiceRegistration
             o.SupportNonNullableReferenceTypes();
             o.OperationFilter<ProblemExamplesOperationFilter>();
             o.OperationFilter<AlsoAcceptsFormOperationFilter>();
+            o.OperationFilter<JsonRequestExampleOperationFilter>();
             o.DocumentFilter<OperationsDocumentFilter>();
         });
 }

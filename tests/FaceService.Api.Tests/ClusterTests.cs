@@ -78,7 +78,7 @@ public sealed class ClusterTests(ApiFactory factory, ITestOutputHelper output)
         });
         var labelled = all.GroupBy(f => (string)f!["image"]!)
             .Select(g => g.MaxBy(f => (float)f!["box"]!["width"]! * (float)f["box"]!["height"]!)!)
-            .ToHashSet();
+            .ToHashSet<JsonNode?>();
         Assert.Equal(labels.Count, labelled.Count);
         var groups = result["clusters"]!.AsArray().Select(c => c!["faces"]!.AsArray().Where(labelled.Contains).ToList())
             .Concat(result["singletons"]!.AsArray().Where(labelled.Contains).Select(f => new List<JsonNode?> { f }))

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
@@ -13,6 +14,14 @@ namespace FaceService.Inference;
 public sealed class BatchingFaceEmbedder : IFaceEmbedder, IAsyncDisposable, IDisposable
 {
     private sealed record Job(RgbaImage Chip, TaskCompletionSource<float[]> Result, CancellationToken Cancellation);
+
+    /// <summary>Meter of the inference layer; the host exports it with its other "FaceService*" meters.</summary>
+    public const string MeterName = "FaceService.Inference";
+
+    private static readonly Meter InferenceMeter = new(MeterName);
+
+    private static readonly Histogram<int> BatchSizes = InferenceMeter.CreateHistogram<int>(
+        "faceservice.recognition.batch_size", "{chip}", "Chips per ONNX Runtime run of the recognition net.");
 
     private readonly RecognitionNet _net;
     private readonly int _maxBatchSize;
@@ -81,6 +90,7 @@ public sealed class BatchingFaceEmbedder : IFaceEmbedder, IAsyncDisposable, IDis
                 var embeddings = _net.Embed(chips);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _chips, chips.Count);
+                BatchSizes.Record(chips.Count);
                 for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(embeddings[i]);
             }
             catch (Exception e)

@@ -36,8 +36,9 @@ public sealed class OperationsTests(ApiFactory factory)
         Assert.Contains("# TYPE faceservice_faces_embedded_total counter", text);
         var embedded = text.Split('\n').Single(l => l.StartsWith("faceservice_faces_embedded_total{operation=\"identify\"}"));
         Assert.True(Value(embedded) >= 1);
-        var batches = Value(text.Split('\n').Single(l => l.StartsWith("faceservice_recognition_batches_total ")));
-        var chips = Value(text.Split('\n').Single(l => l.StartsWith("faceservice_recognition_chips_total ")));
+        Assert.Contains("# TYPE faceservice_recognition_batch_size histogram", text);
+        var batches = Value(text.Split('\n').Single(l => l.StartsWith("faceservice_recognition_batch_size_count ")));
+        var chips = Value(text.Split('\n').Single(l => l.StartsWith("faceservice_recognition_batch_size_sum ")));
         Assert.InRange(batches, 1, chips);
     }
 

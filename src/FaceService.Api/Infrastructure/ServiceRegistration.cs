@@ -46,7 +46,6 @@ public static class ServiceRegistration
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.Customize);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddHostedService<MeterPrometheusExporter>();
-        services.AddHostedService<RecognitionBatchMetrics>();
         services.AddHealthChecks()
             .AddCheck<FaceStoreHealthCheck>("database", tags: [HealthTags.Ready])
             .AddCheck<FaceModelsHealthCheck>("models", tags: [HealthTags.Ready]);

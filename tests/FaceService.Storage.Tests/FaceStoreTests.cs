@@ -183,6 +183,21 @@ public sealed class FaceStoreTests(StoreFixture fixture)
     }
 
     [Fact]
+    public async Task Image_hashes_are_read_per_subject_and_model()
+    {
+        var collection = SyntheticFaces.NewCollection();
+        var owen = await store.EnrollAsync(collection, Model, [NewFace("owen"), NewFace("owen")]);
+        await store.EnrollAsync(collection, Model, [NewFace("pia")]);
+        await store.EnrollAsync(collection, "model-b", [NewFace("owen")]);
+
+        var hashes = await store.GetSubjectImageHashesAsync(collection, Model, "owen");
+
+        Assert.Equal(owen.Select(f => f.ImageSha256).Order(), hashes.Order());
+        Assert.Empty(await store.GetSubjectImageHashesAsync(collection, Model, "nobody"));
+        Assert.Empty(await store.GetSubjectImageHashesAsync(SyntheticFaces.NewCollection(), Model, "owen"));
+    }
+
+    [Fact]
     public async Task Deleting_a_subject_erases_all_of_its_faces_and_nothing_else()
     {
         var collection = SyntheticFaces.NewCollection();

@@ -39,6 +39,12 @@ public interface IFaceStore
     /// <summary>Stored codes of one subject (for verify against a subject); empty if the subject is unknown.</summary>
     Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default);
 
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the images already enrolled for the subject under the model, so that a bulk import
+    /// can skip them before running the models; empty if the subject is unknown.
+    /// </summary>
+    Task<IReadOnlySet<string>> GetSubjectImageHashesAsync(string collection, string modelId, string subject, CancellationToken ct = default);
+
     /// <summary>Stored codes of a collection, optionally restricted to the given ids (for clustering).</summary>
     Task<IReadOnlyList<StoredCode>> GetCodesAsync(string collection, string modelId, IReadOnlyCollection<Guid>? faceIds, CancellationToken ct = default);
 

@@ -9,4 +9,5 @@ bash "$ROOT/scripts/setup.sh"
 # The connection string defaults to the database create-database.sh made (src/FaceService.Api/appsettings.json);
 # override with ConnectionStrings__FaceStore.
 cd "$ROOT"
-exec dotnet run --project src/FaceService.Api -c Release --urls "${FACESERVICE_URLS:-http://localhost:8080}" "$@"
+# --no-launch-profile: run as Production, not with the Development profile from launchSettings.json.
+exec dotnet run --project src/FaceService.Api -c Release --no-launch-profile --urls "${FACESERVICE_URLS:-http://localhost:8080}" "$@"

@@ -24,6 +24,7 @@ builder.Services.AddFaceInference(builder.Configuration);
 builder.Services.AddFaceStore(builder.Configuration);
 builder.Services.AddFaceServices(builder.Configuration);
 builder.Services.AddApiControllers();
+builder.Services.AddInferenceConcurrencyLimit(builder.Configuration);
 builder.Services.AddApiSwagger();
 
 var app = builder.Build();
@@ -51,6 +52,7 @@ app.UseHttpMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<RequestSizeLimitMiddleware>();
+app.UseMiddleware<InferenceConcurrencyMiddleware>();
 
 app.UseSwagger();
 app.UseSwaggerUI(o =>

@@ -6,7 +6,9 @@ var modes = new Dictionary<string, Func<BenchArguments, int>>(StringComparer.Ord
 {
     ["cluster"] = ClusterBenchmark.Run,
     ["flops"] = ModelFlops.Run,
+    ["load"] = LoadTest.Run,
     ["pipeline"] = PipelineBenchmark.Run,
+    ["search"] = SearchBenchmark.Run,
 };
 
 if (args.Length == 0 || !modes.TryGetValue(args[0], out var mode))

@@ -9,6 +9,7 @@ namespace FaceService.Api.Controllers;
 
 /// <summary>Group faces by person without labels.</summary>
 [Tags("Clustering")]
+[InferenceWork]
 public sealed class ClusterController(FaceRecognitionService recognition) : ApiControllerBase
 {
     /// <summary>Cluster faces: stored faces (JSON body) or every face in uploaded photos (multipart).</summary>
@@ -30,6 +31,7 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
     [ProducesProblem(ErrorCodes.UnsupportedMediaType, ErrorCodes.UnsupportedImageFormat)]
     [ProducesProblem(ErrorCodes.ImageTooLarge, ErrorCodes.TooManyFaces)]
     [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
+    [ProducesProblem(ErrorCodes.Overloaded)]
     public async Task<ClusterResponse> ClusterStored([FromBody] ClusterRequest request, CancellationToken ct) =>
         ClusterResponse.From(await recognition.ClusterStoredAsync(request.Collection, request.FaceIds, request.Threshold, request.Linkage, ct));
 

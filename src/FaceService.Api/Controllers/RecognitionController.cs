@@ -9,9 +9,11 @@ namespace FaceService.Api.Controllers;
 
 /// <summary>Detect, enroll, verify and identify faces in uploaded photos.</summary>
 [Tags("Recognition")]
+[InferenceWork]
 [Consumes("multipart/form-data")]
 [ProducesProblem(ErrorCodes.PayloadTooLarge, ErrorCodes.TooManyFiles)]
 [ProducesProblem(ErrorCodes.UnsupportedMediaType, ErrorCodes.UnsupportedImageFormat)]
+[ProducesProblem(ErrorCodes.Overloaded)]
 public sealed class RecognitionController(FaceRecognitionService recognition) : ApiControllerBase
 {
     /// <summary>Find the faces in a photo.</summary>

@@ -43,12 +43,14 @@ public static class ErrorCatalog
         "The face store cannot be reached; retry after the time in Retry-After.");
     public static readonly ErrorDefinition ModelUnavailable = new(ErrorCodes.ModelUnavailable, 503, "The face models are unavailable",
         "The face models could not run; retry after the time in Retry-After.");
+    public static readonly ErrorDefinition Overloaded = new(ErrorCodes.Overloaded, 503, "The service is overloaded",
+        "More than 8 requests are running and 64 waiting; retry after the time in Retry-After.");
 
     public static IReadOnlyList<ErrorDefinition> All { get; } =
     [
         ValidationFailed, InvalidImage, NotFound, SubjectNotFound, FaceNotFound, CollectionNotFound, MethodNotAllowed,
         PayloadTooLarge, TooManyFiles, UnsupportedMediaType, UnsupportedImageFormat, ImageTooLarge, NoFace, TooManyFaces,
-        InternalError, DatabaseUnavailable, ModelUnavailable,
+        InternalError, DatabaseUnavailable, ModelUnavailable, Overloaded,
     ];
 
     private static readonly Dictionary<string, ErrorDefinition> ByCode = All.ToDictionary(e => e.Code);

@@ -20,4 +20,5 @@ public static class ErrorCodes
     public const string InternalError = "internal_error";
     public const string DatabaseUnavailable = "database_unavailable";
     public const string ModelUnavailable = "model_unavailable";
+    public const string Overloaded = "overloaded";
 }

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace FaceService.Bench;
+
+/// <summary>
+/// Steady-concurrency load against a running FaceService on loopback:
+/// `load --url http://127.0.0.1:18080 --concurrency 8 --seconds 600 --endpoint identify|verify|detect|enroll [--pid N]`.
+/// Each worker sends its next request as soon as the previous one is answered, for a fixed time, then stops. Reports
+/// throughput, latency percentiles, answers by status and code, and the service's resident memory (given its pid).
+/// Options: --collection (default "load"), --api-key (or env FACESERVICE_API_KEY), --api-key-header (default
+/// X-Api-Key), --timeout-ms per request (default 30000), --report-seconds between progress lines (default 60),
+/// --log FILE (one line per request: start unix ms, latency ms, status, code, Retry-After, face ids), --photos DIR.
+/// </summary>
+public static class LoadTest
+{
+    private const int MaxSeconds = 4 * 3600;
+
+    private sealed record Outcome(long StartUnixMs, double LatencyMs, int Status, string Code, string RetryAfter, string FaceIds);
+
+    public static int Run(BenchArguments args)
+    {
+        var url = new Uri(args.Get("url", "http://127.0.0.1:18080"));
+        if (!url.IsLoopback) throw new ArgumentException($"--url must be a loopback address (got {url.Host}): this client only loads a local service.");
+        var concurrency = args.Get("concurrency", 8);
+        var seconds = args.Get("seconds", 60);
+        if (concurrency is < 1 or > 1024) throw new ArgumentException("--concurrency must be 1..1024.");
+        if (seconds is < 1 or > MaxSeconds) throw new ArgumentException($"--seconds must be 1..{MaxSeconds}.");
+        var endpoint = args.Get("endpoint", "identify").ToLowerInvariant();
+        if (endpoint is not ("identify" or "verify" or "detect" or "enroll"))
+            throw new ArgumentException("--endpoint must be identify, verify, detect or enroll.");
+        var collection = args.Get("collection", "load");
+        var pid = args.Get("pid", 0);
+        var reportEvery = TimeSpan.FromSeconds(args.Get("report-seconds", 60));
+        var logPath = args.Get("log", "");
+        var apiKey = args.Get("api-key", Environment.GetEnvironmentVariable("FACESERVICE_API_KEY") ?? "");
+
+        var photos = DevPhotos.Load(args.Get("photos", null!), includeGroups: false);
+        var people = photos.GroupBy(p => p.Path.Split('/')[0]).Select(g => g.ToArray()).Where(g => g.Length >= 2).ToArray();
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = url,
+            Timeout = TimeSpan.FromMilliseconds(args.Get("timeout-ms", 30_000)),
+        };
+        if (apiKey.Length > 0) http.DefaultRequestHeaders.Add(args.Get("api-key-header", "X-Api-Key"), apiKey);
+
+        Console.WriteLine($"# load {endpoint}: {url} concurrency {concurrency} for {seconds} s; {BenchArguments.DescribeMachine()}");
+        if (endpoint == "identify") EnrollGalleryAsync(http, collection, people).GetAwaiter().GetResult();
+
+        var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        var outcomes = new List<Outcome>[concurrency];
+        var rssStart = ResidentBytes(pid);
+        var clock = Stopwatch.StartNew();
+        var deadline = TimeSpan.FromSeconds(seconds);
+        var workers = Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        {
+            var mine = outcomes[worker] = [];
+            var random = new Random(worker);
+            for (var n = 0; clock.Elapsed < deadline; n++)
+            {
+                var person = people[random.Next(people.Length)];
+                using var form = endpoint switch
+                {
+                    "detect" => Form(("image", person[random.Next(person.Length)])),
+                    "verify" => Form(("image1", person[0]), ("image2", person[1 + random.Next(person.Length - 1)])),
+                    "identify" => Form(("image", person[1 + random.Next(person.Length - 1)])).With("collection", collection),
+                    _ => Form(("image", person[random.Next(person.Length)])).With("collection", collection).With("subject", $"load-{runId}-{worker}-{n}"),
+                };
+                var outcome = await SendAsync(http, "/v1/" + endpoint, form);
+                lock (mine) mine.Add(outcome);
+            }
+        })).ToArray();
+
+        var reported = 0;
+        while (!Task.WaitAll(workers, reportEvery))
+        {
+            var snapshot = Snapshot(outcomes);
+            Console.WriteLine($"{clock.Elapsed.TotalSeconds,6:F0} s  {Describe(snapshot[reported..], reportEvery.TotalSeconds)}  rss {Mib(ResidentBytes(pid))}");
+            reported = snapshot.Count;
+        }
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var all = Snapshot(outcomes);
+        var rssEnd = ResidentBytes(pid);
+
+        Console.WriteLine($"total  {Describe(all, elapsed)}");
+        foreach (var group in all.GroupBy(o => (o.Status, o.Code)).OrderBy(g => g.Key.Status))
+            Console.WriteLine($"  {group.Key.Status} {(group.Key.Code.Length > 0 ? group.Key.Code : "-")}: {group.Count()}");
+        if (pid > 0) Console.WriteLine($"service rss: start {Mib(rssStart)}, end {Mib(rssEnd)}, peak (VmHWM) {Mib(ResidentBytes(pid, "VmHWM:"))}");
+        if (logPath.Length > 0)
+            File.WriteAllLines(logPath, all.OrderBy(o => o.StartUnixMs).Select(o => string.Join('\t',
+                o.StartUnixMs, o.LatencyMs.ToString("F1", CultureInfo.InvariantCulture), o.Status, o.Code, o.RetryAfter, o.FaceIds)));
+        return all.Any(o => o.Status is < 200 or >= 300) ? 1 : 0;
+    }
+
+    /// <summary>The identify gallery: each person's first photo, enrolled once (enrolling the same bytes again is a no-op).</summary>
+    private static async Task EnrollGalleryAsync(HttpClient http, string collection, DevPhotos.Photo[][] people)
+    {
+        foreach (var person in people)
+        {
+            using var form = Form(("image", person[0])).With("collection", collection).With("subject", person[0].Path.Split('/')[0]);
+            var outcome = await SendAsync(http, "/v1/enroll", form);
+            if (outcome.Status != 201) throw new InvalidOperationException($"Enrolling the gallery failed: {outcome.Status} {outcome.Code}");
+        }
+        Console.WriteLine($"# gallery: {people.Length} subjects in collection '{collection}'");
+    }
+
+    private static async Task<Outcome> SendAsync(HttpClient http, string path, HttpContent content)
+    {
+        var startUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var response = await http.PostAsync(path, content);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            watch.Stop();
+            var (code, faceIds) = ReadBody(body, (int)response.StatusCode);
+            return new Outcome(startUnixMs, watch.Elapsed.TotalMilliseconds, (int)response.StatusCode, code,
+                response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(CultureInfo.InvariantCulture) ?? "", faceIds);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // Status 0: no answer (refused connection, reset, client timeout).
+            return new Outcome(startUnixMs, watch.Elapsed.TotalMilliseconds, 0, e is TaskCanceledException ? "client_timeout" : "no_answer", "", "");
+        }
+    }
+
+    /// <summary>The problem's code of an error; the face ids of an enrollment.</summary>
+    private static (string Code, string FaceIds) ReadBody(byte[] body, int status)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (status >= 300)
+                return (json.RootElement.TryGetProperty("code", out var code) ? code.GetString() ?? "" : "", "");
+            return ("", json.RootElement.TryGetProperty("faces", out var faces) && faces.ValueKind == JsonValueKind.Array
+                ? string.Join(';', faces.EnumerateArray().Where(f => f.TryGetProperty("faceId", out _)).Select(f => f.GetProperty("faceId").GetString()))
+                : "");
+        }
+        catch (JsonException)
+        {
+            return (status >= 300 ? "not_json" : "", "");
+        }
+    }
+
+    private static List<Outcome> Snapshot(List<Outcome>?[] outcomes)
+    {
+        var all = new List<Outcome>();
+        foreach (var list in outcomes)
+            if (list is not null)
+                lock (list) all.AddRange(list);
+        return all;
+    }
+
+    private static string Describe(IReadOnlyCollection<Outcome> outcomes, double seconds)
+    {
+        if (outcomes.Count == 0) return "no requests";
+        var ok = outcomes.Where(o => o.Status is >= 200 and < 300).Select(o => o.LatencyMs).Order().ToArray();
+        var errors = outcomes.Count - ok.Length;
+        return ok.Length == 0
+            ? $"{outcomes.Count} requests, all errors"
+            : $"{outcomes.Count} requests, {outcomes.Count / seconds:F2} req/s, ok p50 {Percentile(ok, 0.50):F0} ms p99 {Percentile(ok, 0.99):F0} ms max {ok[^1]:F0} ms, errors {errors}";
+    }
+
+    private static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+
+    /// <summary>VmRSS (or another /proc status field) of a process, in bytes; 0 without a pid.</summary>
+    private static long ResidentBytes(int pid, string field = "VmRSS:")
+    {
+        if (pid <= 0) return 0;
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static string Mib(long bytes) => bytes == 0 ? "n/a" : $"{bytes / (1024.0 * 1024):F0} MiB";
+
+    private static MultipartFormDataContent Form(params (string Field, DevPhotos.Photo Photo)[] files)
+    {
+        var form = new MultipartFormDataContent();
+        foreach (var (field, photo) in files)
+        {
+            var part = new ByteArrayContent(photo.Bytes);
+            part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            form.Add(part, field, Path.GetFileName(photo.Path));
+        }
+        return form;
+    }
+
+    private static MultipartFormDataContent With(this MultipartFormDataContent form, string field, string value)
+    {
+        form.Add(new StringContent(value, Encoding.UTF8), field);
+        return form;
+    }
+}

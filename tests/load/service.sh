@@ -1,0 +1,42 @@
+# Sourced by the load and fault scripts: runs the Release build of the service on loopback in the background.
+# Needs: models/ built, PostgreSQL reachable with FACESERVICE_DB (default: the faceservice database of deploy/db).
+# Sets SERVICE_PID; stop_service sends SIGTERM and waits (graceful shutdown), so nothing outlives the script.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PORT="${PORT:-18080}"
+URL="http://127.0.0.1:$PORT"
+FACESERVICE_DB="${FACESERVICE_DB:-Host=localhost;Port=5432;Database=faceservice;Username=faceservice;Password=faceservice}"
+SERVICE_LOG="${SERVICE_LOG:-$(mktemp -t faceservice-XXXX.log)}"
+SERVICE_PID=""
+
+build_release() {
+  (cd "$ROOT" && dotnet build src/FaceService.Api -c Release -v q -nologo >/dev/null && dotnet build src/FaceService.Bench -c Release -v q -nologo >/dev/null)
+}
+
+# start_service [extra --Key=value settings...]
+start_service() {
+  (cd "$ROOT" && exec env ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__FaceStore="$FACESERVICE_DB" \
+     dotnet src/FaceService.Api/bin/Release/net10.0/FaceService.Api.dll --urls "$URL" \
+     --Serilog:MinimumLevel:Default=Warning "$@" >"$SERVICE_LOG" 2>&1) &
+  SERVICE_PID=$!
+  for _ in $(seq 1 120); do
+    if curl -fsS "$URL/health/ready" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$SERVICE_PID" 2>/dev/null; then echo "service exited; log: $SERVICE_LOG" >&2; tail -20 "$SERVICE_LOG" >&2; return 1; fi
+    sleep 1
+  done
+  echo "service not ready after 120 s; log: $SERVICE_LOG" >&2
+  return 1
+}
+
+stop_service() {
+  if [[ -n "$SERVICE_PID" ]] && kill -0 "$SERVICE_PID" 2>/dev/null; then
+    kill -TERM "$SERVICE_PID"
+    wait "$SERVICE_PID" 2>/dev/null || true
+  fi
+  SERVICE_PID=""
+}
+
+# load_client ARGS...: the bench `load` mode (src/FaceService.Bench/LoadTest.cs).
+load_client() {
+  (cd "$ROOT" && dotnet src/FaceService.Bench/bin/Release/net10.0/FaceService.Bench.dll load --url "$URL" "$@")
+}

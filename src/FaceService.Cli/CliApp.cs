@@ -1,0 +1,91 @@
+using FaceService.Core.Services;
+using FaceService.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FaceService.Cli;
+
+/// <summary>
+/// The faceservice command line: import, identify, cluster. Exit codes: 0 done, 1 failed (database, models, image),
+/// 2 bad command line (with the usage), 130 interrupted.
+/// </summary>
+public static class CliApp
+{
+    public const string CommonUsage = """
+        Common options:
+          --connection <string>  PostgreSQL connection string (else ConnectionStrings__FaceStore, else appsettings.json)
+          --models <folder>      folder of the ONNX models (else Inference__ModelsPath, else ./models or a parent's)
+          --device auto|cpu|cuda where the models run (else Inference__Device)
+          --concurrency <n>      photos analysed at the same time (default 4), so recognition runs in batches
+          --json <file>          also write the result as JSON
+          --verbose              log model loading and other information to stderr
+        """;
+
+    private sealed record Command(string Name, string Usage, int Positionals, string[] Options, string[] Flags,
+        Func<CliArguments, CliConsole, CancellationToken, Task<int>> Run);
+
+    private static readonly Command[] Commands =
+    [
+        new("import", ImportCommand.Usage, 1, ImportCommand.Options, ImportCommand.Flags, ImportCommand.RunAsync),
+        new("identify", IdentifyCommand.Usage, 1, IdentifyCommand.Options, IdentifyCommand.Flags, IdentifyCommand.RunAsync),
+        new("cluster", ClusterCommand.Usage, 1, ClusterCommand.Options, ClusterCommand.Flags, ClusterCommand.RunAsync),
+    ];
+
+    public static string Usage => UsageOf(Commands);
+
+    private static string UsageOf(params Command[] commands) =>
+        "Usage:\n" + string.Concat(commands.Select(c => c.Usage + "\n")) + CommonUsage + "\n";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken ct = default)
+    {
+        if (args.Count == 1 && args[0] is "--help" or "-h" or "help")
+        {
+            console.Out.Write(Usage);
+            return ExitCodes.Ok;
+        }
+        var command = args.Count > 0 ? Commands.FirstOrDefault(c => c.Name == args[0]) : null;
+        if (command is null)
+        {
+            console.Error.WriteLine(args.Count == 0 ? "error: a command is required." : $"error: unknown command '{args[0]}'.");
+            console.Error.Write(Usage);
+            return ExitCodes.Usage;
+        }
+        var rest = args.Skip(1).ToList();
+        if (rest is ["--help" or "-h"])
+        {
+            console.Out.Write(UsageOf(command));
+            return ExitCodes.Ok;
+        }
+
+        try
+        {
+            var parsed = CliArguments.Parse(rest, command.Positionals, command.Options.ToHashSet(), command.Flags.ToHashSet());
+            return await command.Run(parsed, console, ct);
+        }
+        catch (CliUsageException e)
+        {
+            return UsageError(console, command, e.Message);
+        }
+        catch (FaceServiceException e) when (e.Error == FaceServiceError.ValidationFailed)
+        {
+            return UsageError(console, command, e.Target is { } target ? $"--{target}: {e.Message}" : e.Message);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            console.Error.WriteLine("Interrupted." + (command.Name == "import" ? " Run the same import again to resume: enrolled photos are skipped." : ""));
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e) when (e is FaceServiceException or StoreUnavailableException or OptionsValidationException
+                                      or FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+
+    private static int UsageError(CliConsole console, Command command, string message)
+    {
+        console.Error.WriteLine($"error: {message}");
+        console.Error.Write(UsageOf(command));
+        return ExitCodes.Usage;
+    }
+}

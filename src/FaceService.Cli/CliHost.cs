@@ -1,0 +1,70 @@
+using FaceService.Core.Clustering;
+using FaceService.Core.Services;
+using FaceService.Inference;
+using FaceService.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FaceService.Cli;
+
+/// <summary>
+/// The service's own modules in a console host: the face pipeline (<see cref="InferenceServiceCollectionExtensions.AddFaceInference"/>,
+/// with its micro-batching embedder), the store (<see cref="ServiceCollectionExtensions.AddFaceStore"/>) and the Core
+/// application services. Configuration: the tool's appsettings.json, then environment variables (the API's names, e.g.
+/// ConnectionStrings__FaceStore, Inference__Device), then the command line (--connection, --models, --device).
+/// </summary>
+public static class CliHost
+{
+    public static readonly string[] Options = ["connection", "models", "device", "concurrency", "json"];
+    public static readonly string[] Flags = ["verbose"];
+
+    public const int DefaultConcurrency = 4;
+
+    public static IHost Build(CliArguments args)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(CommandLineSettings(args));
+
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(args.Has("verbose") ? LogLevel.Information : LogLevel.Warning);
+        // "No CUDA here, running on the CPU" is the expected case of Device Auto on a CPU host, not worth a warning per run.
+        if (!args.Has("verbose")) builder.Logging.AddFilter(typeof(OnnxSessionFactory).FullName, LogLevel.Error);
+        builder.Services.AddMetrics();
+
+        var configuration = builder.Configuration;
+        builder.Services.AddFaceInference(configuration).AddFaceStore(configuration);
+        // The API's AddFaceServices less its HTTP host parts (migrations run here on demand, not as a hosted service).
+        builder.Services.AddOptions<RecognitionOptions>().Bind(configuration.GetSection(RecognitionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IFaceClusterer, AgglomerativeFaceClusterer>();
+        builder.Services.AddSingleton<FaceServiceMetrics>();
+        builder.Services.AddSingleton<FaceRecognitionService>();
+        return builder.Build();
+    }
+
+    /// <summary>Images analysed at the same time: enough in flight for the recognition batcher to fill its batches.</summary>
+    public static int Concurrency(CliArguments args) => args.GetInt("concurrency", DefaultConcurrency, 1, 64);
+
+    /// <summary>The migrated store: a fresh database gets its schema before the first read or write.</summary>
+    public static Task MigrateAsync(IHost host, CancellationToken ct) =>
+        host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
+
+    private static Dictionary<string, string?> CommandLineSettings(CliArguments args)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (args.Get("connection") is { } connection)
+            settings[$"ConnectionStrings:{StorageOptions.ConnectionStringName}"] = connection;
+        // Relative to where the user is, not to the tool's folder.
+        if (args.Get("models") is { } models)
+            settings[$"{InferenceOptions.SectionName}:{nameof(InferenceOptions.ModelsPath)}"] = Path.GetFullPath(models);
+        if (args.GetEnum<InferenceDevice>("device") is { } device)
+            settings[$"{InferenceOptions.SectionName}:{nameof(InferenceOptions.Device)}"] = device.ToString();
+        return settings;
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using FaceService.Core.Clustering;
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using FaceService.Core.Services;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FaceService.Cli;
+
+/// <summary>A face of the --json report: the photo it is in, where, and the detector's score.</summary>
+public sealed record ClusteredFace(string Image, FaceBox Box, float Score);
+
+public sealed record ClusterSummary(
+    string Folder, float Threshold, Linkage Linkage, int Images, int Faces, double Seconds, double FacesPerSecond,
+    IReadOnlyList<IReadOnlyList<ClusteredFace>> Clusters, IReadOnlyList<ClusteredFace> Singletons,
+    IReadOnlyList<string> NoFace, IReadOnlyList<ImageProblem> Errors);
+
+/// <summary>
+/// cluster &lt;folder&gt;: every face of every photo under the folder, grouped by agglomerative clustering (the service's
+/// clusterer and defaults), written as an HTML contact sheet of face crops. Needs no database.
+/// </summary>
+public static class ClusterCommand
+{
+    public const string DefaultReport = "clusters.html";
+
+    public const string Usage = $"""
+        faceservice cluster <folder> [--out <report.html>] [--threshold <d>] [--linkage average|complete|single] [--json <file>] [common options]
+          Clusters every face in the photos under <folder> (sub-folders included) and writes an HTML contact sheet of
+          face crops (default {DefaultReport}), one self-contained file. Threshold: squared L2 (0..4) at which merging stops.
+        """;
+
+    public static readonly string[] Options = [.. CliHost.Options, "out", "threshold", "linkage"];
+    public static readonly string[] Flags = CliHost.Flags;
+
+    private sealed record AnalysedPhoto(string Name, IReadOnlyList<(AnalyzedFace Face, byte[] Thumbnail)> Faces, string? Error);
+
+    public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    {
+        var folder = ImageFiles.RequireFolder(args.Positionals[0]);
+        var reportPath = Path.GetFullPath(args.Get("out") ?? DefaultReport);
+        var threshold = args.GetThreshold("threshold");
+        var linkage = args.GetEnum<Linkage>("linkage");
+        var concurrency = CliHost.Concurrency(args);
+        var jsonPath = args.Get("json");
+        var paths = ImageFiles.In(folder, recursive: true).ToList();
+
+        using var host = CliHost.Build(args);
+        await host.StartAsync(ct);
+        var pipeline = host.Services.GetRequiredService<IFacePipeline>();
+        var decoder = host.Services.GetRequiredService<IImageDecoder>();
+        var clusterer = host.Services.GetRequiredService<IFaceClusterer>();
+        var recognitionOptions = host.Services.GetRequiredService<IOptions<RecognitionOptions>>().Value;
+        var maxFaces = host.Services.GetRequiredService<IOptions<ClusteringOptions>>().Value.MaxFaces;
+        var limit = threshold ?? recognitionOptions.ClusterThreshold;
+        var link = linkage ?? recognitionOptions.ClusterLinkage;
+
+        console.Out.WriteLine($"Finding faces in {paths.Count} photo(s) under '{folder}' ({concurrency} in flight).");
+        var progress = new ProgressBar(console.Out, "analyse", paths.Count, console.Interactive);
+        var photos = new AnalysedPhoto[paths.Count];
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct },
+            async (i, token) =>
+            {
+                photos[i] = await AnalyseAsync(ImageFiles.Relative(folder, paths[i]), paths[i], token);
+                if (photos[i].Error is { } error) progress.Note($"  error: {error}");
+                progress.Advance(photos[i].Faces.Count);
+            });
+        progress.Complete();
+
+        var faces = photos.SelectMany(p => p.Faces.Select(f => new SheetFace(p.Name, f.Face.Box, f.Face.Score, f.Thumbnail))).ToList();
+        var codes = photos.SelectMany(p => p.Faces.Select(f => f.Face.Code!)).ToList();
+        if (faces.Count > maxFaces)
+        {
+            console.Error.WriteLine($"error: {faces.Count} faces found; clustering takes at most {maxFaces} (Clustering:MaxFaces, memory grows as n²).");
+            return ExitCodes.Failed;
+        }
+        var grouping = clusterer.Cluster(codes, limit, link, ct);
+        clock.Stop();
+
+        var report = new ClusterReport(folder, limit, link, paths.Count,
+            grouping.Clusters.Select(c => (IReadOnlyList<SheetFace>)c.Select(i => faces[i]).ToList()).ToList(),
+            grouping.Singletons.Select(i => faces[i]).ToList(),
+            photos.Where(p => p.Error is null && p.Faces.Count == 0).Select(p => p.Name).ToList(),
+            photos.Where(p => p.Error is not null).Select(p => new ImageProblem(p.Name, "error", p.Error!)).ToList());
+        await using (var html = new StreamWriter(reportPath))
+            ContactSheet.Write(html, report);
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        console.Out.WriteLine($"{faces.Count} face(s) in {paths.Count} photo(s): {report.Clusters.Count} cluster(s) " +
+                              $"({string.Join(", ", report.Clusters.Select(c => c.Count))}), {report.Singletons.Count} face(s) alone, " +
+                              $"{report.NoFace.Count} photo(s) without a face, {report.Errors.Count} error(s); {seconds:F1} s, {faces.Count / Math.Max(seconds, 1e-9):F2} faces/s.");
+        console.Out.WriteLine($"Contact sheet: {reportPath}");
+
+        if (jsonPath is not null)
+        {
+            static ClusteredFace Json(SheetFace f) => new(f.Image, f.Box, f.Score);
+            await CliJson.WriteAsync(jsonPath, new ClusterSummary(folder, limit, link, paths.Count, faces.Count, Math.Round(seconds, 3),
+                Math.Round(faces.Count / Math.Max(seconds, 1e-9), 3),
+                report.Clusters.Select(c => (IReadOnlyList<ClusteredFace>)c.Select(Json).ToList()).ToList(),
+                report.Singletons.Select(Json).ToList(), report.NoFace, report.Errors), ct);
+        }
+        return ExitCodes.Ok;
+
+        async Task<AnalysedPhoto> AnalyseAsync(string name, string path, CancellationToken token)
+        {
+            try
+            {
+                var bytes = await File.ReadAllBytesAsync(path, token);
+                var analysis = await pipeline.AnalyzeAsync(bytes, FaceAnalysisOptions.AllFaces, token);
+                if (analysis.Faces.Count == 0) return new AnalysedPhoto(name, [], null);
+                // Decoded again for the crops rather than kept from the pipeline: only the small JPEGs stay in memory.
+                var image = decoder.Decode(bytes);
+                return new AnalysedPhoto(name, analysis.Faces.Select(f => (f, FaceThumbnails.Crop(image, f.Box))).ToList(), null);
+            }
+            catch (ImageDecodeException e)
+            {
+                return new AnalysedPhoto(name, [], $"{name}: {e.Message}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return new AnalysedPhoto(name, [], $"{name}: {e.Message}");
+            }
+        }
+    }
+}

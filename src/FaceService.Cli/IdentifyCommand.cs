@@ -1,0 +1,66 @@
+using System.Globalization;
+using FaceService.Core.Services;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceService.Cli;
+
+/// <summary>identify &lt;image&gt;: the nearest enrolled subjects of the photo's largest face (or of every face), as the API's identify.</summary>
+public static class IdentifyCommand
+{
+    public const string Usage = """
+        faceservice identify <image> [--collection <name>] [--k <n>] [--threshold <d>] [--all-faces] [--json <file>] [common options]
+          The k nearest subjects (default 5) of the largest face, or of every face with --all-faces; a candidate within
+          the threshold (squared L2, 0..4; default from Recognition:IdentifyThreshold) is a match.
+        """;
+
+    public static readonly string[] Options = [.. CliHost.Options, "collection", "k", "threshold"];
+    public static readonly string[] Flags = [.. CliHost.Flags, "all-faces"];
+
+    public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    {
+        var path = ImageFiles.RequireFile(args.Positionals[0]);
+        var collection = args.Get("collection") ?? Identifiers.DefaultCollection;
+        if (Identifiers.CheckCollection(collection) is { } problem) throw new CliUsageException($"--collection: {problem}");
+        int? k = args.Get("k") is null ? null : args.GetInt("k", 0, 1, int.MaxValue);
+        var threshold = args.GetThreshold("threshold");
+        var jsonPath = args.Get("json");
+
+        using var host = CliHost.Build(args);
+        await host.StartAsync(ct);
+        await CliHost.MigrateAsync(host, ct);
+        var recognition = host.Services.GetRequiredService<FaceRecognitionService>();
+        var image = new ImageInput(Path.GetFileName(path), null, await File.ReadAllBytesAsync(path, ct));
+        var result = await recognition.IdentifyAsync(image, collection, k, threshold, args.Has("all-faces"), ct);
+
+        Write(console.Out, collection, result);
+        if (jsonPath is not null) await CliJson.WriteAsync(jsonPath, result, ct);
+        return ExitCodes.Ok;
+    }
+
+    private static void Write(TextWriter writer, string collection, IdentifyResult result)
+    {
+        if (result.Faces.Count == 0)
+        {
+            writer.WriteLine("No face found.");
+            return;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        for (var f = 0; f < result.Faces.Count; f++)
+        {
+            var face = result.Faces[f];
+            var b = face.Box;
+            writer.WriteLine(string.Format(inv, "Face {0} at x {1:F0}, y {2:F0}, {3:F0}x{4:F0} (score {5:F2}): {6}",
+                f + 1, b.X, b.Y, b.Width, b.Height, face.Score,
+                face.Subject is { } subject ? subject : $"no match in '{collection}' within {result.Threshold:F3}"));
+            if (face.Candidates.Count == 0) continue;
+            var width = Math.Max(7, face.Candidates.Max(c => c.Subject.Length));
+            writer.WriteLine($"   #  {"subject".PadRight(width)}  distance  match");
+            for (var c = 0; c < face.Candidates.Count; c++)
+            {
+                var candidate = face.Candidates[c];
+                writer.WriteLine(string.Format(inv, "  {0,2}  {1}  {2,8:F3}  {3}", c + 1, candidate.Subject.PadRight(width), candidate.Distance,
+                    candidate.Match ? "yes" : ""));
+            }
+        }
+    }
+}

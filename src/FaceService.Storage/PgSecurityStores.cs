@@ -1,0 +1,132 @@
+using FaceService.Core.Security;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FaceService.Storage;
+
+/// <summary><see cref="IApiKeyStore"/> on PostgreSQL: the api_keys table (migration 0002).</summary>
+public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
+{
+    private const string KeyColumns = "key_id, name, role, collections, created_at, created_by, revoked_at";
+
+    public Task CreateAsync(ApiKey key, byte[] keySha256, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (keySha256.Length != 32) throw new ArgumentException("A SHA-256 hash has 32 bytes.", nameof(keySha256));
+        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(
+                $"INSERT INTO api_keys ({KeyColumns}, key_sha256) VALUES (@key_id, @name, @role, @collections, @created_at, @created_by, NULL, @key_sha256)",
+                connection);
+            command.Parameters.AddWithValue("key_id", key.KeyId);
+            command.Parameters.AddWithValue("name", key.Name);
+            command.Parameters.AddWithValue("role", ApiKeyScope.RoleName(key.Scope.Role));
+            command.Parameters.AddWithValue("collections", key.Scope.Collections.ToArray());
+            command.Parameters.AddWithValue("created_at", key.CreatedAt);
+            command.Parameters.AddWithValue("created_by", key.CreatedBy);
+            command.Parameters.AddWithValue("key_sha256", keySha256);
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+    }
+
+    public Task<ApiKeyCredential?> FindAsync(string keyId, CancellationToken ct = default) =>
+        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand($"SELECT {KeyColumns}, key_sha256 FROM api_keys WHERE key_id = @key_id", connection);
+            command.Parameters.AddWithValue("key_id", keyId);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            return await reader.ReadAsync(token) ? new ApiKeyCredential(ReadKey(reader), reader.GetFieldValue<byte[]>(7)) : null;
+        }, ct);
+
+    public Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken ct = default) =>
+        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand($"SELECT {KeyColumns} FROM api_keys ORDER BY created_at DESC, key_id", connection);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var keys = new List<ApiKey>();
+            while (await reader.ReadAsync(token)) keys.Add(ReadKey(reader));
+            return (IReadOnlyList<ApiKey>)keys;
+        }, ct);
+
+    public Task<bool> RevokeAsync(string keyId, CancellationToken ct = default) =>
+        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand("UPDATE api_keys SET revoked_at = now() WHERE key_id = @key_id AND revoked_at IS NULL", connection);
+            command.Parameters.AddWithValue("key_id", keyId);
+            return await command.ExecuteNonQueryAsync(token) == 1;
+        }, ct);
+
+    private static ApiKey ReadKey(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1),
+        new ApiKeyScope(Enum.Parse<ApiKeyRole>(r.GetString(2), ignoreCase: true), r.GetFieldValue<string[]>(3)),
+        r.GetFieldValue<DateTimeOffset>(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
+}
+
+/// <summary><see cref="IAuditLog"/> on PostgreSQL: the append-only audit_log table (migration 0002).</summary>
+public sealed class PgAuditLog(NpgsqlDataSource dataSource) : IAuditLog
+{
+    public const int MaxLimit = 1000;
+
+    public Task RecordAsync(AuditEntry entry, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO audit_log (action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id)
+                VALUES (@action, @actor_key_id, @actor_name, @collection, @subject, @face_ids, @face_count, @target_key_id, @request_id)
+                """, connection);
+            command.Parameters.AddWithValue("action", entry.Action);
+            command.Parameters.AddWithValue("actor_key_id", entry.ActorKeyId);
+            command.Parameters.AddWithValue("actor_name", entry.ActorName);
+            command.Parameters.Add(new NpgsqlParameter("collection", NpgsqlDbType.Text) { Value = (object?)entry.Collection ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("subject", NpgsqlDbType.Text) { Value = (object?)entry.Subject ?? DBNull.Value });
+            command.Parameters.AddWithValue("face_ids", entry.FaceIds.ToArray());
+            command.Parameters.AddWithValue("face_count", entry.FaceCount);
+            command.Parameters.Add(new NpgsqlParameter("target_key_id", NpgsqlDbType.Text) { Value = (object?)entry.TargetKeyId ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("request_id", NpgsqlDbType.Text) { Value = (object?)entry.RequestId ?? DBNull.Value });
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<AuditRecord>> QueryAsync(IReadOnlyCollection<string>? collections, int limit, CancellationToken ct = default)
+    {
+        if (limit is < 1 or > MaxLimit) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"limit is 1..{MaxLimit}.");
+        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand($"""
+                SELECT audit_id, at, action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id
+                FROM audit_log {(collections is null ? "" : "WHERE collection = ANY(@collections)")}
+                ORDER BY audit_id DESC LIMIT @limit
+                """, connection);
+            if (collections is not null) command.Parameters.AddWithValue("collections", collections.ToArray());
+            command.Parameters.AddWithValue("limit", limit);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var records = new List<AuditRecord>();
+            while (await reader.ReadAsync(token))
+                records.Add(new AuditRecord(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), new AuditEntry(
+                    reader.GetString(2), reader.GetString(3), reader.GetString(4), NullableString(reader, 5), NullableString(reader, 6),
+                    reader.GetFieldValue<Guid[]>(7), reader.GetInt32(8), NullableString(reader, 9), NullableString(reader, 10))));
+            return (IReadOnlyList<AuditRecord>)records;
+        }, ct);
+    }
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
+
+internal static class PgCommands
+{
+    /// <summary>Runs work on a pooled connection; an unreachable database becomes StoreUnavailableException (→ 503).</summary>
+    public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            return await work(connection, ct);
+        }
+        catch (Exception e) when (StoreErrors.IsUnavailable(e) && !ct.IsCancellationRequested)
+        {
+            throw StoreErrors.Unavailable(e);
+        }
+    }
+}

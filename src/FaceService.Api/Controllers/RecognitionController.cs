@@ -101,6 +101,6 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     public async Task<IdentifyResponse> Identify([FromForm] IdentifyForm form, CancellationToken ct)
     {
         var image = await Uploads.ReadAsync(form.Image!, "image", ct);
-        return IdentifyResponse.From(await recognition.IdentifyAsync(image, form.Collection, form.K, form.Threshold, form.AllFaces, ct));
+        return IdentifyResponse.From(await recognition.IdentifyAsync(image, form.Collection, form.K, form.Threshold, form.AllFaces, form.EfSearch, ct));
     }
 }

@@ -96,21 +96,32 @@ public sealed class FaceRecognitionService(
         return new VerifyResult(best.Distance <= limit, best.Distance, limit, [new VerifiedFace(image1.Field, face.Box, face.Score)], best.FaceId);
     }
 
+    /// <summary>pgvector's range for hnsw.ef_search.</summary>
+    public const int MaxEfSearch = 1000;
+
     /// <summary>
     /// The k nearest subjects of the largest face (or of every face), one best entry per subject, ordered by distance.
     /// With several faces no subject is assigned twice: see <see cref="IdentityAssignment"/>.
     /// </summary>
-    public async Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, int? k, float? threshold, bool allFaces, CancellationToken ct = default)
+    public Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, int? k, float? threshold, bool allFaces, CancellationToken ct = default) =>
+        IdentifyAsync(image, collection, k, threshold, allFaces, efSearch: null, ct);
+
+    /// <param name="efSearch">The store's search breadth for this request (1..<see cref="MaxEfSearch"/>); null: configured.</param>
+    public async Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, int? k, float? threshold, bool allFaces, int? efSearch,
+        CancellationToken ct = default)
     {
         var coll = Identifiers.RequireCollection(collection);
         var limit = CheckThreshold(threshold, _options.IdentifyThreshold);
         var count = k ?? _options.DefaultK;
         if (count < 1 || count > _options.MaxK) throw Invalid($"k must be between 1 and {_options.MaxK}.", "k");
+        if (efSearch is < 1 or > MaxEfSearch) throw Invalid($"efSearch must be between 1 and {MaxEfSearch}.", "efSearch");
 
         var analysis = await AnalyzeAsync(image, allFaces ? FaceAnalysisOptions.AllFaces : FaceAnalysisOptions.LargestFace, "identify", ct);
         var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
         foreach (var face in analysis.Faces)
-            candidates.Add(await store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code!, count, ct));
+            candidates.Add(await (efSearch is { } ef
+                ? store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code!, count, ef, ct)
+                : store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code!, count, ct)));
 
         var assigned = IdentityAssignment.Assign(candidates, limit);
         var faces = analysis.Faces.Select((face, f) => new IdentifiedFace(

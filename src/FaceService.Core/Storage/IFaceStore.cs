@@ -36,6 +36,9 @@ public interface IFaceStore
     /// <summary>The k nearest subjects, each with its best face, ordered by distance.</summary>
     Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, CancellationToken ct = default);
 
+    /// <summary>The same with the index's search breadth for this call (1..1000) instead of the configured one.</summary>
+    Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, int efSearch, CancellationToken ct = default);
+
     /// <summary>Stored codes of one subject (for verify against a subject); empty if the subject is unknown.</summary>
     Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default);
 

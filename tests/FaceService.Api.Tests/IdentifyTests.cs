@@ -90,6 +90,42 @@ public sealed class IdentifyTests(ApiFactory factory, ITestOutputHelper output)
         Assert.Equal(new[] { kit.Name, rose.Name }.Order(), subjects.OfType<string>().Order());
     }
 
+    /// <summary>
+    /// efSearch changes how far the index looks, not what an answer means: on a small collection every breadth finds the
+    /// same subjects at the same distances as the configured default. Outside 1..1000 it is a validation error.
+    /// </summary>
+    [Fact]
+    public async Task Ef_search_per_request_gives_the_same_answers_and_is_validated()
+    {
+        const string collection = "apitest-identify-efsearch";
+        await factory.ResetCollectionAsync(collection);
+        var people = DevPhotos.People.Take(6).ToList();
+        foreach (var person in people)
+            await _client.EnrollOkAsync(collection, person.Name, person.Photos[0]);
+
+        var probe = people[0].Photos[^1];
+        var answers = new List<string>();
+        foreach (var efSearch in new int?[] { null, 1, 40, 1000 })
+        {
+            var form = new Multipart().File("image", probe).Field("collection", collection).Field("k", "6");
+            if (efSearch is not null) form.Field("efSearch", efSearch.Value.ToString());
+            var result = await (await _client.PostAsync("/v1/identify", form)).ReadAsync(HttpStatusCode.OK);
+            var candidates = result["faces"]![0]!["candidates"]!.AsArray();
+            Assert.Equal(people.Count, candidates.Count);
+            answers.Add(string.Join(", ", candidates.Select(c => $"{(string?)c!["subject"]} {(float)c["distance"]!:F4}")));
+        }
+        output.WriteLine($"efSearch default/1/40/1000: {answers[0]}");
+        Assert.All(answers, answer => Assert.Equal(answers[0], answer));
+
+        foreach (var bad in new[] { "0", "1001", "-5", "many" })
+        {
+            var response = await _client.PostAsync("/v1/identify",
+                new Multipart().File("image", probe).Field("collection", collection).Field("efSearch", bad));
+            var problem = await response.ReadProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+            Assert.Contains("efSearch", problem.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     [Fact]
     public async Task A_photo_without_a_face_is_answered_with_an_empty_list()
     {

@@ -13,7 +13,7 @@ namespace FaceService.Bench;
 /// (a) stages: the stage classes called in turn on every photo once, decode → detect → landmarks → align → embed → quantize;
 /// (b) the recognition net alone on batches of chips; (c) <see cref="IFacePipeline"/> end to end under N concurrent
 /// requests, each a loop over the photos, with the configured micro-batching and without it (max batch 1).
-/// Options: --seconds 15 (per end-to-end run), --concurrency 1,4,16, --batches 1,8,32, --batch-seconds 4,
+/// Options: --seconds 15 (per end-to-end run), --concurrency 1,4,16, --batches 1,8,32, --batch-seconds 4, --warmup-images 40,
 /// --groups false (add the group photos), --photos (folder with manifest.tsv), and the inference settings
 /// --device, --threads, --max-batch, --max-wait-ms, --models.
 /// </summary>
@@ -27,6 +27,7 @@ public static class PipelineBenchmark
         var concurrencies = PositiveList(args.Get("concurrency", "1,4,16"), "concurrency");
         var batchSizes = PositiveList(args.Get("batches", "1,8,32"), "batches");
         var batchSeconds = args.Get("batch-seconds", 4);
+        var warmUpImages = args.Get("warmup-images", 40);
         var includeGroups = bool.Parse(args.Get("groups", "false"));
         var photos = DevPhotos.Load(args.Get("photos", "") is { Length: > 0 } folder ? folder : null, includeGroups);
         if (photos.Count == 0) throw new ArgumentException("No photos to run on.");
@@ -40,7 +41,13 @@ public static class PipelineBenchmark
         Console.WriteLine($"settings: {InferenceHost.DescribeSettings(services)}");
         Console.WriteLine($"photos: {photos.Count} ({(includeGroups ? "single-face person folders + group photos" : "single-face person folders")}), " +
                           $"{photos.Sum(p => p.Bytes.Length) / 1e6:F1} MB encoded");
+        // The service's warm-up (each model once) leaves the C# pixel loops at tier-0 JIT, about twice as slow: run the
+        // pipeline until the runtime has recompiled them, as a service would be after its first few dozen requests.
         services.GetRequiredService<InferenceWarmUp>().RunAsync().GetAwaiter().GetResult();
+        var warmUp = Stopwatch.StartNew();
+        for (var i = 0; i < warmUpImages; i++)
+            services.GetRequiredService<IFacePipeline>().AnalyzeAsync(photos[i % photos.Count].Bytes, FaceAnalysisOptions.AllFaces).GetAwaiter().GetResult();
+        Console.WriteLine($"warm-up: {warmUpImages} images through the pipeline in {warmUp.Elapsed.TotalSeconds:F1} s");
 
         var cost = ModelFlops.PipelineWork.Count(services);
         var (peak, peakBasis) = ModelFlops.PeakGflops();

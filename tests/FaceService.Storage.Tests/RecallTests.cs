@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using FaceService.Core.Storage;
-using Npgsql;
-using NpgsqlTypes;
 using Xunit.Abstractions;
 
 namespace FaceService.Storage.Tests;
@@ -41,7 +38,7 @@ public sealed class RecallTests(ITestOutputHelper output)
         // Loading into an indexed table inserts into the graph row by row; building it afterwards is several times faster.
         var clock = Stopwatch.StartNew();
         await schema.ScalarAsync<object>($"DROP INDEX {DatabaseMigrator.SearchIndexName}");
-        await BulkLoadAsync(schema.DataSource, collection, stored, faces);
+        await schema.Store.BulkLoadAsync(collection, Model, stored.Select(c => faces.Face(c.Subject, c.Code)));
         var loadTime = clock.Elapsed;
         clock.Restart();
         await schema.Migrator.MigrateAsync();
@@ -76,30 +73,5 @@ public sealed class RecallTests(ITestOutputHelper output)
         output.WriteLine($"recall@1: {recall:P1} (genuine {genuineRecall:P1}, strangers {strangerRecall:P1}); " +
                          $"{queries.Length} searches in {searchTime.TotalMilliseconds:F0} ms (ef_search {schema.Options.EfSearch})");
         Assert.True(recall >= RequiredRecallAtOne, $"recall@1 {recall:P1} < {RequiredRecallAtOne:P0}");
-    }
-
-    private static async Task BulkLoadAsync(NpgsqlDataSource dataSource, string collection, List<StoredCode> codes, SyntheticFaces faces)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var import = await connection.BeginBinaryImportAsync(
-            "COPY faces (face_id, collection, subject, model_id, code, box_x, box_y, box_width, box_height, score, image_sha256) " +
-            "FROM STDIN (FORMAT BINARY)");
-        foreach (var code in codes)
-        {
-            var face = faces.Face(code.Subject, code.Code);
-            await import.StartRowAsync();
-            await import.WriteAsync(code.FaceId, NpgsqlDbType.Uuid);
-            await import.WriteAsync(collection, NpgsqlDbType.Text);
-            await import.WriteAsync(code.Subject, NpgsqlDbType.Text);
-            await import.WriteAsync(Model, NpgsqlDbType.Text);
-            await import.WriteAsync(MemoryMarshal.AsBytes(code.Code.AsSpan()).ToArray(), NpgsqlDbType.Bytea);
-            await import.WriteAsync(face.Box.X, NpgsqlDbType.Real);
-            await import.WriteAsync(face.Box.Y, NpgsqlDbType.Real);
-            await import.WriteAsync(face.Box.Width, NpgsqlDbType.Real);
-            await import.WriteAsync(face.Box.Height, NpgsqlDbType.Real);
-            await import.WriteAsync(face.Score, NpgsqlDbType.Real);
-            await import.WriteAsync(face.ImageSha256, NpgsqlDbType.Text);
-        }
-        await import.CompleteAsync();
     }
 }

@@ -1,0 +1,386 @@
+using System.Diagnostics;
+using System.Globalization;
+using FaceService.Core.Embeddings;
+using FaceService.Core.Storage;
+using FaceService.Storage;
+using FaceService.Storage.Tests;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FaceService.Bench;
+
+/// <summary>
+/// `search`: identify's database side at scale. For each N: synthetic faces (the storage recall test's generator:
+/// subjects × 5 faces, face-like) or uniform random unit vectors, quantized like real embeddings, bulk-loaded with binary
+/// COPY into a fresh schema, HNSW index built afterwards; then <see cref="PgFaceStore.SearchSubjectsAsync(string, string, sbyte[], int, int, CancellationToken)"/>
+/// timed per call (the SQL round trip plus the exact re-rank, what identify waits for after the embedding) and scored
+/// against exact search (<see cref="InMemoryCodeScan"/>). The exact floors: the same query without the index in SQL, and
+/// the in-process int8 scan.
+/// Options: --n 10000,100000 --data face,uniform --queries 200 (per query kind) --ef-search 40,64,100,200,400
+/// --ef 100 (for the concurrency table) --hnsw 16:64 (m:ef_construction list; the first is used above --tune-max-n)
+/// --tune-max-n 100000 --clients 1,8 --exact-queries 50 --build-memory-mb 4096 --seed 1
+/// --connection (default: database faceservice_bench on localhost; a schema of its own, dropped at the end).
+/// </summary>
+public static class SearchBenchmark
+{
+    private const string DefaultConnection = "Host=localhost;Port=5432;Database=faceservice_bench;Username=faceservice;Password=faceservice";
+    private const string Collection = "bench";
+    private const string Model = "bench-model";
+    private const int FacesPerSubject = 5;
+    private const int WarmUpQueries = 50;
+    // Distances from the store and from the scan are computed in different float orders.
+    private const float DistanceTolerance = 1e-4f;
+
+    public static int Run(BenchArguments args) => RunAsync(args).GetAwaiter().GetResult();
+
+    private sealed record Settings(
+        int[] Sizes, string[] DataKinds, int QueriesPerKind, int[] EfSearchSweep, int Ef, (int M, int EfConstruction)[] Hnsw,
+        int TuneMaxN, int[] Clients, int ExactQueries, int BuildMemoryMb, int Seed, string Connection);
+
+    private sealed record Query(string Kind, sbyte[] Code, (int Subject, float Distance)[] Exact);
+
+    private sealed record Dataset(List<NewFace> Faces, InMemoryCodeScan Scan, List<Query> Queries);
+
+    private static async Task<int> RunAsync(BenchArguments args)
+    {
+        var settings = new Settings(
+            Ints(args.Get("n", "10000,100000")), args.Get("data", "face,uniform").Split(','), args.Get("queries", 200),
+            Ints(args.Get("ef-search", "40,64,100,200,400")), args.Get("ef", 100),
+            args.Get("hnsw", "16:64").Split(',').Select(p => p.Split(':')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray(),
+            args.Get("tune-max-n", 100_000), Ints(args.Get("clients", "1,8")), args.Get("exact-queries", 50),
+            args.Get("build-memory-mb", 4096), args.Get("seed", 1), args.Get("connection", DefaultConnection));
+        if (settings.DataKinds.Except(["face", "uniform"]).Any()) throw new ArgumentException("--data takes face and/or uniform.");
+
+        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}; load average {LoadAverage()}");
+        Console.WriteLine($"database: {await DescribeDatabaseAsync(settings.Connection)}");
+        Console.WriteLine($"date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; latency = PgFaceStore.SearchSubjectsAsync per call " +
+                          "(SQL round trip + exact re-rank of the candidates), in ms");
+        foreach (var n in settings.Sizes)
+            foreach (var kind in settings.DataKinds)
+                await RunSizeAsync(settings, n, kind);
+        Console.WriteLine($"peak resident memory of the bench process {BenchArguments.PeakWorkingSetBytes() / 1e6:F0} MB; load average {LoadAverage()}");
+        return 0;
+    }
+
+    private static async Task RunSizeAsync(Settings settings, int n, string kind)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"## N = {n:N0}, {kind} data");
+        var clock = Stopwatch.StartNew();
+        var data = Generate(kind, n, settings.QueriesPerKind, settings.Seed);
+        Console.WriteLine($"generated {n:N0} codes and {data.Queries.Count} queries with exact answers in {clock.Elapsed.TotalSeconds:F1} s " +
+                          $"(in-process codes {data.Scan.MemoryBytes / 1e6:F1} MB)");
+
+        var (m, efConstruction) = settings.Hnsw[0];
+        await using var schema = await BenchSchema.CreateAsync(settings.Connection, m, efConstruction, settings.BuildMemoryMb);
+        await schema.Migrator.MigrateAsync();
+        await schema.ExecuteAsync($"DROP INDEX {DatabaseMigrator.SearchIndexName}");
+
+        clock.Restart();
+        var loaded = await schema.Store.BulkLoadAsync(Collection, Model, data.Faces);
+        var loadSeconds = clock.Elapsed.TotalSeconds;
+        await schema.ExecuteAsync("VACUUM ANALYZE faces");
+        Console.WriteLine($"COPY {loaded:N0} faces: {loadSeconds:F1} s = {loaded / loadSeconds:N0} faces/s (table without the search index); load average {LoadAverage()}");
+
+        var configs = n <= settings.TuneMaxN ? settings.Hnsw : settings.Hnsw[..1];
+        for (var c = 0; c < configs.Length; c++)
+        {
+            (m, efConstruction) = configs[c];
+            await using var rebuilt = c == 0 ? null : schema.WithIndex(m, efConstruction, settings.BuildMemoryMb);
+            var configured = rebuilt ?? schema;
+            if (c > 0) await schema.ExecuteAsync($"DROP INDEX {DatabaseMigrator.SearchIndexName}");
+            clock.Restart();
+            await configured.Migrator.MigrateAsync();
+            var buildSeconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine();
+            Console.WriteLine($"### HNSW m {m}, ef_construction {efConstruction}: build {buildSeconds:F1} s " +
+                              $"(maintenance_work_mem {settings.BuildMemoryMb} MB, load average {LoadAverage()}); {await schema.SizesAsync()}");
+
+            await WarmUpAsync(configured.Store, data, settings.Ef);
+            Console.WriteLine("| ef_search | recall@1 face-like | recall@10 face-like | recall@1 genuine | recall@1 stranger | recall@1 uniform q | recall@10 uniform q | p50 k=10 | p95 k=10 | p99 k=10 | p99 k=1 |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var ef in settings.EfSearchSweep)
+            {
+                var one = await SearchAllAsync(configured.Store, data.Queries, 1, ef);
+                var ten = await SearchAllAsync(configured.Store, data.Queries, 10, ef);
+                var faceLike = data.Queries.Select((q, i) => (q, i)).Where(x => x.q.Kind is "genuine" or "stranger").Select(x => x.i).ToArray();
+                Console.WriteLine($"| {ef} | {Recall(data.Queries, one.Results, 1, faceLike)} | {Recall(data.Queries, ten.Results, 10, faceLike)} " +
+                                  $"| {Recall(data.Queries, one.Results, 1, Of(data, "genuine"))} | {Recall(data.Queries, one.Results, 1, Of(data, "stranger"))} " +
+                                  $"| {Recall(data.Queries, one.Results, 1, Of(data, "uniform"))} | {Recall(data.Queries, ten.Results, 10, Of(data, "uniform"))} " +
+                                  $"| {Percentile(ten.LatenciesMs, 50):F2} | {Percentile(ten.LatenciesMs, 95):F2} | {Percentile(ten.LatenciesMs, 99):F2} | {Percentile(one.LatenciesMs, 99):F2} |");
+            }
+            if (c == 0) await ConcurrencyAsync(settings, configured.Store, data);
+        }
+
+        await ExactFloorsAsync(settings, schema.Store, data);
+    }
+
+    /// <summary>Latency at the configured ef_search from 1 and 8 clients; each client runs every query, in its own order.</summary>
+    private static async Task ConcurrencyAsync(Settings settings, PgFaceStore store, Dataset data)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"HNSW at ef_search {settings.Ef}, face-like queries (genuine + stranger; uniform queries for uniform data):");
+        Console.WriteLine("| clients | k | p50 ms | p95 ms | p99 ms | searches/s |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+        var queries = MainQueries(data);
+        foreach (var clients in settings.Clients)
+            foreach (var k in (int[])[1, 10])
+            {
+                var (latencies, seconds) = await ConcurrentAsync(clients, queries.Count,
+                    async i => { await store.SearchSubjectsAsync(Collection, Model, queries[i].Code, k, settings.Ef); });
+                Console.WriteLine($"| {clients} | {k} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N0} |");
+            }
+    }
+
+    private static async Task ExactFloorsAsync(Settings settings, PgFaceStore store, Dataset data)
+    {
+        Console.WriteLine();
+        Console.WriteLine("Exact search, k = 10, the same queries:");
+        Console.WriteLine("| method | clients | p50 ms | p95 ms | p99 ms | searches/s | agrees with the in-process scan |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        var queries = MainQueries(data).Take(settings.ExactQueries).ToList();
+        var sqlResults = new IReadOnlyList<FaceMatch>[queries.Count];
+        await store.ExactSearchSubjectsAsync(Collection, Model, queries[0].Code, 10);
+        foreach (var clients in settings.Clients)
+        {
+            var (latencies, seconds) = await ConcurrentAsync(clients, queries.Count,
+                async i => sqlResults[i] = await store.ExactSearchSubjectsAsync(Collection, Model, queries[i].Code, 10));
+            var agreement = Recall(queries, sqlResults, 10, Enumerable.Range(0, queries.Count).ToArray());
+            Console.WriteLine($"| SQL scan (no index) | {clients} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N1} | {agreement} |");
+        }
+        var all = MainQueries(data);
+        foreach (var clients in settings.Clients)
+        {
+            var (latencies, seconds) = await ConcurrentAsync(clients, all.Count, i =>
+            {
+                data.Scan.NearestSubjects(all[i].Code, 10);
+                return Task.CompletedTask;
+            });
+            Console.WriteLine($"| in-process int8 AVX2 scan | {clients} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N1} | (reference) |");
+        }
+    }
+
+    private static async Task WarmUpAsync(PgFaceStore store, Dataset data, int ef)
+    {
+        foreach (var query in data.Queries.Take(WarmUpQueries))
+            await store.SearchSubjectsAsync(Collection, Model, query.Code, 10, ef);
+    }
+
+    private static async Task<(IReadOnlyList<FaceMatch>[] Results, double[] LatenciesMs)> SearchAllAsync(
+        PgFaceStore store, List<Query> queries, int k, int ef)
+    {
+        var results = new IReadOnlyList<FaceMatch>[queries.Count];
+        var latencies = new double[queries.Count];
+        for (var i = 0; i < queries.Count; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            results[i] = await store.SearchSubjectsAsync(Collection, Model, queries[i].Code, k, ef);
+            latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        return (results, latencies);
+    }
+
+    /// <summary>Each of <paramref name="clients"/> runs every query index once, starting at its own offset.</summary>
+    private static async Task<(double[] LatenciesMs, double Seconds)> ConcurrentAsync(int clients, int count, Func<int, Task> search)
+    {
+        var latencies = new double[clients * count];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            for (var j = 0; j < count; j++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await search((j + client * count / clients) % count);
+                latencies[client * count + j] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        })));
+        return (latencies, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Mean fraction of the exact k nearest subjects found: a returned subject counts when it is no farther than the exact
+    /// k-th (ties between subjects at the same distance are equally right).
+    /// </summary>
+    private static string Recall(List<Query> queries, IReadOnlyList<FaceMatch>[] results, int k, int[] indices)
+    {
+        if (indices.Length == 0) return "–";
+        var total = 0.0;
+        foreach (var i in indices)
+        {
+            var exact = queries[i].Exact;
+            var wanted = Math.Min(k, exact.Length);
+            var kth = exact[wanted - 1].Distance + DistanceTolerance;
+            total += Math.Min(wanted, results[i].Take(k).Count(r => r.Distance <= kth)) / (double)wanted;
+        }
+        return (total / indices.Length).ToString("F4", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Face-like queries (genuine + stranger) of face-like data; the uniform queries of uniform data.</summary>
+    private static List<Query> MainQueries(Dataset data) =>
+        data.Queries.Any(q => q.Kind != "uniform") ? data.Queries.Where(q => q.Kind != "uniform").ToList() : data.Queries;
+
+    private static int[] Of(Dataset data, string kind) =>
+        data.Queries.Select((q, i) => (q, i)).Where(x => x.q.Kind == kind).Select(x => x.i).ToArray();
+
+    /// <summary>
+    /// Face-like: the recall test's generator, N/5 subjects × 5 faces; queries are new faces of enrolled subjects
+    /// (genuine), faces of new subjects (stranger) and uniform random unit vectors. Uniform: N uniform random unit
+    /// vectors, one subject each, queried with uniform random vectors.
+    /// </summary>
+    private static Dataset Generate(string kind, int n, int queriesPerKind, int seed)
+    {
+        var synthetic = new SyntheticFaces(seed);
+        var uniform = new Random(seed);
+        var quantizer = synthetic.Quantizer;
+        var faces = new List<NewFace>(n);
+        var subjectOf = new int[n];
+        string[] names;
+        var centres = new List<float[]>();
+        if (kind == "face")
+        {
+            var subjects = (n + FacesPerSubject - 1) / FacesPerSubject;
+            names = new string[subjects];
+            for (var s = 0; s < subjects; s++)
+            {
+                names[s] = $"s{s:D7}";
+                centres.Add(synthetic.NewSubject());
+            }
+            for (var i = 0; i < n; i++)
+            {
+                subjectOf[i] = i / FacesPerSubject;
+                faces.Add(synthetic.Face(names[subjectOf[i]], synthetic.CodeNear(centres[subjectOf[i]])));
+            }
+        }
+        else
+        {
+            names = new string[n];
+            for (var i = 0; i < n; i++)
+            {
+                names[i] = $"u{i:D7}";
+                subjectOf[i] = i;
+                faces.Add(synthetic.Face(names[i], quantizer.Quantize(UniformUnitVector(uniform))));
+            }
+        }
+        var scan = new InMemoryCodeScan(faces.Select(f => f.Code).ToList(), subjectOf);
+
+        var queryCodes = new List<(string Kind, sbyte[] Code)>();
+        if (kind == "face")
+        {
+            for (var q = 0; q < queriesPerKind; q++) queryCodes.Add(("genuine", synthetic.CodeNear(centres[synthetic.NextIndex(centres.Count)])));
+            for (var q = 0; q < queriesPerKind; q++) queryCodes.Add(("stranger", synthetic.CodeNear(synthetic.NewSubject())));
+        }
+        for (var q = 0; q < queriesPerKind; q++) queryCodes.Add(("uniform", quantizer.Quantize(UniformUnitVector(uniform))));
+        var exact = new (int, float)[queryCodes.Count][];
+        Parallel.For(0, queryCodes.Count, q => exact[q] = scan.NearestSubjects(queryCodes[q].Code, 10));
+        var queries = queryCodes.Select((q, i) => new Query(q.Kind, q.Code,
+            exact[i].Select(e => (e.Item1, e.Item2)).ToArray())).ToList();
+        return new Dataset(faces, scan, queries);
+    }
+
+    private static float[] UniformUnitVector(Random random)
+    {
+        var v = new float[EmbeddingQuantizer.Dimensions];
+        for (var i = 0; i < v.Length; i++)
+            v[i] = (float)(Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2.0 * Math.PI * random.NextDouble()));
+        EmbeddingMath.NormalizeInPlace(v);
+        return v;
+    }
+
+    private static double Percentile(double[] values, double percentile)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
+    private static int[] Ints(string list) => list.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private static async Task<string> DescribeDatabaseAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT split_part(version(), ' on ', 1) || ', pgvector ' || (SELECT extversion FROM pg_extension WHERE extname = 'vector') || " +
+            "', shared_buffers ' || current_setting('shared_buffers') || ', max_parallel_maintenance_workers ' || current_setting('max_parallel_maintenance_workers') || " +
+            "', max_parallel_workers_per_gather ' || current_setting('max_parallel_workers_per_gather')", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A schema of its own in the bench database, dropped on dispose, with a store and migrator configured for it.</summary>
+    private sealed class BenchSchema : IAsyncDisposable
+    {
+        private readonly string _name;
+        private readonly string _adminConnection;
+        private readonly NpgsqlDataSource _dataSource;
+        private readonly bool _ownsSchema;
+
+        private BenchSchema(string name, string adminConnection, NpgsqlDataSource dataSource, StorageOptions options, bool ownsSchema)
+        {
+            _name = name;
+            _adminConnection = adminConnection;
+            _dataSource = dataSource;
+            _ownsSchema = ownsSchema;
+            Migrator = new DatabaseMigrator(dataSource, Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
+            Store = new PgFaceStore(dataSource, new EmbeddingQuantizer(), Options.Create(options));
+        }
+
+        public DatabaseMigrator Migrator { get; }
+        public PgFaceStore Store { get; }
+
+        public static async Task<BenchSchema> CreateAsync(string connection, int m, int efConstruction, int buildMemoryMb)
+        {
+            var name = "bench_" + Guid.NewGuid().ToString("N");
+            await using (var admin = new NpgsqlConnection(connection))
+            {
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE SCHEMA {name}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+            return Open(name, connection, m, efConstruction, buildMemoryMb, ownsSchema: true);
+        }
+
+        private static BenchSchema Open(string name, string connection, int m, int efConstruction, int buildMemoryMb, bool ownsSchema)
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connection) { SearchPath = $"{name}, public" };
+            var options = new StorageOptions
+            {
+                ConnectionString = builder.ConnectionString, HnswM = m, HnswEfConstruction = efConstruction,
+                IndexBuildMemoryMb = buildMemoryMb, CommandTimeoutSeconds = 3600, MigrationTimeoutSeconds = 7200,
+            };
+            return new BenchSchema(name, connection, ServiceCollectionExtensions.CreateDataSource(options), options, ownsSchema);
+        }
+
+        /// <summary>The same schema with other index parameters (the caller drops the index first).</summary>
+        public BenchSchema WithIndex(int m, int efConstruction, int buildMemoryMb) =>
+            Open(_name, _adminConnection, m, efConstruction, buildMemoryMb, ownsSchema: false);
+
+        public async Task ExecuteAsync(string sql)
+        {
+            await using var command = _dataSource.CreateCommand(sql);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        public async Task<string> SizesAsync()
+        {
+            await using var command = _dataSource.CreateCommand(
+                $"SELECT pg_relation_size('faces'), pg_total_relation_size('faces'), pg_relation_size('{DatabaseMigrator.SearchIndexName}')");
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return $"table {reader.GetInt64(0) / 1e6:F0} MB, table + all indexes + TOAST {reader.GetInt64(1) / 1e6:F0} MB, " +
+                   $"HNSW index {reader.GetInt64(2) / 1e6:F0} MB";
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _dataSource.DisposeAsync();
+            if (!_ownsSchema) return;
+            await using var admin = new NpgsqlConnection(_adminConnection);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA {_name} CASCADE", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Runtime.InteropServices;
+using FaceService.Core.Services;
+using FaceService.Core.Storage;
+using Npgsql;
+
+namespace FaceService.Storage.Tests;
+
+/// <summary>Binary COPY loading, the generated embedding column it fills, and the exact (index-free) search.</summary>
+[Collection(StoreCollection.Name)]
+public sealed class BulkLoadTests(StoreFixture fixture)
+{
+    private const string Model = "bulk-model";
+    private readonly PgFaceStore store = fixture.Store;
+    private readonly SyntheticFaces faces = new(seed: 77);
+
+    [Fact]
+    public async Task Bulk_load_stores_every_face_with_its_embedding_equal_to_the_code_bytes()
+    {
+        var collection = SyntheticFaces.NewCollection();
+        var loaded = Enumerable.Range(0, 200).SelectMany(s =>
+        {
+            var centre = faces.NewSubject();
+            return Enumerable.Range(0, 5).Select(_ => faces.Face($"s{s:D3}", faces.CodeNear(centre)));
+        }).ToList();
+        // Every byte value, including -128, which the quantizer never writes but a code may hold.
+        var extremes = Enumerable.Range(0, 2).Select(half =>
+            faces.Face($"extreme-{half}", Enumerable.Range(half * 128, 128).Select(b => (sbyte)(b - 128)).ToArray()));
+        loaded.AddRange(extremes);
+
+        Assert.Equal(loaded.Count, await store.BulkLoadAsync(collection, Model, loaded));
+
+        var stored = await store.GetCodesAsync(collection, Model, null);
+        Assert.Equal(loaded.Select(f => (f.Subject, Convert.ToHexString(MemoryMarshal.AsBytes(f.Code.AsSpan())))).Order(),
+            stored.Select(c => (c.Subject, Convert.ToHexString(MemoryMarshal.AsBytes(c.Code.AsSpan())))).Order());
+
+        await using var command = fixture.Schema.DataSource.CreateCommand(
+            "SELECT code, embedding::real[] FROM faces WHERE collection = @collection");
+        command.Parameters.AddWithValue("collection", collection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = 0;
+        while (await reader.ReadAsync())
+        {
+            var code = MemoryMarshal.Cast<byte, sbyte>(reader.GetFieldValue<byte[]>(0)).ToArray();
+            Assert.Equal(code.Select(b => (float)b), reader.GetFieldValue<float[]>(1));
+            rows++;
+        }
+        Assert.Equal(loaded.Count, rows);
+    }
+
+    [Fact]
+    public async Task Exact_search_returns_what_brute_force_over_the_stored_codes_returns()
+    {
+        var collection = SyntheticFaces.NewCollection();
+        var centres = Enumerable.Range(0, 150).Select(_ => faces.NewSubject()).ToArray();
+        await store.BulkLoadAsync(collection, Model,
+            centres.SelectMany((c, s) => Enumerable.Range(0, 4).Select(_ => faces.Face($"s{s:D3}", faces.CodeNear(c)))).ToList());
+        var codes = await store.GetCodesAsync(collection, Model, null);
+
+        var queries = centres.Take(10).Select(faces.CodeNear).Concat(Enumerable.Range(0, 10).Select(_ => faces.CodeNear(faces.NewSubject())));
+        foreach (var query in queries)
+        {
+            var expected = codes
+                .Select(c => new FaceMatch(c.FaceId, c.Subject, faces.Quantizer.SquaredDistance(query, c.Code)))
+                .GroupBy(m => m.Subject)
+                .Select(g => g.OrderBy(m => m.Distance).ThenBy(m => m.FaceId).First())
+                .OrderBy(m => m.Distance).ThenBy(m => m.FaceId)
+                .Take(7);
+            Assert.Equal(expected, await store.ExactSearchSubjectsAsync(collection, Model, query, 7));
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_face_stores_nothing_and_names_the_face()
+    {
+        var collection = SyntheticFaces.NewCollection();
+        var centre = faces.NewSubject();
+        var batch = Enumerable.Range(0, 3).Select(i => faces.Face($"s{i}", faces.CodeNear(centre)))
+            .Append(faces.Face("short-code", [1, 2, 3]));
+
+        var error = await Assert.ThrowsAsync<FaceServiceException>(() => store.BulkLoadAsync(collection, Model, batch));
+
+        Assert.Equal(FaceServiceError.ValidationFailed, error.Error);
+        Assert.Equal("faces[3].code", error.Target);
+        Assert.DoesNotContain(await store.ListCollectionsAsync(), c => c.Collection == collection);
+    }
+
+    [Fact]
+    public async Task A_face_already_stored_fails_the_whole_load()
+    {
+        var collection = SyntheticFaces.NewCollection();
+        var existing = faces.Face("alice", faces.CodeNear(faces.NewSubject()));
+        await store.EnrollAsync(collection, Model, [existing]);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => store.BulkLoadAsync(collection, Model,
+            [faces.Face("bob", faces.CodeNear(faces.NewSubject())), existing]));
+
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
+        Assert.Equal(["alice"], (await store.ListSubjectsAsync(collection, 1, 10)).Items.Select(s => s.Subject));
+    }
+}

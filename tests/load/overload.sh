@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/service.sh"
 CONCURRENCY="${1:-64}" SECONDS_TO_RUN="${2:-60}"
 
 build_release
-trap stop_service EXIT
+trap cleanup EXIT
 start_service --Concurrency:MaxConcurrentRequests=4 --Concurrency:MaxQueuedRequests=8 --Concurrency:MaxQueueWaitMs=5000
 echo "service pid $SERVICE_PID: 4 running, 8 queued at most"
 load_client --concurrency "$CONCURRENCY" --seconds "$SECONDS_TO_RUN" --endpoint detect --pid "$SERVICE_PID" \

@@ -1,6 +1,6 @@
 # Sourced by the load and fault scripts: runs the Release build of the service on loopback in the background.
 # Needs: models/ built, PostgreSQL reachable with FACESERVICE_DB (default: the faceservice database of deploy/db).
-# Sets SERVICE_PID; stop_service sends SIGTERM and waits (graceful shutdown), so nothing outlives the script.
+# Sets SERVICE_PID; stop_service sends SIGTERM and waits (graceful shutdown); cleanup also removes the snapshot.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PORT="${PORT:-18080}"
@@ -8,15 +8,23 @@ URL="http://127.0.0.1:$PORT"
 FACESERVICE_DB="${FACESERVICE_DB:-Host=localhost;Port=5432;Database=faceservice;Username=faceservice;Password=faceservice}"
 SERVICE_LOG="${SERVICE_LOG:-$(mktemp -t faceservice-XXXX.log)}"
 SERVICE_PID=""
+# The service and the load client run from a private copy of their Release output, so that a build running meanwhile
+# (other work in the same checkout) cannot replace assemblies under a running process.
+SNAPSHOT="$(mktemp -d -t faceservice-bin-XXXX)"
 
+# build_release: builds both (skipped with SKIP_BUILD=1: use the last build), then snapshots their output.
 build_release() {
-  (cd "$ROOT" && dotnet build src/FaceService.Api -c Release -v q -nologo >/dev/null && dotnet build src/FaceService.Bench -c Release -v q -nologo >/dev/null)
+  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    (cd "$ROOT" && dotnet build src/FaceService.Api -c Release -v q -nologo -clp:ErrorsOnly && dotnet build src/FaceService.Bench -c Release -v q -nologo -clp:ErrorsOnly)
+  fi
+  cp -r "$ROOT/src/FaceService.Api/bin/Release/net10.0" "$SNAPSHOT/api"
+  cp -r "$ROOT/src/FaceService.Bench/bin/Release/net10.0" "$SNAPSHOT/bench"
 }
 
 # start_service [extra --Key=value settings...]
 start_service() {
-  (cd "$ROOT" && exec env ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__FaceStore="$FACESERVICE_DB" \
-     dotnet src/FaceService.Api/bin/Release/net10.0/FaceService.Api.dll --urls "$URL" \
+  (cd "$SNAPSHOT/api" && exec env ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__FaceStore="$FACESERVICE_DB" \
+     dotnet FaceService.Api.dll --urls "$URL" --Inference:ModelsPath="$ROOT/models" \
      --Serilog:MinimumLevel:Default=Warning "$@" >"$SERVICE_LOG" 2>&1) &
   SERVICE_PID=$!
   for _ in $(seq 1 120); do
@@ -36,7 +44,12 @@ stop_service() {
   SERVICE_PID=""
 }
 
+cleanup() {
+  stop_service
+  rm -rf "$SNAPSHOT"
+}
+
 # load_client ARGS...: the bench `load` mode (src/FaceService.Bench/LoadTest.cs).
 load_client() {
-  (cd "$ROOT" && dotnet src/FaceService.Bench/bin/Release/net10.0/FaceService.Bench.dll load --url "$URL" "$@")
+  (cd "$ROOT" && dotnet "$SNAPSHOT/bench/FaceService.Bench.dll" load --url "$URL" "$@")
 }

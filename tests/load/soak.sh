@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/service.sh"
 SECONDS_TO_RUN="${1:-600}" CONCURRENCY="${2:-8}" ENDPOINT="${3:-identify}"
 
 build_release
-trap stop_service EXIT
+trap cleanup EXIT
 start_service
 echo "service pid $SERVICE_PID on $URL (log $SERVICE_LOG)"
 # Warm-up, so that the start figure is after JIT, model warm-up and pool growth rather than right after start-up.

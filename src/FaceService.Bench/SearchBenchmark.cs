@@ -77,11 +77,15 @@ public static class SearchBenchmark
         await schema.Migrator.MigrateAsync();
         await schema.ExecuteAsync($"DROP INDEX {DatabaseMigrator.SearchIndexName}");
 
+        var server = new ServerCpu(settings.Connection);
+        var (cpu, clientCpu) = (server.Seconds(), Environment.CpuUsage.TotalTime);
         clock.Restart();
         var loaded = await schema.Store.BulkLoadAsync(Collection, Model, data.Faces);
         var loadSeconds = clock.Elapsed.TotalSeconds;
+        var (serverCopy, clientCopy) = (server.Seconds() - cpu, (Environment.CpuUsage.TotalTime - clientCpu).TotalSeconds);
         await schema.ExecuteAsync("VACUUM ANALYZE faces");
-        Console.WriteLine($"COPY {loaded:N0} faces: {loadSeconds:F1} s = {loaded / loadSeconds:N0} faces/s (table without the search index); load average {LoadAverage()}");
+        Console.WriteLine($"COPY {loaded:N0} faces: {loadSeconds:F1} s = {loaded / loadSeconds:N0} faces/s (table without the search index); " +
+                          $"server CPU {serverCopy:F1} s = {loaded / serverCopy:N0} faces per server CPU second, bench client CPU {clientCopy:F1} s; load average {LoadAverage()}");
 
         var configs = n <= settings.TuneMaxN ? settings.Hnsw : settings.Hnsw[..1];
         for (var c = 0; c < configs.Length; c++)
@@ -98,17 +102,19 @@ public static class SearchBenchmark
                               $"(maintenance_work_mem {settings.BuildMemoryMb} MB, load average {LoadAverage()}); {await schema.SizesAsync()}");
 
             await WarmUpAsync(configured.Store, data, settings.Ef);
-            Console.WriteLine("| ef_search | recall@1 face-like | recall@10 face-like | recall@1 genuine | recall@1 stranger | recall@1 uniform q | recall@10 uniform q | p50 k=10 | p95 k=10 | p99 k=10 | p99 k=1 |");
-            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| ef_search | recall@1 face-like | recall@10 face-like | recall@1 genuine | recall@1 stranger | recall@1 uniform q | recall@10 uniform q | p50 k=10 | p95 k=10 | p99 k=10 | p99 k=1 | server CPU ms/search k=10 |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var ef in settings.EfSearchSweep)
             {
                 var one = await SearchAllAsync(configured.Store, data.Queries, 1, ef);
+                cpu = server.Seconds();
                 var ten = await SearchAllAsync(configured.Store, data.Queries, 10, ef);
+                var cpuPerSearch = (server.Seconds() - cpu) * 1000 / data.Queries.Count;
                 var faceLike = data.Queries.Select((q, i) => (q, i)).Where(x => x.q.Kind is "genuine" or "stranger").Select(x => x.i).ToArray();
                 Console.WriteLine($"| {ef} | {Recall(data.Queries, one.Results, 1, faceLike)} | {Recall(data.Queries, ten.Results, 10, faceLike)} " +
                                   $"| {Recall(data.Queries, one.Results, 1, Of(data, "genuine"))} | {Recall(data.Queries, one.Results, 1, Of(data, "stranger"))} " +
                                   $"| {Recall(data.Queries, one.Results, 1, Of(data, "uniform"))} | {Recall(data.Queries, ten.Results, 10, Of(data, "uniform"))} " +
-                                  $"| {Percentile(ten.LatenciesMs, 50):F2} | {Percentile(ten.LatenciesMs, 95):F2} | {Percentile(ten.LatenciesMs, 99):F2} | {Percentile(one.LatenciesMs, 99):F2} |");
+                                  $"| {Percentile(ten.LatenciesMs, 50):F2} | {Percentile(ten.LatenciesMs, 95):F2} | {Percentile(ten.LatenciesMs, 99):F2} | {Percentile(one.LatenciesMs, 99):F2} | {cpuPerSearch:F2} |");
             }
             if (c == 0) await ConcurrencyAsync(settings, configured.Store, data);
         }
@@ -121,15 +127,18 @@ public static class SearchBenchmark
     {
         Console.WriteLine();
         Console.WriteLine($"HNSW at ef_search {settings.Ef}, face-like queries (genuine + stranger; uniform queries for uniform data):");
-        Console.WriteLine("| clients | k | p50 ms | p95 ms | p99 ms | searches/s |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| clients | k | p50 ms | p95 ms | p99 ms | searches/s | server CPU ms/search |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
         var queries = MainQueries(data);
+        var server = new ServerCpu(settings.Connection);
         foreach (var clients in settings.Clients)
             foreach (var k in (int[])[1, 10])
             {
+                var cpu = server.Seconds();
                 var (latencies, seconds) = await ConcurrentAsync(clients, queries.Count,
                     async i => { await store.SearchSubjectsAsync(Collection, Model, queries[i].Code, k, settings.Ef); });
-                Console.WriteLine($"| {clients} | {k} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N0} |");
+                Console.WriteLine($"| {clients} | {k} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N0} " +
+                                  $"| {(server.Seconds() - cpu) * 1000 / latencies.Length:F2} |");
             }
     }
 
@@ -137,17 +146,20 @@ public static class SearchBenchmark
     {
         Console.WriteLine();
         Console.WriteLine("Exact search, k = 10, the same queries:");
-        Console.WriteLine("| method | clients | p50 ms | p95 ms | p99 ms | searches/s | agrees with the in-process scan |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| method | clients | p50 ms | p95 ms | p99 ms | searches/s | server CPU ms/search (leader backends) | agrees with the in-process scan |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        var server = new ServerCpu(settings.Connection);
         var queries = MainQueries(data).Take(settings.ExactQueries).ToList();
         var sqlResults = new IReadOnlyList<FaceMatch>[queries.Count];
         await store.ExactSearchSubjectsAsync(Collection, Model, queries[0].Code, 10);
         foreach (var clients in settings.Clients)
         {
+            var cpu = server.Seconds();
             var (latencies, seconds) = await ConcurrentAsync(clients, queries.Count,
                 async i => sqlResults[i] = await store.ExactSearchSubjectsAsync(Collection, Model, queries[i].Code, 10));
             var agreement = Recall(queries, sqlResults, 10, Enumerable.Range(0, queries.Count).ToArray());
-            Console.WriteLine($"| SQL scan (no index) | {clients} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N1} | {agreement} |");
+            Console.WriteLine($"| SQL scan (no index) | {clients} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N1} " +
+                              $"| {(server.Seconds() - cpu) * 1000 / latencies.Length:F2} | {agreement} |");
         }
         var all = MainQueries(data);
         foreach (var clients in settings.Clients)
@@ -157,7 +169,7 @@ public static class SearchBenchmark
                 data.Scan.NearestSubjects(all[i].Code, 10);
                 return Task.CompletedTask;
             });
-            Console.WriteLine($"| in-process int8 AVX2 scan | {clients} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N1} | (reference) |");
+            Console.WriteLine($"| in-process int8 AVX2 scan | {clients} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N1} | – | (reference) |");
         }
     }
 
@@ -297,6 +309,35 @@ public static class SearchBenchmark
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    /// <summary>
+    /// CPU time of the PostgreSQL backends serving the bench database (their process titles name it), from /proc: what
+    /// a search or a load costs the server regardless of how busy the machine is. Parallel workers are not counted.
+    /// </summary>
+    private sealed class ServerCpu(string connectionString)
+    {
+        private readonly string _title = $" {new NpgsqlConnectionStringBuilder(connectionString).Database} ";
+
+        public double Seconds()
+        {
+            if (!Directory.Exists("/proc")) return double.NaN;
+            var ticks = 0L;
+            foreach (var process in Directory.EnumerateDirectories("/proc"))
+            {
+                try
+                {
+                    var title = File.ReadAllText(Path.Combine(process, "cmdline"));
+                    if (!title.StartsWith("postgres:", StringComparison.Ordinal) || !title.Contains(_title, StringComparison.Ordinal)) continue;
+                    var stat = File.ReadAllText(Path.Combine(process, "stat"));
+                    // Fields after "(comm) ": state is field 3, utime and stime are fields 14 and 15.
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+            return ticks / 100.0; // USER_HZ
+        }
+    }
 
     private static async Task<string> DescribeDatabaseAsync(string connectionString)
     {

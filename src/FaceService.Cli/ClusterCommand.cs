@@ -59,14 +59,20 @@ public static class ClusterCommand
         var progress = new ProgressBar(console.Out, "analyse", paths.Count, console.Interactive);
         var photos = new AnalysedPhoto[paths.Count];
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct },
-            async (i, token) =>
-            {
-                photos[i] = await AnalyseAsync(ImageFiles.Relative(folder, paths[i]), paths[i], token);
-                if (photos[i].Error is { } error) progress.Note($"  error: {error}");
-                progress.Advance(photos[i].Faces.Count);
-            });
-        progress.Complete();
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct },
+                async (i, token) =>
+                {
+                    photos[i] = await AnalyseAsync(ImageFiles.Relative(folder, paths[i]), paths[i], token);
+                    if (photos[i].Error is { } error) progress.Note($"  error: {error}");
+                    progress.Advance(photos[i].Faces.Count);
+                });
+        }
+        finally
+        {
+            progress.Complete();
+        }
 
         var faces = photos.SelectMany(p => p.Faces.Select(f => new SheetFace(p.Name, f.Face.Box, f.Face.Score, f.Thumbnail))).ToList();
         var codes = photos.SelectMany(p => p.Faces.Select(f => f.Face.Code!)).ToList();

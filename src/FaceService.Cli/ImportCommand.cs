@@ -62,20 +62,26 @@ public sealed class ImportCommand
         console.Out.WriteLine($"Importing {photos.Count} photo(s) of {photos.Select(p => p.Subject).Distinct().Count()} subject(s) into collection '{collection}' ({concurrency} in flight).");
         var progress = new ProgressBar(console.Out, "import", photos.Count, console.Interactive);
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(photos, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (photo, token) =>
+        try
         {
-            var (outcome, message) = await ImportAsync(photo, token);
-            Interlocked.Increment(ref counts[(int)outcome]);
-            if (message is not null)
+            await Parallel.ForEachAsync(photos, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (photo, token) =>
             {
-                var kind = outcome == Outcome.NoFace ? "no-face" : "error";
-                problems.Add(new ImageProblem(photo.Name, kind, message));
-                progress.Note($"  {kind}: {message}");
-            }
-            progress.Advance(outcome == Outcome.Enrolled ? 1 : 0);
-        });
-        clock.Stop();
-        progress.Complete();
+                var (outcome, message) = await ImportAsync(photo, token);
+                Interlocked.Increment(ref counts[(int)outcome]);
+                if (message is not null)
+                {
+                    var kind = outcome == Outcome.NoFace ? "no-face" : "error";
+                    problems.Add(new ImageProblem(photo.Name, kind, message));
+                    progress.Note($"  {kind}: {message}");
+                }
+                progress.Advance(outcome == Outcome.Enrolled ? 1 : 0);
+            });
+        }
+        finally
+        {
+            clock.Stop();
+            progress.Complete();
+        }
 
         var seconds = clock.Elapsed.TotalSeconds;
         var enrolled = counts[(int)Outcome.Enrolled];

@@ -76,7 +76,10 @@ public sealed class ProgressBar
     private void Draw()
     {
         var filled = _total == 0 ? BarWidth : _done * BarWidth / _total;
-        _writer.Write($"\r\u001b[K[{new string('#', filled)}{new string('-', BarWidth - filled)}] {Status()}");
+        var line = $"[{new string('#', filled)}{new string('-', BarWidth - filled)}] {Status()}";
+        // A line wider than the terminal wraps, and "\r" would then redraw only its last row.
+        var width = TerminalWidth();
+        _writer.Write("\r\u001b[K" + (line.Length >= width ? line[..(width - 1)] : line));
         _writer.Flush();
         _lineOpen = true;
         _lastDraw = _clock.Elapsed;
@@ -90,6 +93,18 @@ public sealed class ProgressBar
         var eta = rate > 0 && _done < _total ? FormatDuration(TimeSpan.FromSeconds((_total - _done) / rate)) : "--:--";
         return string.Create(CultureInfo.InvariantCulture,
             $"{_label} {_done}/{_total} {percent,3}% · {rate:F1} img/s · {(seconds > 0 ? _faces / seconds : 0):F1} faces/s · ETA {eta}");
+    }
+
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return Console.WindowWidth > 1 ? Console.WindowWidth : int.MaxValue;
+        }
+        catch (IOException)
+        {
+            return int.MaxValue;
+        }
     }
 
     public static string FormatDuration(TimeSpan span) => span.TotalHours >= 1

@@ -34,7 +34,9 @@ public static class CliHost
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(args.Has("verbose") ? LogLevel.Information : LogLevel.Warning);
         // "No CUDA here, running on the CPU" is the expected case of Device Auto on a CPU host, not worth a warning per run.
-        if (!args.Has("verbose")) builder.Logging.AddFilter(typeof(OnnxSessionFactory).FullName, LogLevel.Error);
+        // The host's own start-up failure log repeats, with a stack trace, the error the tool prints anyway.
+        if (!args.Has("verbose"))
+            builder.Logging.AddFilter(typeof(OnnxSessionFactory).FullName, LogLevel.Error).AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.AddMetrics();
 
         var configuration = builder.Configuration;

@@ -310,25 +310,34 @@ public static class SearchBenchmark
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
+    /// <summary>Names this process's connections, so that their server processes can be told apart from others'.</summary>
+    private static readonly string ApplicationName = $"faceservice-bench-{Environment.ProcessId}";
+
     /// <summary>
-    /// CPU time of the PostgreSQL backends serving the bench database (their process titles name it), from /proc: what
-    /// a search or a load costs the server regardless of how busy the machine is. Parallel workers are not counted.
+    /// CPU time of the PostgreSQL backends serving this bench process (found by application name), from /proc on the
+    /// database host (this machine): what a search or a load costs the server however busy the machine is. Parallel
+    /// workers, which exit with their query, are not counted.
     /// </summary>
     private sealed class ServerCpu(string connectionString)
     {
-        private readonly string _title = $" {new NpgsqlConnectionStringBuilder(connectionString).Database} ";
-
         public double Seconds()
         {
             if (!Directory.Exists("/proc")) return double.NaN;
+            var pids = new List<int>();
+            using (var connection = new NpgsqlConnection(connectionString))
+            {
+                connection.Open();
+                using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE application_name = @name", connection);
+                command.Parameters.AddWithValue("name", ApplicationName);
+                using var reader = command.ExecuteReader();
+                while (reader.Read()) pids.Add(reader.GetInt32(0));
+            }
             var ticks = 0L;
-            foreach (var process in Directory.EnumerateDirectories("/proc"))
+            foreach (var pid in pids)
             {
                 try
                 {
-                    var title = File.ReadAllText(Path.Combine(process, "cmdline"));
-                    if (!title.StartsWith("postgres:", StringComparison.Ordinal) || !title.Contains(_title, StringComparison.Ordinal)) continue;
-                    var stat = File.ReadAllText(Path.Combine(process, "stat"));
+                    var stat = File.ReadAllText($"/proc/{pid}/stat");
                     // Fields after "(comm) ": state is field 3, utime and stime are fields 14 and 15.
                     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                     ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
@@ -385,7 +394,7 @@ public static class SearchBenchmark
 
         private static BenchSchema Open(string name, string connection, int m, int efConstruction, int buildMemoryMb, bool ownsSchema)
         {
-            var builder = new NpgsqlConnectionStringBuilder(connection) { SearchPath = $"{name}, public" };
+            var builder = new NpgsqlConnectionStringBuilder(connection) { SearchPath = $"{name}, public", ApplicationName = ApplicationName };
             var options = new StorageOptions
             {
                 ConnectionString = builder.ConnectionString, HnswM = m, HnswEfConstruction = efConstruction,

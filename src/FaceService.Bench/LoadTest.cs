@@ -75,12 +75,13 @@ public static class LoadTest
             }
         })).ToArray();
 
-        var reported = 0;
+        var lastReportUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         while (!Task.WaitAll(workers, reportEvery))
         {
-            var snapshot = Snapshot(outcomes);
-            Console.WriteLine($"{clock.Elapsed.TotalSeconds,6:F0} s  {Describe(snapshot[reported..], reportEvery.TotalSeconds)}  rss {Mib(ResidentBytes(pid))}");
-            reported = snapshot.Count;
+            // The interval's requests: those answered since the last line.
+            var interval = Snapshot(outcomes).Where(o => o.StartUnixMs + o.LatencyMs > lastReportUnixMs).ToList();
+            lastReportUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            Console.WriteLine($"{clock.Elapsed.TotalSeconds,6:F0} s  {Describe(interval, reportEvery.TotalSeconds)}  rss {Mib(ResidentBytes(pid))}");
         }
         var elapsed = clock.Elapsed.TotalSeconds;
         var all = Snapshot(outcomes);

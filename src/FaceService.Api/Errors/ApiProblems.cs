@@ -31,7 +31,9 @@ public static class ApiProblems
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
-        if (!problem.Extensions.ContainsKey("code"))
+        // A problem of ours keeps its code, type and title: MVC's writer (used for middleware-written problems on
+        // [ApiController] endpoints) calls this on a fresh copy that has our type but not yet our extensions.
+        if (!problem.Extensions.ContainsKey("code") && problem.Type?.StartsWith(TypePrefix, StringComparison.Ordinal) != true)
             Apply(problem, ErrorCatalog.ForStatus(problem.Status ?? context.HttpContext.Response.StatusCode), null);
         Stamp(problem, context.HttpContext);
     }

@@ -1,6 +1,7 @@
 using FaceService.Api.Health;
 using FaceService.Api.Infrastructure;
 using FaceService.Api.Metrics;
+using FaceService.Api.Security;
 using FaceService.Core.Services;
 using FaceService.Inference;
 using FaceService.Storage;
@@ -24,6 +25,7 @@ builder.Services.AddFaceInference(builder.Configuration);
 builder.Services.AddFaceStore(builder.Configuration);
 builder.Services.AddFaceServices(builder.Configuration);
 builder.Services.AddApiControllers();
+builder.Services.AddApiSecurity(builder.Configuration);
 builder.Services.AddInferenceConcurrencyLimit(builder.Configuration);
 builder.Services.AddApiSwagger();
 
@@ -52,8 +54,8 @@ app.UseHttpMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<RequestSizeLimitMiddleware>();
-app.UseMiddleware<InferenceConcurrencyMiddleware>();
 
+// Swagger is served before authentication: the document and the UI are open (the UI's Authorize button sets the key).
 app.UseSwagger();
 app.UseSwaggerUI(o =>
 {
@@ -64,14 +66,18 @@ app.UseSwaggerUI(o =>
     o.EnableTryItOutByDefault();
 });
 
+// API keys, roles and per-key rate limits: before the inference queue, and before any body is read.
+app.UseApiSecurity();
+app.UseMiddleware<InferenceConcurrencyMiddleware>();
+
 app.MapControllers();
-app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync }).AllowAnonymous();
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {
     Predicate = check => check.Tags.Contains(HealthTags.Ready),
     ResponseWriter = HealthResponseWriter.WriteAsync,
-});
-app.MapMetrics("/metrics");
+}).AllowAnonymous();
+app.MapMetrics("/metrics").WithMetricsAccess(app.Services);
 
 app.Run();
 

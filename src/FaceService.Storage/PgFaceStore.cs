@@ -382,6 +382,10 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
         }, ct);
     }
 
+    public async Task<StoredFace?> GetFaceAsync(Guid faceId, CancellationToken ct = default) =>
+        (await QueryListAsync($"SELECT {FaceColumns} FROM faces WHERE face_id = @face_id",
+            command => command.Parameters.AddWithValue("face_id", faceId), ReadFace, ct)).SingleOrDefault();
+
     public async Task<bool> DeleteFaceAsync(Guid faceId, CancellationToken ct = default) =>
         await ExecuteAsync("DELETE FROM faces WHERE face_id = @face_id",
             command => command.Parameters.AddWithValue("face_id", faceId), ct) == 1;

@@ -1,11 +1,12 @@
 using System.Text.Json.Serialization;
+using FaceService.Api.Security;
 using FaceService.Core.Clustering;
 using FaceService.Core.Services;
 
 namespace FaceService.Api.Contracts;
 
 /// <summary>Cluster stored faces of a collection.</summary>
-public sealed class ClusterRequest
+public sealed class ClusterRequest : ICollectionScoped
 {
     /// <summary>Collection whose faces are clustered (default "default").</summary>
     /// <example>default</example>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FaceService.Api.Security;
 using FaceService.Core.Clustering;
 using Microsoft.AspNetCore.Mvc;
 
@@ -13,7 +14,7 @@ public sealed class DetectForm
     [Required, FromForm(Name = "image")] public IFormFile? Image { get; set; }
 }
 
-public sealed class EnrollForm
+public sealed class EnrollForm : ICollectionScoped
 {
     /// <summary>The caller's id for the person: 1 to 256 characters, no control characters.</summary>
     /// <example>alice</example>
@@ -27,7 +28,7 @@ public sealed class EnrollForm
     [FromForm(Name = "collection")] public string? Collection { get; set; }
 }
 
-public sealed class VerifyForm
+public sealed class VerifyForm : ICollectionScoped
 {
     /// <summary>The photo to check.</summary>
     [Required, FromForm(Name = "image1")] public IFormFile? Image1 { get; set; }
@@ -42,12 +43,15 @@ public sealed class VerifyForm
     /// <summary>The subject's collection (default "default").</summary>
     [FromForm(Name = "collection")] public string? Collection { get; set; }
 
+    // Two uploads compared with each other touch no collection.
+    bool ICollectionScoped.UsesCollection => !string.IsNullOrEmpty(Subject);
+
     /// <summary>Squared L2 distance at or below which the faces are the same person (default: configured).</summary>
     /// <example>0.15</example>
     [FromForm(Name = "threshold")] public float? Threshold { get; set; }
 }
 
-public sealed class IdentifyForm
+public sealed class IdentifyForm : ICollectionScoped
 {
     /// <summary>The photo.</summary>
     [Required, FromForm(Name = "image")] public IFormFile? Image { get; set; }

@@ -1,7 +1,9 @@
 using FaceService.Api.Contracts;
 using FaceService.Api.Errors;
 using FaceService.Api.Infrastructure;
+using FaceService.Api.Security;
 using FaceService.Api.Swagger;
+using FaceService.Core.Security;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Mvc;
 
@@ -10,6 +12,7 @@ namespace FaceService.Api.Controllers;
 /// <summary>Group faces by person without labels.</summary>
 [Tags("Clustering")]
 [InferenceWork]
+[RequireRole(ApiKeyRole.Read)]
 public sealed class ClusterController(FaceRecognitionService recognition) : ApiControllerBase
 {
     /// <summary>Cluster faces: stored faces (JSON body) or every face in uploaded photos (multipart).</summary>

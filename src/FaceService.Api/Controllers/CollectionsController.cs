@@ -1,6 +1,8 @@
 using FaceService.Api.Contracts;
 using FaceService.Api.Errors;
+using FaceService.Api.Security;
 using FaceService.Api.Swagger;
+using FaceService.Core.Security;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,24 +11,36 @@ namespace FaceService.Api.Controllers;
 /// <summary>Collections: separate galleries of subjects (a collection exists while it holds faces).</summary>
 [Tags("Collections")]
 [ProducesProblem(ErrorCodes.DatabaseUnavailable)]
-public sealed class CollectionsController(FaceCatalogService catalog) : ApiControllerBase
+[RequireRole(ApiKeyRole.Read)]
+public sealed class CollectionsController(FaceCatalogService catalog, AuditTrail audit) : ApiControllerBase
 {
-    /// <summary>List the collections with their subject and face counts.</summary>
+    /// <summary>List the collections with their subject and face counts (those the key may read).</summary>
     /// <param name="ct">Cancelled when the client goes away.</param>
-    /// <response code="200">Every collection that holds faces.</response>
+    /// <response code="200">Every collection that holds faces and is in the key's scope.</response>
     [HttpGet("collections")]
     [ProducesResponseType<CollectionsResponse>(StatusCodes.Status200OK, "application/json")]
-    public async Task<CollectionsResponse> ListCollections(CancellationToken ct) =>
-        new() { Collections = (await catalog.ListCollectionsAsync(ct)).Select(CollectionDto.From).ToList() };
+    public async Task<CollectionsResponse> ListCollections(CancellationToken ct)
+    {
+        var scope = HttpContext.Caller().Scope;
+        return new()
+        {
+            Collections = (await catalog.ListCollectionsAsync(ct)).Where(c => scope.Allows(ApiKeyRole.Read, c.Collection)).Select(CollectionDto.From).ToList(),
+        };
+    }
 
-    /// <summary>Delete a collection: every stored face in it.</summary>
+    /// <summary>Delete a collection: every stored face in it (admin role).</summary>
     /// <param name="collection">The collection name.</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
     /// <response code="200">How many faces were deleted.</response>
     [HttpDelete("collections/{collection}")]
+    [RequireRole(ApiKeyRole.Admin)]
     [ProducesResponseType<DeleteCollectionResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.CollectionNotFound)]
-    public async Task<DeleteCollectionResponse> DeleteCollection(string collection, CancellationToken ct) =>
-        new() { Collection = collection, DeletedFaces = await catalog.DeleteCollectionAsync(collection, ct) };
+    public async Task<DeleteCollectionResponse> DeleteCollection(string collection, CancellationToken ct)
+    {
+        var removed = await catalog.DeleteCollectionAsync(collection, ct);
+        await audit.RecordAsync(HttpContext, AuditActions.DeleteCollection, collection, null, [], removed);
+        return new() { Collection = collection, DeletedFaces = removed };
+    }
 }

@@ -1,5 +1,7 @@
 using FaceService.Api.Errors;
+using FaceService.Api.Security;
 using FaceService.Api.Swagger;
+using FaceService.Core.Security;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Mvc;
 
@@ -8,9 +10,11 @@ namespace FaceService.Api.Controllers;
 /// <summary>Single stored faces.</summary>
 [Tags("Faces")]
 [ProducesProblem(ErrorCodes.DatabaseUnavailable)]
-public sealed class FacesController(FaceCatalogService catalog) : ApiControllerBase
+[RequireRole(ApiKeyRole.Write)]
+public sealed class FacesController(FaceCatalogService catalog, AuditTrail audit) : ApiControllerBase
 {
     /// <summary>Delete one stored face (e.g. a bad enrollment photo).</summary>
+    /// <remarks>A face in a collection the key may not write is answered 404 face_not_found, like a missing one.</remarks>
     /// <param name="faceId">The face's id, as returned by enroll.</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
     /// <response code="204">Deleted.</response>
@@ -20,7 +24,9 @@ public sealed class FacesController(FaceCatalogService catalog) : ApiControllerB
     [ProducesProblem(ErrorCodes.FaceNotFound)]
     public async Task<IActionResult> DeleteFace(Guid faceId, CancellationToken ct)
     {
-        await catalog.DeleteFaceAsync(faceId, ct);
+        var scope = HttpContext.Caller().Scope;
+        var face = await catalog.DeleteFaceAsync(faceId, collection => scope.Allows(ApiKeyRole.Write, collection), ct);
+        await audit.RecordAsync(HttpContext, AuditActions.DeleteFace, face.Collection, face.Subject, [face.FaceId], 1);
         return NoContent();
     }
 }

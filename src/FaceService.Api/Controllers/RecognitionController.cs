@@ -1,7 +1,9 @@
 using FaceService.Api.Contracts;
 using FaceService.Api.Errors;
 using FaceService.Api.Infrastructure;
+using FaceService.Api.Security;
 using FaceService.Api.Swagger;
+using FaceService.Core.Security;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Mvc;
 
@@ -10,11 +12,12 @@ namespace FaceService.Api.Controllers;
 /// <summary>Detect, enroll, verify and identify faces in uploaded photos.</summary>
 [Tags("Recognition")]
 [InferenceWork]
+[RequireRole(ApiKeyRole.Read)]
 [Consumes("multipart/form-data")]
 [ProducesProblem(ErrorCodes.PayloadTooLarge, ErrorCodes.TooManyFiles)]
 [ProducesProblem(ErrorCodes.UnsupportedMediaType, ErrorCodes.UnsupportedImageFormat)]
 [ProducesProblem(ErrorCodes.Overloaded)]
-public sealed class RecognitionController(FaceRecognitionService recognition) : ApiControllerBase
+public sealed class RecognitionController(FaceRecognitionService recognition, AuditTrail audit) : ApiControllerBase
 {
     /// <summary>Find the faces in a photo.</summary>
     /// <remarks>
@@ -43,6 +46,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     /// </remarks>
     /// <response code="201">The enrolled faces, one per image in upload order.</response>
     [HttpPost("enroll")]
+    [RequireRole(ApiKeyRole.Write)]
     [MultipartUpload]
     [ProducesResponseType<EnrollResponse>(StatusCodes.Status201Created, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
@@ -52,6 +56,8 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     {
         var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
         var result = EnrollResponse.From(await recognition.EnrollAsync(form.Collection, form.Subject, images, ct));
+        var faceIds = result.Faces.Select(f => f.FaceId).Distinct().ToList();
+        await audit.RecordAsync(HttpContext, AuditActions.Enroll, result.Collection, result.Subject, faceIds, faceIds.Count);
         return CreatedAtAction(nameof(SubjectsController.GetSubject), "Subjects",
             new { subject = result.Subject, collection = result.Collection }, result);
     }

@@ -1,6 +1,8 @@
 using FaceService.Api.Contracts;
 using FaceService.Api.Errors;
+using FaceService.Api.Security;
 using FaceService.Api.Swagger;
+using FaceService.Core.Security;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,7 +11,8 @@ namespace FaceService.Api.Controllers;
 /// <summary>Enrolled people: list, inspect, erase.</summary>
 [Tags("Subjects")]
 [ProducesProblem(ErrorCodes.DatabaseUnavailable)]
-public sealed class SubjectsController(FaceCatalogService catalog) : ApiControllerBase
+[RequireRole(ApiKeyRole.Read)]
+public sealed class SubjectsController(FaceCatalogService catalog, AuditTrail audit) : ApiControllerBase
 {
     /// <summary>List the subjects of a collection, a page at a time (ordered by subject id).</summary>
     /// <param name="collection">Collection (default "default").</param>
@@ -50,12 +53,13 @@ public sealed class SubjectsController(FaceCatalogService catalog) : ApiControll
         return new SubjectFacesResponse { Subject = subj, Collection = coll, Faces = faces.Select(StoredFaceDto.From).ToList() };
     }
 
-    /// <summary>Erase a subject: every stored face of the person in the collection (right to erasure).</summary>
+    /// <summary>Erase a subject: every stored face of the person in the collection (right to erasure; audited).</summary>
     /// <param name="subject">The subject id (URL-encoded).</param>
     /// <param name="collection">Collection (default "default").</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
     /// <response code="200">How many faces were erased.</response>
     [HttpDelete("subjects/{subject}")]
+    [RequireRole(ApiKeyRole.Write)]
     [ProducesResponseType<DeleteSubjectResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.SubjectNotFound)]
@@ -63,6 +67,7 @@ public sealed class SubjectsController(FaceCatalogService catalog) : ApiControll
     {
         var coll = Identifiers.RequireCollection(collection);
         var removed = await catalog.DeleteSubjectAsync(coll, subject, ct);
+        await audit.RecordAsync(HttpContext, AuditActions.DeleteSubject, coll, subject, [], removed);
         return new DeleteSubjectResponse { Subject = subject, Collection = coll, DeletedFaces = removed };
     }
 }

@@ -45,12 +45,20 @@ public static class ErrorCatalog
         "The face models could not run; retry after the time in Retry-After.");
     public static readonly ErrorDefinition Overloaded = new(ErrorCodes.Overloaded, 503, "The service is overloaded",
         "More than 8 requests are running and 64 waiting; retry after the time in Retry-After.");
+    public static readonly ErrorDefinition Unauthorized = new(ErrorCodes.Unauthorized, 401, "An API key is required",
+        "This endpoint needs an API key in the X-API-Key header or as Authorization: Bearer <key>.");
+    public static readonly ErrorDefinition Forbidden = new(ErrorCodes.Forbidden, 403, "The key may not do this",
+        "This key may not write collection 'visitors'.");
+    public static readonly ErrorDefinition KeyNotFound = new(ErrorCodes.KeyNotFound, 404, "API key not found",
+        "No API key 5f1c2a9e7b3d4c60.");
+    public static readonly ErrorDefinition RateLimited = new(ErrorCodes.RateLimited, 429, "Too many requests for this key",
+        "This key made more than 600 requests in 60 s; retry after 12 s.");
 
     public static IReadOnlyList<ErrorDefinition> All { get; } =
     [
         ValidationFailed, InvalidImage, NotFound, SubjectNotFound, FaceNotFound, CollectionNotFound, MethodNotAllowed,
         PayloadTooLarge, TooManyFiles, UnsupportedMediaType, UnsupportedImageFormat, ImageTooLarge, NoFace, TooManyFaces,
-        InternalError, DatabaseUnavailable, ModelUnavailable, Overloaded,
+        InternalError, DatabaseUnavailable, ModelUnavailable, Overloaded, Unauthorized, Forbidden, KeyNotFound, RateLimited,
     ];
 
     private static readonly Dictionary<string, ErrorDefinition> ByCode = All.ToDictionary(e => e.Code);

@@ -21,4 +21,8 @@ public static class ErrorCodes
     public const string DatabaseUnavailable = "database_unavailable";
     public const string ModelUnavailable = "model_unavailable";
     public const string Overloaded = "overloaded";
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string KeyNotFound = "key_not_found";
+    public const string RateLimited = "rate_limited";
 }

@@ -45,12 +45,18 @@ public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOpt
         return removed;
     }
 
-    public async Task DeleteFaceAsync(Guid faceId, CancellationToken ct = default)
+    /// <summary>
+    /// Deletes one face if <paramref name="mayDeleteIn"/> allows its collection, and returns it. A face the caller may
+    /// not touch is answered like a missing one (face_not_found), so ids of other collections' faces do not leak.
+    /// </summary>
+    public async Task<StoredFace> DeleteFaceAsync(Guid faceId, Func<string, bool> mayDeleteIn, CancellationToken ct = default)
     {
-        if (!await store.DeleteFaceAsync(faceId, ct))
+        var face = await store.GetFaceAsync(faceId, ct);
+        if (face is null || !mayDeleteIn(face.Collection) || !await store.DeleteFaceAsync(faceId, ct))
             throw new FaceServiceException(FaceServiceError.FaceNotFound, $"No face {faceId}.", "faceId");
         metrics.FacesErased(1);
         logger.LogInformation("Deleted face {FaceId}", faceId);
+        return face;
     }
 
     public Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default) => store.ListCollectionsAsync(ct);

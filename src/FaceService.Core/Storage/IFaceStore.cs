@@ -58,6 +58,9 @@ public interface IFaceStore
     /// <summary>Erases every face of the subject (right to erasure). Returns the number of faces removed; 0 if unknown.</summary>
     Task<int> DeleteSubjectAsync(string collection, string subject, CancellationToken ct = default);
 
+    /// <summary>One stored face, in whichever collection it is; null if no such face.</summary>
+    Task<StoredFace?> GetFaceAsync(Guid faceId, CancellationToken ct = default);
+
     /// <summary>Returns false if no such face.</summary>
     Task<bool> DeleteFaceAsync(Guid faceId, CancellationToken ct = default);
 

@@ -8,7 +8,8 @@ namespace FaceService.Api.Tests.Infrastructure;
 
 /// <summary>
 /// The real service in-process: real models (models/, built by models/build.sh) and the real PostgreSQL + pgvector
-/// test database (env FACESERVICE_TEST_DB). Limits are set small so that the limit tests send small bodies.
+/// test database (env FACESERVICE_TEST_DB). Limits are set small so that the limit tests send small bodies. Auth is on:
+/// every client it creates sends the bootstrap admin key, and the per-key rate limit is out of the way.
 /// </summary>
 public class ApiFactory : WebApplicationFactory<Program>
 {
@@ -16,6 +17,7 @@ public class ApiFactory : WebApplicationFactory<Program>
     public const long MaxFileBytes = 2 * 1024 * 1024;
     public const long MaxRequestBytes = 8 * 1024 * 1024;
     public const int MaxFilesPerRequest = 32;
+    public const string BootstrapAdminKey = "test-bootstrap-admin-key-0123456789abcdef";
 
     public static string ConnectionString => Environment.GetEnvironmentVariable("FACESERVICE_TEST_DB") is { Length: > 0 } cs ? cs : DefaultTestDb;
 
@@ -41,12 +43,20 @@ public class ApiFactory : WebApplicationFactory<Program>
                 ["Limits:MaxFileBytes"] = MaxFileBytes.ToString(),
                 ["Limits:MaxRequestBytes"] = MaxRequestBytes.ToString(),
                 ["Limits:MaxFilesPerRequest"] = MaxFilesPerRequest.ToString(),
+                ["Auth:BootstrapAdminKey"] = BootstrapAdminKey,
+                ["RateLimit:PermitsPerWindow"] = "1000000",
                 // Request logs of every test request would drown the test output.
                 ["Serilog:MinimumLevel:Default"] = "Warning",
             };
             foreach (var (key, value) in ExtraSettings) settings[key] = value;
             config.AddInMemoryCollection(settings);
         });
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add("X-API-Key", BootstrapAdminKey);
     }
 }
 

@@ -1,0 +1,100 @@
+using FaceService.Core.Security;
+
+namespace FaceService.Api.Contracts;
+
+/// <summary>A new API key.</summary>
+public sealed class CreateKeyRequest
+{
+    /// <summary>Who or what uses the key: 1 to 128 characters (shown in the audit log).</summary>
+    /// <example>front-desk kiosk</example>
+    public string? Name { get; init; }
+
+    /// <summary>Collections the key may use, or ["*"] for every collection. A key can only create keys within its own scope.</summary>
+    /// <example>["visitors"]</example>
+    public List<string>? Collections { get; init; }
+
+    /// <summary>read (detect, verify, identify, cluster, list), write (also enroll and delete), admin (also keys, collections, audit).</summary>
+    /// <example>["write"]</example>
+    public List<string>? Roles { get; init; }
+}
+
+/// <summary>An API key as listed: never its text or its hash.</summary>
+public class ApiKeyDto
+{
+    /// <example>5f1c2a9e7b3d4c60</example>
+    public required string KeyId { get; init; }
+
+    /// <example>front-desk kiosk</example>
+    public required string Name { get; init; }
+
+    /// <summary>The key's roles, implied ones included (write → read, write).</summary>
+    public required IReadOnlyList<string> Roles { get; init; }
+
+    /// <summary>Collection names, or ["*"] for every collection.</summary>
+    public required IReadOnlyList<string> Collections { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The key id that created it ("bootstrap" for the configured admin key).</summary>
+    public required string CreatedBy { get; init; }
+
+    /// <summary>When it was revoked; null while it is valid.</summary>
+    public DateTimeOffset? RevokedAt { get; init; }
+
+    public static ApiKeyDto From(ApiKey k) => new()
+    {
+        KeyId = k.KeyId, Name = k.Name, Roles = k.Scope.RoleNames, Collections = k.Scope.Collections,
+        CreatedAt = k.CreatedAt, CreatedBy = k.CreatedBy, RevokedAt = k.RevokedAt,
+    };
+}
+
+/// <summary>A created key, with its text: shown this once, never stored, not recoverable.</summary>
+public sealed class CreatedKeyResponse : ApiKeyDto
+{
+    /// <summary>The key to send as X-API-Key (or Authorization: Bearer). Store it now: it cannot be shown again.</summary>
+    /// <example>fs_5f1c2a9e7b3d4c60_q2Vf0d4vH6m8d7Zr1bE3xW9yK5tN0pL2sA4cJ8uG6iQ</example>
+    public required string Key { get; init; }
+}
+
+public sealed class ApiKeysResponse
+{
+    public required IReadOnlyList<ApiKeyDto> Keys { get; init; }
+}
+
+/// <summary>One audit record: who changed what, and when. No biometric data.</summary>
+public sealed class AuditRecordDto
+{
+    public required long AuditId { get; init; }
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>enroll, delete_face, delete_subject, delete_collection, create_key or revoke_key.</summary>
+    /// <example>enroll</example>
+    public required string Action { get; init; }
+
+    public required string KeyId { get; init; }
+    public required string KeyName { get; init; }
+    public string? Collection { get; init; }
+    public string? Subject { get; init; }
+    public required IReadOnlyList<Guid> FaceIds { get; init; }
+
+    /// <summary>Faces added or removed.</summary>
+    public required int FaceCount { get; init; }
+
+    /// <summary>The key created or revoked.</summary>
+    public string? TargetKeyId { get; init; }
+
+    /// <summary>The request's id (requestId of its answer and log line).</summary>
+    public string? RequestId { get; init; }
+
+    public static AuditRecordDto From(AuditRecord r) => new()
+    {
+        AuditId = r.AuditId, At = r.At, Action = r.Entry.Action, KeyId = r.Entry.ActorKeyId, KeyName = r.Entry.ActorName,
+        Collection = r.Entry.Collection, Subject = r.Entry.Subject, FaceIds = r.Entry.FaceIds, FaceCount = r.Entry.FaceCount,
+        TargetKeyId = r.Entry.TargetKeyId, RequestId = r.Entry.RequestId,
+    };
+}
+
+public sealed class AuditResponse
+{
+    public required IReadOnlyList<AuditRecordDto> Records { get; init; }
+}

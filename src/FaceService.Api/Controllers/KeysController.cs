@@ -1,0 +1,80 @@
+using FaceService.Api.Contracts;
+using FaceService.Api.Errors;
+using FaceService.Api.Security;
+using FaceService.Api.Swagger;
+using FaceService.Core.Security;
+using FaceService.Core.Services;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FaceService.Api.Controllers;
+
+/// <summary>
+/// API keys (admin role). A key sees and manages only keys within its own scope: an admin of "visitors" can hand out
+/// read or write keys for "visitors", not for other collections and not "*".
+/// </summary>
+[Tags("Keys")]
+[ProducesProblem(ErrorCodes.DatabaseUnavailable)]
+[RequireRole(ApiKeyRole.Admin)]
+public sealed class KeysController(IApiKeyStore keys, AuditTrail audit) : ApiControllerBase
+{
+    /// <summary>Create an API key; the answer carries the key's text, shown this once.</summary>
+    /// <remarks>Only the SHA-256 of the key is stored: a lost key cannot be recovered, only revoked and replaced.</remarks>
+    /// <response code="201">The key, with its text in <c>key</c>.</response>
+    [HttpPost("keys")]
+    [Consumes("application/json")]
+    [JsonRequestExample("""{"name": "front-desk kiosk", "collections": ["visitors"], "roles": ["write"]}""")]
+    [ProducesResponseType<CreatedKeyResponse>(StatusCodes.Status201Created, "application/json")]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    public async Task<ActionResult<CreatedKeyResponse>> CreateKey([FromBody] CreateKeyRequest request, CancellationToken ct)
+    {
+        var name = request.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > ApiKey.MaxNameLength || name.Any(char.IsControl))
+            throw new FaceServiceException(FaceServiceError.ValidationFailed, $"name is 1 to {ApiKey.MaxNameLength} characters without control characters.", "name");
+        var scope = ApiKeyScope.Parse(request.Roles, request.Collections);
+        var caller = HttpContext.Caller();
+        if (!caller.Scope.Covers(scope))
+            return ApiProblems.Result(HttpContext, ErrorCatalog.Forbidden, "A key can only create keys within its own collections and role.", "collections");
+
+        var (keyId, text) = ApiKeySecret.Generate();
+        var key = new ApiKey(keyId, name, scope, DateTimeOffset.UtcNow, caller.KeyId, null);
+        await keys.CreateAsync(key, ApiKeySecret.Hash(text), ct);
+        await audit.RecordAsync(HttpContext, AuditActions.CreateKey, SingleCollection(scope), null, [], 0, keyId);
+        var dto = ApiKeyDto.From(key);
+        return StatusCode(StatusCodes.Status201Created, new CreatedKeyResponse
+        {
+            KeyId = dto.KeyId, Name = dto.Name, Roles = dto.Roles, Collections = dto.Collections,
+            CreatedAt = dto.CreatedAt, CreatedBy = dto.CreatedBy, Key = text,
+        });
+    }
+
+    /// <summary>List the keys within this key's scope (never their text or hash), newest first.</summary>
+    /// <response code="200">The keys, revoked ones included.</response>
+    [HttpGet("keys")]
+    [ProducesResponseType<ApiKeysResponse>(StatusCodes.Status200OK, "application/json")]
+    public async Task<ApiKeysResponse> ListKeys(CancellationToken ct)
+    {
+        var scope = HttpContext.Caller().Scope;
+        return new ApiKeysResponse { Keys = (await keys.ListAsync(ct)).Where(k => scope.Covers(k.Scope)).Select(ApiKeyDto.From).ToList() };
+    }
+
+    /// <summary>Revoke a key: it stops working at once.</summary>
+    /// <param name="keyId">The key's id (the 16 hex characters after "fs_").</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    /// <response code="204">Revoked.</response>
+    [HttpDelete("keys/{keyId}")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesProblem(ErrorCodes.KeyNotFound)]
+    public async Task<IActionResult> RevokeKey(string keyId, CancellationToken ct)
+    {
+        var scope = HttpContext.Caller().Scope;
+        // Keys outside the caller's scope are answered like missing ones.
+        var found = await keys.FindAsync(keyId, ct);
+        if (found is null || found.Key.RevokedAt is not null || !scope.Covers(found.Key.Scope) || !await keys.RevokeAsync(keyId, ct))
+            return ApiProblems.Result(HttpContext, ErrorCatalog.KeyNotFound, $"No valid API key {keyId}.", "keyId");
+        await audit.RecordAsync(HttpContext, AuditActions.RevokeKey, SingleCollection(found.Key.Scope), null, [], 0, keyId);
+        return NoContent();
+    }
+
+    // Key records are filed under their collection when there is one, so that its admins see them in the audit log.
+    private static string? SingleCollection(ApiKeyScope scope) => scope.Collections is [var only] && only != ApiKeyScope.AllCollections ? only : null;
+}

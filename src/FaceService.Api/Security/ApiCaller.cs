@@ -1,0 +1,37 @@
+using System.Security.Claims;
+using FaceService.Core.Security;
+
+namespace FaceService.Api.Security;
+
+/// <summary>The key a request was authenticated with: its id, name and scope, carried as claims.</summary>
+public sealed record ApiCaller(string KeyId, string Name, ApiKeyScope Scope)
+{
+    private const string KeyIdClaim = "fs:key_id";
+    private const string RoleClaim = "fs:role";
+    private const string CollectionClaim = "fs:collection";
+
+    /// <summary>The bootstrap admin key of the configuration.</summary>
+    public static ApiCaller Bootstrap { get; } = new("bootstrap", "bootstrap", new ApiKeyScope(ApiKeyRole.Admin, [ApiKeyScope.AllCollections]));
+
+    /// <summary>Every request when Auth:Enabled is false.</summary>
+    public static ApiCaller AuthDisabled { get; } = new("anonymous", "(auth disabled)", new ApiKeyScope(ApiKeyRole.Admin, [ApiKeyScope.AllCollections]));
+
+    public ClaimsPrincipal ToPrincipal(string scheme) => new(new ClaimsIdentity(
+        [
+            new Claim(KeyIdClaim, KeyId), new Claim(ClaimTypes.Name, Name), new Claim(RoleClaim, Scope.Role.ToString()),
+            .. Scope.Collections.Select(c => new Claim(CollectionClaim, c)),
+        ], scheme));
+
+    /// <summary>The caller of an authenticated request; null for an anonymous one.</summary>
+    public static ApiCaller? TryFrom(ClaimsPrincipal user) =>
+        user.FindFirst(KeyIdClaim) is { } keyId && Enum.TryParse<ApiKeyRole>(user.FindFirst(RoleClaim)?.Value, out var role)
+            ? new ApiCaller(keyId.Value, user.Identity?.Name ?? keyId.Value, new ApiKeyScope(role, user.FindAll(CollectionClaim).Select(c => c.Value).ToList()))
+            : null;
+}
+
+public static class ApiCallerExtensions
+{
+    /// <summary>The caller of a request that passed authorization (every /v1 endpoint requires a key).</summary>
+    public static ApiCaller Caller(this HttpContext http) =>
+        ApiCaller.TryFrom(http.User) ?? throw new InvalidOperationException("The endpoint was reached without an authenticated key.");
+}

@@ -19,6 +19,8 @@ public sealed class StorageOptions : IValidatableObject
     /// Default HNSW candidate list size at query time (pgvector hnsw.ef_search); higher = better recall, slower. At 100k
     /// synthetic faces (m 16, ef_construction 64) recall@1 of stranger queries was 98% at 100 and 100% at 200;
     /// queries of enrolled subjects were at 100% from 64 on (tests/FaceService.Storage.Tests/RecallTests.cs).
+    /// 200 is the lowest value with recall@10 ≥ 0.98 at 100k; at 1M faces that takes 400 (docs/BENCHMARKS.md, Search at
+    /// scale). Identify requests may override it (efSearch).
     /// </summary>
     [Range(1, 1000)]
     public int EfSearch { get; set; } = 200;

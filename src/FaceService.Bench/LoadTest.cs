@@ -68,7 +68,9 @@ public static class LoadTest
                     "detect" => Form(("image", person[random.Next(person.Length)])),
                     "verify" => Form(("image1", person[0]), ("image2", person[1 + random.Next(person.Length - 1)])),
                     "identify" => Form(("image", person[1 + random.Next(person.Length - 1)])).With("collection", collection),
-                    _ => Form(("image", person[random.Next(person.Length)])).With("collection", collection).With("subject", $"load-{runId}-{worker}-{n}"),
+                    // Two photos per enrollment, so that a half-written enrollment (one face of two) would show.
+                    _ => Form(("image", person[0]), ("image", person[1 + random.Next(person.Length - 1)]))
+                        .With("collection", collection).With("subject", $"load-{runId}-{worker}-{n}"),
                 };
                 var outcome = await SendAsync(http, "/v1/" + endpoint, form);
                 lock (mine) mine.Add(outcome);

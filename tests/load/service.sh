@@ -8,6 +8,9 @@ URL="http://127.0.0.1:$PORT"
 FACESERVICE_DB="${FACESERVICE_DB:-Host=localhost;Port=5432;Database=faceservice;Username=faceservice;Password=faceservice}"
 SERVICE_LOG="${SERVICE_LOG:-$(mktemp -t faceservice-XXXX.log)}"
 SERVICE_PID=""
+# A throwaway bootstrap admin key for this run (the service refuses anonymous requests); the load client and curl
+# send it. Per-key rate limits are off: these scripts measure the service, not the limits of one key.
+export FACESERVICE_API_KEY="${FACESERVICE_API_KEY:-load-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 # The service and the load client run from a private copy of their Release output, so that a build running meanwhile
 # (other work in the same checkout) cannot replace assemblies under a running process.
 SNAPSHOT="$(mktemp -d -t faceservice-bin-XXXX)"
@@ -24,6 +27,7 @@ build_release() {
 # start_service [extra --Key=value settings...]
 start_service() {
   (cd "$SNAPSHOT/api" && exec env ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__FaceStore="$FACESERVICE_DB" \
+     Auth__BootstrapAdminKey="$FACESERVICE_API_KEY" RateLimit__Enabled=false \
      dotnet FaceService.Api.dll --urls "$URL" --Inference:ModelsPath="$ROOT/models" \
      --Serilog:MinimumLevel:Default=Warning "$@" >"$SERVICE_LOG" 2>&1) &
   SERVICE_PID=$!
@@ -48,6 +52,9 @@ cleanup() {
   stop_service
   rm -rf "$SNAPSHOT"
 }
+
+# api_curl ARGS...: curl with the run's key.
+api_curl() { curl -s -H "X-API-Key: $FACESERVICE_API_KEY" "$@"; }
 
 # load_client ARGS...: the bench `load` mode (src/FaceService.Bench/LoadTest.cs).
 load_client() {

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Net;
+using FaceService.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace FaceService.Api.Tests.Security;
+
+/// <summary>With every log level on, no key text (valid, wrong or bootstrap) and no image hash reaches the logs.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class LogPrivacyTests
+{
+    // A collection of its own per run: a test run in another process cannot touch it (the subject is erased at the end).
+    private static readonly string Collection = "apitest-logs-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Logs_carry_no_key_text_and_no_image_hash()
+    {
+        using var factory = new CapturingFactory();
+        var admin = factory.CreateClient();
+        var key = await admin.CreateKeyOkAsync("log check", ["write"], [Collection]);
+        var writer = factory.ClientWithKey(key.Key);
+        var person = DevPhotos.People[3];
+
+        var enrolled = await writer.EnrollOkAsync(Collection, person.Name, person.Photos[0]);
+        var sha = (string)enrolled["faces"]![0]!["imageSha256"]!;
+        var wrongKey = key.Key[..^4] + "AAAA";
+        await (await factory.ClientWithKey(wrongKey).GetAsync("/v1/collections")).ReadProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        await (await writer.DeleteAsync($"/v1/subjects/{Uri.EscapeDataString(person.Name)}?collection={Collection}")).ReadAsync(HttpStatusCode.OK);
+
+        var events = factory.Sink.Rendered();
+        // The flow was logged (so the check below is not vacuous): the enrollment, the refused key, the erasure.
+        Assert.Contains(events, e => e.StartsWith("Enrolled", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Contains("not authenticated", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.StartsWith("Erased a subject", StringComparison.Ordinal));
+        foreach (var secret in new[] { key.Key, key.Key[(key.Key.LastIndexOf('_') + 1)..], wrongKey, ApiFactory.BootstrapAdminKey, sha })
+            Assert.True(!events.Any(e => e.Contains(secret, StringComparison.Ordinal)),
+                $"Logged: {events.FirstOrDefault(e => e.Contains(secret, StringComparison.Ordinal))}");
+    }
+
+    private sealed class CapturingFactory : ApiFactory
+    {
+        public CapturingSink Sink { get; } = new();
+
+        protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Verbose",
+            ["Inference:WarmUp"] = "false",
+        };
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            // Serilog's ReadFrom.Services picks up sinks registered in the container.
+            builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(Sink));
+        }
+    }
+
+    private sealed class CapturingSink : ILogEventSink
+    {
+        private readonly ConcurrentQueue<string> _events = new();
+
+        public void Emit(LogEvent logEvent)
+        {
+            using var text = new StringWriter();
+            logEvent.RenderMessage(text);
+            foreach (var (name, value) in logEvent.Properties) text.Write($" {name}={value}");
+            if (logEvent.Exception is not null) text.Write(" " + logEvent.Exception);
+            _events.Enqueue(text.ToString());
+        }
+
+        public IReadOnlyList<string> Rendered() => _events.ToList();
+    }
+}

@@ -9,4 +9,12 @@ bash "$ROOT/scripts/setup.sh"
 export FACESERVICE_TEST_DB="${FACESERVICE_TEST_DB:-Host=localhost;Port=5432;Database=faceservice_test;Username=faceservice;Password=faceservice}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 cd "$ROOT"
-exec dotnet test FaceService.sln -c Release "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test FaceService.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
+# One closing line over all test assemblies ("N passed, N failed, N skipped"), summed from dotnet test's per-assembly lines.
+awk '/^(Passed|Failed)! +- +Failed: / {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     } END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

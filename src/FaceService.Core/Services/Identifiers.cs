@@ -10,13 +10,16 @@ public static partial class Identifiers
     public const int MaxCollectionLength = 64;
     public const string CollectionPattern = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
 
-    /// <summary>Null if valid, else why not. A subject id is any text of 1..256 characters without control characters,
-    /// not blank and not padded with spaces (ids are compared byte for byte, so " bob" and "bob" would differ).</summary>
+    /// <summary>Null if valid, else why not. A subject id is any text of 1..256 characters without control characters or
+    /// '/', not blank and not padded with spaces (ids are compared byte for byte, so " bob" and "bob" would differ).
+    /// '/' is refused because an id must fit in one URL path segment (ASP.NET Core leaves %2F encoded in route values),
+    /// or the subject could not be read or erased by id.</summary>
     public static string? CheckSubject(string? subject)
     {
         if (string.IsNullOrWhiteSpace(subject)) return "A subject id is required.";
         if (subject.Length > MaxSubjectLength) return $"A subject id has at most {MaxSubjectLength} characters.";
         if (subject.Any(char.IsControl)) return "A subject id may not contain control characters.";
+        if (subject.Contains('/')) return "A subject id may not contain '/'.";
         if (subject.Trim().Length != subject.Length) return "A subject id may not start or end with white space.";
         return null;
     }

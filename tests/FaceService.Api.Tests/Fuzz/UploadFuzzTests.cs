@@ -98,17 +98,15 @@ public sealed class UploadFuzzTests(ApiFactory factory, ITestOutputHelper output
         [
             "'; DROP TABLE faces;--", "Robert'); DELETE FROM faces WHERE ('1'='1", "\" OR 1=1 --", "%' OR '%'='",
             "Zoë Ångström 李小龍 🙂", "e\u0301\u0301\u0301 (combining)", "\u202Eevil\u202C (bidi override)", "zero\u200Bwidth",
-            "../../etc/passwd", "..\\..\\windows\\win.ini", "a/b?c#d&e=f", "%2e%2e%2f", "<script>alert(1)</script>",
+            "..\\..\\windows\\win.ini", "a?c#d&e=f", "%2e%2e%2f", "<img src=x onerror=alert(1)>",
             new string('x', 256), string.Concat(Enumerable.Repeat("🙂", 128)),
         ];
         foreach (var subject in storable)
         {
             var (status, _, body) = await _fuzz.SendAsync(() => _fuzz.Http.EnrollAsync(FuzzClient.Collection, subject, photo));
-            Assert.Equal(201, status);
+            Assert.True(status == 201, $"enroll of subject \"{subject}\": {status} {body}");
             Assert.Equal(subject, (string?)body!["subject"]);
-            // Read back by the id in the path. Not for ids with '/': ASP.NET Core leaves %2F encoded in route values,
-            // so such a subject is reachable only through listings and face ids (docs/RELIABILITY.md, findings).
-            if (subject.Contains('/')) continue;
+            // Read back by the id in the path.
             var (readStatus, _, read) = await _fuzz.SendAsync(() => _fuzz.Http.GetAsync(
                 $"/v1/subjects/{Uri.EscapeDataString(subject)}/faces?collection={FuzzClient.Collection}"));
             Assert.Equal(200, readStatus);
@@ -118,7 +116,7 @@ public sealed class UploadFuzzTests(ApiFactory factory, ITestOutputHelper output
         var (_, _, listed) = await _fuzz.SendAsync(() => _fuzz.Http.GetAsync($"/v1/subjects?collection={FuzzClient.Collection}&pageSize=500"));
         Assert.Subset(listed!["items"]!.AsArray().Select(i => (string)i!["subject"]!).ToHashSet(), storable.ToHashSet());
 
-        string[] refusedSubjects = ["bob\0", "\0", "tab\there", "line\nbreak", " padded ", new string('x', 257), new string('y', 100_000), "\u0007bell"];
+        string[] refusedSubjects = ["../../etc/passwd", "a/b", "<script>alert(1)</script>", "bob\0", "\0", "tab\there", "line\nbreak", " padded ", new string('x', 257), new string('y', 100_000), "\u0007bell"];
         foreach (var subject in refusedSubjects)
             await _fuzz.SendAsync(() => _fuzz.Http.EnrollAsync(FuzzClient.Collection, subject, photo), "validation_failed");
         string[] refusedCollections = ["'; DROP TABLE faces;--", "../etc", "a b", "bob\0", "-starts-with-dash", new string('c', 65), "ünïcode"];

@@ -62,8 +62,9 @@ public static class ModelFlops
             {
                 // Unfused nodes keep the graph's own ops and weight shapes (fused or NCHWc-blocked kernels would not).
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-                EnableProfiling = true,
+                // The prefix must be set first: setting EnableProfiling starts profiling with the prefix it finds.
                 ProfileOutputPathPrefix = Path.Combine(profileDirectory.FullName, "run"),
+                EnableProfiling = true,
             };
             using var session = new InferenceSession(modelPath, options);
             long[] shape = [1, 3, inputSize, inputSize];

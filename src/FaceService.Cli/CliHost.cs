@@ -1,4 +1,3 @@
-using FaceService.Core.Clustering;
 using FaceService.Core.Services;
 using FaceService.Inference;
 using FaceService.Storage;
@@ -40,13 +39,8 @@ public static class CliHost
         builder.Services.AddMetrics();
 
         var configuration = builder.Configuration;
-        builder.Services.AddFaceInference(configuration).AddFaceStore(configuration);
-        // The API's AddFaceServices less its HTTP host parts (migrations run here on demand, not as a hosted service).
-        builder.Services.AddOptions<RecognitionOptions>().Bind(configuration.GetSection(RecognitionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<IFaceClusterer, AgglomerativeFaceClusterer>();
-        builder.Services.AddSingleton<FaceServiceMetrics>();
-        builder.Services.AddSingleton<FaceRecognitionService>();
+        // Migrations run here on demand (MigrateAsync), not as the API's hosted service.
+        builder.Services.AddFaceInference(configuration).AddFaceStore(configuration).AddFaceCore(configuration);
         return builder.Build();
     }
 

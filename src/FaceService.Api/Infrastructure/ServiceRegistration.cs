@@ -3,7 +3,6 @@ using FaceService.Api.Errors;
 using FaceService.Api.Health;
 using FaceService.Api.Metrics;
 using FaceService.Api.Swagger;
-using FaceService.Core.Clustering;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -23,15 +22,10 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The application services and the clusterer (the pipeline and the store come from their own modules).</summary>
+    /// <summary>The application services (Core) and the start-up migration of the store.</summary>
     public static IServiceCollection AddFaceServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RecognitionOptions>().Bind(configuration.GetSection(RecognitionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IFaceClusterer, AgglomerativeFaceClusterer>();
-        services.AddSingleton<FaceServiceMetrics>();
-        services.AddSingleton<FaceRecognitionService>();
-        services.AddSingleton<FaceCatalogService>();
+        services.AddFaceCore(configuration);
         services.AddHostedService<DatabaseMigrationService>();
         return services;
     }

@@ -136,13 +136,13 @@ public static class FuzzImages
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = bitDepth;
         header[9] = colorType;
-        PngChunk(png, "IHDR", header);
+        BadFiles.PngChunk(png, "IHDR", header);
         using (var compressed = new MemoryStream())
         {
             using (var z = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true)) z.Write(rawScanlines);
-            PngChunk(png, "IDAT", compressed.ToArray());
+            BadFiles.PngChunk(png, "IDAT", compressed.ToArray());
         }
-        PngChunk(png, "IEND", []);
+        BadFiles.PngChunk(png, "IEND", []);
         return png.ToArray();
     }
 
@@ -247,29 +247,6 @@ public static class FuzzImages
     {
         jpeg.Write([0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2)]);
         jpeg.Write(payload);
-    }
-
-    private static void PngChunk(Stream png, string type, byte[] data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        png.Write(word);
-        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        png.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typed));
-        png.Write(word);
-    }
-
-    /// <summary>PNG's CRC-32 (ISO-HDLC polynomial).</summary>
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var bit = 0; bit < 8; bit++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-        }
-        return ~crc;
     }
 
     private static void WriteLe16(Stream s, int value) => s.Write([(byte)value, (byte)(value >> 8)]);

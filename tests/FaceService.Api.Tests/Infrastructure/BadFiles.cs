@@ -26,13 +26,13 @@ public static class BadFiles
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8; // bit depth
         header[9] = 2; // RGB
-        Chunk(png, "IHDR", header);
+        PngChunk(png, "IHDR", header);
         using (var data = new MemoryStream())
         {
             using (var z = new ZLibStream(data, CompressionLevel.Optimal, leaveOpen: true)) z.Write(new byte[1024]);
-            Chunk(png, "IDAT", data.ToArray());
+            PngChunk(png, "IDAT", data.ToArray());
         }
-        Chunk(png, "IEND", []);
+        PngChunk(png, "IEND", []);
         return png.ToArray();
     }
 
@@ -46,7 +46,8 @@ public static class BadFiles
         return bytes;
     }
 
-    private static void Chunk(Stream png, string type, byte[] data)
+    /// <summary>Writes one PNG chunk: length, type, data, CRC.</summary>
+    public static void PngChunk(Stream png, string type, byte[] data)
     {
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(length, data.Length);

@@ -5,13 +5,14 @@ using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.ML.OnnxRuntime;
 
 namespace FaceService.Bench;
 
 /// <summary>
 /// `pipeline`: the service's face pipeline (built by AddFaceInference) on the dev photos, after a warm-up.
 /// (a) stages: the stage classes called in turn on every photo once, decode → detect → landmarks → align → embed → quantize;
-/// (b) the recognition net alone on batches of chips; (c) <see cref="IFacePipeline"/> end to end under N concurrent
+/// (b) the recognition net alone on batches of chips, and the detector net alone; (c) <see cref="IFacePipeline"/> end to end under N concurrent
 /// requests, each a loop over the photos, with the configured micro-batching and without it (max batch 1).
 /// Options: --seconds 15 (per end-to-end run), --concurrency 1,4,16, --batches 1,8,32, --batch-seconds 4, --warmup-images 40,
 /// --groups false (add the group photos), --photos (folder with manifest.tsv), and the inference settings
@@ -56,6 +57,7 @@ public static class PipelineBenchmark
 
         var chips = StageBreakdown(services, photos);
         RecognitionBatches(services.GetRequiredService<RecognitionNet>(), chips, batchSizes, batchSeconds, cost, peak);
+        DetectorNetAlone(services.GetRequiredService<OnnxSessionFactory>(), cost, batchSeconds, peak);
 
         // Without micro-batching: the same settings with one chip per recognition run.
         using var unbatched = options.MaxBatchSize > 1
@@ -156,15 +158,7 @@ public static class PipelineBenchmark
         foreach (var size in batchSizes)
         {
             var batch = Enumerable.Range(0, size).Select(i => chips[i % chips.Count]).ToArray();
-            net.Embed(batch); // ORT plans memory per input shape: keep that out of the timing.
-            var times = new List<double>();
-            var watch = Stopwatch.StartNew();
-            while (times.Count < 3 || watch.Elapsed.TotalSeconds < seconds)
-            {
-                var start = Stopwatch.GetTimestamp();
-                net.Embed(batch);
-                times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            }
+            var times = TimeRuns(() => net.Embed(batch), seconds);
             var stats = Summary.Of(times);
             var chipsPerSecond = size * 1000 / stats.Mean;
             baseline ??= chipsPerSecond;
@@ -172,6 +166,36 @@ public static class PipelineBenchmark
             Console.WriteLine($"{size,5} {times.Count,5} {stats.Mean,15:F1} {stats.P50,8:F1} {stats.Mean / size,8:F2} {chipsPerSecond,8:F1} " +
                               $"{chipsPerSecond / baseline.Value,10:F2}x {gflops,8:F1} {gflops / peakGflops,8:P0}");
         }
+    }
+
+    /// <summary>
+    /// The detector's ONNX model alone on its input tensor (all passes of one image in one run, as the detector makes it):
+    /// the rest of the detect stage is the Skia resampling into that tensor and the NMS, which stay on the CPU on any device.
+    /// </summary>
+    private static void DetectorNetAlone(OnnxSessionFactory sessions, ModelFlops.PipelineWork cost, int seconds, double peakGflops)
+    {
+        using var session = sessions.Open(SsdFaceDetector.ModelFile);
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[cost.DetectorPasses * 3 * SsdFaceDetector.InputSize * SsdFaceDetector.InputSize],
+            [cost.DetectorPasses, 3, SsdFaceDetector.InputSize, SsdFaceDetector.InputSize]);
+        using var runOptions = new RunOptions();
+        var stats = Summary.Of(TimeRuns(() => session.Run(runOptions, ["input"], [input], session.OutputNames).Dispose(), seconds));
+        Console.WriteLine($"detector net alone ({cost.DetectorPasses} pass(es) in one run): {stats.Mean:F1} ms mean, {stats.P50:F1} ms p50, " +
+                          $"{cost.DetectorGflop * 1000 / stats.Mean:F1} GFLOP/s, {cost.DetectorGflop * 1000 / stats.Mean / peakGflops:P0} of peak");
+    }
+
+    /// <summary>Wall-clock ms of each run, after one untimed run (ORT plans memory per input shape), for ≥ seconds and ≥ 3 runs.</summary>
+    private static List<double> TimeRuns(Action run, int seconds)
+    {
+        run();
+        var times = new List<double>();
+        var watch = Stopwatch.StartNew();
+        while (times.Count < 3 || watch.Elapsed.TotalSeconds < seconds)
+        {
+            var start = Stopwatch.GetTimestamp();
+            run();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        return times;
     }
 
     /// <summary>(c) N tasks, each analysing photos in a loop (round robin over the set) until the time is up, per variant.</summary>

@@ -29,7 +29,8 @@ public static class PipelineBenchmark
         var batchSizes = PositiveList(args.Get("batches", "1,8,32"), "batches");
         var batchSeconds = args.Get("batch-seconds", 4);
         var warmUpImages = args.Get("warmup-images", 40);
-        var includeGroups = bool.Parse(args.Get("groups", "false"));
+        var includeGroups = bool.TryParse(args.Get("groups", "false"), out var groups)
+            ? groups : throw new ArgumentException("--groups takes true or false.");
         var photos = DevPhotos.Load(args.Get("photos", "") is { Length: > 0 } folder ? folder : null, includeGroups);
         if (photos.Count == 0) throw new ArgumentException("No photos to run on.");
 
@@ -42,8 +43,8 @@ public static class PipelineBenchmark
         Console.WriteLine($"settings: {InferenceHost.DescribeSettings(services)}");
         Console.WriteLine($"photos: {photos.Count} ({(includeGroups ? "single-face person folders + group photos" : "single-face person folders")}), " +
                           $"{photos.Sum(p => p.Bytes.Length) / 1e6:F1} MB encoded");
-        // The service's warm-up (each model once) leaves the C# pixel loops at tier-0 JIT, about twice as slow: run the
-        // pipeline until the runtime has recompiled them, as a service would be after its first few dozen requests.
+        // The service's warm-up (each model once) leaves the pipeline's C# code at tier-0 JIT, about twice as slow here: run
+        // the pipeline until the runtime has recompiled it, as a service is after its first few dozen requests.
         services.GetRequiredService<InferenceWarmUp>().RunAsync().GetAwaiter().GetResult();
         var warmUp = Stopwatch.StartNew();
         for (var i = 0; i < warmUpImages; i++)

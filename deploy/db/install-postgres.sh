@@ -7,7 +7,9 @@
 # installed binary package changes.
 #
 # Environment: PG_MAJOR (default 15, else the distribution's default major), PGVECTOR_VERSION (default 0.8.0),
-#              PG_CLUSTER (default main), PG_PORT (default 5432).
+#              PG_CLUSTER (default main), PG_PORT (default 5432); server settings sized from the machine (below):
+#              PG_SHARED_BUFFERS, PG_EFFECTIVE_CACHE_SIZE, PG_MAINTENANCE_WORK_MEM, PG_MAX_PARALLEL_MAINTENANCE_WORKERS
+#              (e.g. 4GB, 2), PG_TUNE=0 to write none.
 set -euo pipefail
 
 PGVECTOR_VERSION="${PGVECTOR_VERSION:-0.8.0}"
@@ -99,8 +101,49 @@ if ! pg_lsclusters -h | awk -v v="$PG_MAJOR" -v c="$PG_CLUSTER" '$1==v && $2==c 
   # pg_createcluster runs initdb as the cluster owner (initdb refuses root).
   pg_createcluster --user=postgres --port="$PG_PORT" "$PG_MAJOR" "$PG_CLUSTER"
 fi
+
+# --- Settings sized from this machine -----------------------------------------------------------------------------
+# The Debian defaults (shared_buffers 128 MB) leave a million-face HNSW index (~0.6 GB) outside PostgreSQL's buffers:
+# every search then copies thousands of pages from the OS cache (docs/BENCHMARKS.md, Search at scale). The file goes
+# to the cluster's conf.d (included by Debian's postgresql.conf); the cluster restarts only when the file changed.
+mem_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
+cgroup_limit="$(cat /sys/fs/cgroup/memory.max 2>/dev/null || true)"   # a container's limit, when it has one
+if [[ "$cgroup_limit" =~ ^[0-9]+$ ]] && (( cgroup_limit / 1048576 < mem_mb )); then mem_mb=$(( cgroup_limit / 1048576 )); fi
+clamp() { local v=$1 lo=$2 hi=$3; (( v < lo )) && v=$lo; (( v > hi )) && v=$hi; echo "$v"; }
+SHARED_BUFFERS="${PG_SHARED_BUFFERS:-$(clamp $(( mem_mb / 4 )) 128 8192)MB}"
+EFFECTIVE_CACHE_SIZE="${PG_EFFECTIVE_CACHE_SIZE:-$(clamp $(( mem_mb * 3 / 4 )) 512 1048576)MB}"
+# HNSW builds are several times faster when the whole graph fits (~1 GB per million faces at m 16, ~1.5 GB at m 32).
+MAINTENANCE_WORK_MEM="${PG_MAINTENANCE_WORK_MEM:-$(clamp $(( mem_mb / 8 )) 64 2048)MB}"
+MAX_PARALLEL_MAINTENANCE_WORKERS="${PG_MAX_PARALLEL_MAINTENANCE_WORKERS:-$(clamp $(( $(nproc) - 1 )) 1 7)}"
+TUNING_CONF="/etc/postgresql/${PG_MAJOR}/${PG_CLUSTER}/conf.d/faceservice.conf"
+if [[ "${PG_TUNE:-1}" == 0 ]]; then
+  log "PG_TUNE=0: leaving the server settings alone"
+  tuning_changed=0
+else
+  grep -Eq "^[[:space:]]*include_dir[[:space:]]*=[[:space:]]*'conf.d'" "/etc/postgresql/${PG_MAJOR}/${PG_CLUSTER}/postgresql.conf" \
+    || die "postgresql.conf of $PG_MAJOR/$PG_CLUSTER does not include conf.d; set PG_TUNE=0 or add include_dir = 'conf.d'"
+  tuning="# Written by FaceService deploy/db/install-postgres.sh for a machine with ${mem_mb} MB of memory and $(nproc) cores;
+# rerun it (PG_SHARED_BUFFERS, PG_EFFECTIVE_CACHE_SIZE, PG_MAINTENANCE_WORK_MEM, PG_MAX_PARALLEL_MAINTENANCE_WORKERS
+# override each value; PG_TUNE=0 leaves this file alone) rather than editing it.
+shared_buffers = '${SHARED_BUFFERS}'
+effective_cache_size = '${EFFECTIVE_CACHE_SIZE}'
+maintenance_work_mem = '${MAINTENANCE_WORK_MEM}'
+max_parallel_maintenance_workers = ${MAX_PARALLEL_MAINTENANCE_WORKERS}"
+  if [[ -f "$TUNING_CONF" && "$(cat "$TUNING_CONF")" == "$tuning" ]]; then
+    tuning_changed=0
+  else
+    log "writing $TUNING_CONF (shared_buffers $SHARED_BUFFERS, effective_cache_size $EFFECTIVE_CACHE_SIZE, maintenance_work_mem $MAINTENANCE_WORK_MEM, max_parallel_maintenance_workers $MAX_PARALLEL_MAINTENANCE_WORKERS)"
+    printf '%s\n' "$tuning" >"$TUNING_CONF"
+    chown postgres:postgres "$TUNING_CONF"
+    tuning_changed=1
+  fi
+fi
+
 status="$(pg_lsclusters -h | awk -v v="$PG_MAJOR" -v c="$PG_CLUSTER" '$1==v && $2==c {print $4}')"
-if [[ "$status" != online* ]]; then
+if [[ "$status" == online* && $tuning_changed == 1 ]]; then
+  log "restarting cluster $PG_MAJOR/$PG_CLUSTER for the new settings"
+  pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" restart
+elif [[ "$status" != online* ]]; then
   log "starting cluster $PG_MAJOR/$PG_CLUSTER"
   # Without systemd (containers) pg_ctlcluster starts the server itself, as the cluster owner.
   pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" start

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
@@ -72,8 +73,8 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
             // row, new or old, in input order. As a separate statement it also sees rows a concurrent enrollment committed
             // while this INSERT waited on them.
             var insert = new NpgsqlBatchCommand($"""
-                INSERT INTO faces (face_id, collection, subject, model_id, code, box_x, box_y, box_width, box_height, score, image_sha256)
-                SELECT i.face_id, @collection, i.subject, @model_id, i.code, i.box_x, i.box_y, i.box_width, i.box_height, i.score, i.image_sha256
+                INSERT INTO faces (face_id, collection, subject, model_id, code, embedding, box_x, box_y, box_width, box_height, score, image_sha256)
+                SELECT i.face_id, @collection, i.subject, @model_id, i.code, face_code_to_halfvec(i.code), i.box_x, i.box_y, i.box_width, i.box_height, i.score, i.image_sha256
                 FROM unnest(@face_ids, @subjects, @codes, @xs, @ys, @widths, @heights, @scores, @hashes)
                      AS i(face_id, subject, code, box_x, box_y, box_width, box_height, score, image_sha256)
                 ON CONFLICT ON CONSTRAINT faces_enrollment_key DO NOTHING
@@ -151,8 +152,9 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
         return await RunAsync(async (connection, token) =>
         {
             await using var import = await connection.BeginBinaryImportAsync(
-                "COPY faces (face_id, collection, subject, model_id, code, box_x, box_y, box_width, box_height, score, image_sha256) " +
+                "COPY faces (face_id, collection, subject, model_id, code, embedding, box_x, box_y, box_width, box_height, score, image_sha256) " +
                 "FROM STDIN (FORMAT BINARY)", token);
+            var embedding = new byte[HalfvecBinaryLength];
             var index = 0;
             foreach (var face in faces)
             {
@@ -164,6 +166,9 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
                 await import.WriteAsync(face.Subject, NpgsqlTypes.NpgsqlDbType.Text, token);
                 await import.WriteAsync(modelId, NpgsqlTypes.NpgsqlDbType.Text, token);
                 await import.WriteAsync(MemoryMarshal.AsBytes(face.Code.AsSpan()).ToArray(), NpgsqlTypes.NpgsqlDbType.Bytea, token);
+                // Binary COPY fields carry no type: the server reads these bytes with halfvec's own receive function.
+                WriteHalfvecBinary(face.Code, embedding);
+                await import.WriteAsync(embedding, NpgsqlTypes.NpgsqlDbType.Bytea, token);
                 await import.WriteAsync(face.Box.X, NpgsqlTypes.NpgsqlDbType.Real, token);
                 await import.WriteAsync(face.Box.Y, NpgsqlTypes.NpgsqlDbType.Real, token);
                 await import.WriteAsync(face.Box.Width, NpgsqlTypes.NpgsqlDbType.Real, token);
@@ -173,6 +178,20 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
             }
             return (long)await import.CompleteAsync(token);
         }, ct);
+    }
+
+    private const int HalfvecBinaryLength = 4 + 2 * CodeLength;
+
+    /// <summary>
+    /// The code as pgvector's binary halfvec (what face_code_to_halfvec returns): int16 dimensions, int16 zero, then one
+    /// IEEE half per byte value, all big-endian. Every integer -128..127 is exact in a half.
+    /// </summary>
+    private static void WriteHalfvecBinary(sbyte[] code, byte[] target)
+    {
+        BinaryPrimitives.WriteInt16BigEndian(target, CodeLength);
+        BinaryPrimitives.WriteInt16BigEndian(target.AsSpan(2), 0);
+        for (var i = 0; i < CodeLength; i++)
+            BinaryPrimitives.WriteHalfBigEndian(target.AsSpan(4 + 2 * i), (Half)code[i]);
     }
 
     /// <param name="efSearch">null: exact scan without the index.</param>

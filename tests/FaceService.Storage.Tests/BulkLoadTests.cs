@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace FaceService.Storage.Tests;
 
-/// <summary>Binary COPY loading, the generated embedding column it fills, and the exact (index-free) search.</summary>
+/// <summary>Binary COPY loading, the embedding column written with each face, the row checks, and the exact (index-free) search.</summary>
 [Collection(StoreCollection.Name)]
 public sealed class BulkLoadTests(StoreFixture fixture)
 {
@@ -13,9 +13,12 @@ public sealed class BulkLoadTests(StoreFixture fixture)
     private readonly PgFaceStore store = fixture.Store;
     private readonly SyntheticFaces faces = new(seed: 77);
 
-    [Fact]
-    public async Task Bulk_load_stores_every_face_with_its_embedding_equal_to_the_code_bytes()
+    [Theory]
+    [InlineData("bulk load")]
+    [InlineData("enroll")]
+    public async Task Every_stored_face_has_its_embedding_equal_to_the_code_bytes(string path)
     {
+        // The embedding column is written by the store: converted in C# for COPY, in SQL for enrollment (0004).
         var collection = SyntheticFaces.NewCollection();
         var loaded = Enumerable.Range(0, 200).SelectMany(s =>
         {
@@ -27,14 +30,15 @@ public sealed class BulkLoadTests(StoreFixture fixture)
             faces.Face($"extreme-{half}", Enumerable.Range(half * 128, 128).Select(b => (sbyte)(b - 128)).ToArray()));
         loaded.AddRange(extremes);
 
-        Assert.Equal(loaded.Count, await store.BulkLoadAsync(collection, Model, loaded));
+        if (path == "enroll") Assert.Equal(loaded.Count, (await store.EnrollAsync(collection, Model, loaded)).Count);
+        else Assert.Equal(loaded.Count, await store.BulkLoadAsync(collection, Model, loaded));
 
         var stored = await store.GetCodesAsync(collection, Model, null);
         Assert.Equal(loaded.Select(f => (f.Subject, Convert.ToHexString(MemoryMarshal.AsBytes(f.Code.AsSpan())))).Order(),
             stored.Select(c => (c.Subject, Convert.ToHexString(MemoryMarshal.AsBytes(c.Code.AsSpan())))).Order());
 
         await using var command = fixture.Schema.DataSource.CreateCommand(
-            "SELECT code, embedding::real[] FROM faces WHERE collection = @collection");
+            "SELECT code, embedding::real[], embedding = face_code_to_halfvec(code) FROM faces WHERE collection = @collection");
         command.Parameters.AddWithValue("collection", collection);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = 0;
@@ -42,9 +46,56 @@ public sealed class BulkLoadTests(StoreFixture fixture)
         {
             var code = MemoryMarshal.Cast<byte, sbyte>(reader.GetFieldValue<byte[]>(0)).ToArray();
             Assert.Equal(code.Select(b => (float)b), reader.GetFieldValue<float[]>(1));
+            Assert.True(reader.GetBoolean(2));
             rows++;
         }
         Assert.Equal(loaded.Count, rows);
+    }
+
+    [Theory]
+    [InlineData("collection", "a", true)]
+    [InlineData("collection", "A0_.-z", true)]
+    [InlineData("collection", "x{64}", true)]
+    [InlineData("collection", "x{65}", false)]
+    [InlineData("collection", "_a", false)]
+    [InlineData("collection", "a b", false)]
+    [InlineData("collection", "", false)]
+    [InlineData("image_sha256", "0{64}", true)]
+    [InlineData("image_sha256", "af{32}", true)]
+    [InlineData("image_sha256", "0{63}", false)]
+    [InlineData("image_sha256", "0{65}", false)]
+    [InlineData("image_sha256", "AF{32}", false)]
+    [InlineData("image_sha256", "0{63}g", false)]
+    public async Task The_database_checks_collection_names_and_image_hashes_itself(string column, string pattern, bool accepted)
+    {
+        // What the store validates before writing; the checks guard rows written by anything else. 0004 rewrote them
+        // without bounded repeats, accepting the same strings.
+        var row = new Dictionary<string, string> { ["collection"] = SyntheticFaces.NewCollection(), ["image_sha256"] = new string('0', 64) };
+        row[column] = Expand(pattern);
+        await using var insert = fixture.Schema.DataSource.CreateCommand("""
+            INSERT INTO faces (face_id, collection, subject, model_id, code, embedding, box_x, box_y, box_width, box_height, score, image_sha256)
+            SELECT gen_random_uuid(), @collection, 's', 'm', c, face_code_to_halfvec(c), 0, 0, 1, 1, 1, @image_sha256
+            FROM (SELECT decode(repeat('01', 128), 'hex') AS c) AS code
+            """);
+        insert.Parameters.AddWithValue("collection", row["collection"]);
+        insert.Parameters.AddWithValue("image_sha256", row["image_sha256"]);
+
+        if (accepted)
+        {
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+            return;
+        }
+        var error = await Assert.ThrowsAsync<PostgresException>(() => insert.ExecuteNonQueryAsync());
+        Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
+        Assert.Equal($"faces_{column}_check", error.ConstraintName);
+    }
+
+    /// <summary>"ab{3}c" → "abababc": the text before the braces repeated, then the rest.</summary>
+    private static string Expand(string pattern)
+    {
+        var (open, close) = (pattern.IndexOf('{'), pattern.IndexOf('}'));
+        return open < 0 ? pattern
+            : string.Concat(Enumerable.Repeat(pattern[..open], int.Parse(pattern[(open + 1)..close]))) + pattern[(close + 1)..];
     }
 
     [Fact]

@@ -19,8 +19,10 @@ namespace FaceService.Bench;
 /// the in-process int8 scan.
 /// Options: --n 10000,100000 --data face,uniform --queries 200 (per query kind) --ef-search 40,64,100,200,400
 /// --ef 100 (for the concurrency table) --hnsw 16:64 (m:ef_construction list; the first is used above --tune-max-n)
-/// --tune-max-n 100000 --clients 1,8 --exact-queries 50 --build-memory-mb 4096 --seed 1
-/// --connection (default: database faceservice_bench on localhost; a schema of its own, dropped at the end).
+/// --tune-max-n 100000 --clients 1,8 --exact-queries 50 (0: no exact floors) --build-memory-mb 4096 --seed 1
+/// --connection (default: database faceservice_bench on localhost; a schema of its own, dropped at the end)
+/// --schema name (one N and one data kind: a schema kept after the run, and reused by the next run with the same name,
+/// seed, N and data, which then skips the load; the index is rebuilt only when --hnsw asks for other parameters).
 /// </summary>
 public static class SearchBenchmark
 {
@@ -36,7 +38,7 @@ public static class SearchBenchmark
 
     private sealed record Settings(
         int[] Sizes, string[] DataKinds, int QueriesPerKind, int[] EfSearchSweep, int Ef, (int M, int EfConstruction)[] Hnsw,
-        int TuneMaxN, int[] Clients, int ExactQueries, int BuildMemoryMb, int Seed, string Connection);
+        int TuneMaxN, int[] Clients, int ExactQueries, int BuildMemoryMb, int Seed, string Connection, string? KeptSchema);
 
     private sealed record Query(string Kind, sbyte[] Code, (int Subject, float Distance)[] Exact);
 
@@ -49,8 +51,11 @@ public static class SearchBenchmark
             Ints(args.Get("ef-search", "40,64,100,200,400")), args.Get("ef", 100),
             args.Get("hnsw", "16:64").Split(',').Select(p => p.Split(':')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray(),
             args.Get("tune-max-n", 100_000), Ints(args.Get("clients", "1,8")), args.Get("exact-queries", 50),
-            args.Get("build-memory-mb", 4096), args.Get("seed", 1), args.Get("connection", DefaultConnection));
+            args.Get("build-memory-mb", 4096), args.Get("seed", 1), args.Get("connection", DefaultConnection),
+            args.Get("schema", "") is { Length: > 0 } kept ? kept : null);
         if (settings.DataKinds.Except(["face", "uniform"]).Any()) throw new ArgumentException("--data takes face and/or uniform.");
+        if (settings.KeptSchema is not null && (settings.Sizes.Length != 1 || settings.DataKinds.Length != 1))
+            throw new ArgumentException("--schema takes one --n and one --data.");
 
         Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}; load average {LoadAverage()}");
         Console.WriteLine($"database: {await DescribeDatabaseAsync(settings.Connection)}");
@@ -73,19 +78,32 @@ public static class SearchBenchmark
                           $"(in-process codes {data.Scan.MemoryBytes / 1e6:F1} MB)");
 
         var (m, efConstruction) = settings.Hnsw[0];
-        await using var schema = await BenchSchema.CreateAsync(settings.Connection, m, efConstruction, settings.BuildMemoryMb);
-        await schema.Migrator.MigrateAsync();
-        await schema.ExecuteAsync($"DROP INDEX {DatabaseMigrator.SearchIndexName}");
-
+        await using var schema = await BenchSchema.CreateAsync(settings.Connection, settings.KeptSchema, m, efConstruction, settings.BuildMemoryMb);
         var server = new ServerCpu(settings.Connection);
-        var (cpu, clientCpu) = (server.Seconds(), Environment.CpuUsage.TotalTime);
-        clock.Restart();
-        var loaded = await schema.Store.BulkLoadAsync(Collection, Model, data.Faces);
-        var loadSeconds = clock.Elapsed.TotalSeconds;
-        var (serverCopy, clientCopy) = (server.Seconds() - cpu, (Environment.CpuUsage.TotalTime - clientCpu).TotalSeconds);
-        await schema.ExecuteAsync("VACUUM ANALYZE faces");
-        Console.WriteLine($"COPY {loaded:N0} faces: {loadSeconds:F1} s = {loaded / loadSeconds:N0} faces/s (table without the search index); " +
-                          $"server CPU {serverCopy:F1} s = {loaded / serverCopy:N0} faces per server CPU second, bench client CPU {clientCopy:F1} s; load average {LoadAverage()}");
+        double cpu;
+        if (schema.Reused)
+        {
+            var stored = await schema.ScalarAsync<long>("SELECT count(*) FROM faces");
+            if (stored != n) throw new InvalidOperationException($"Schema {schema.Name} holds {stored:N0} faces, not {n:N0}.");
+            Console.WriteLine($"reusing schema {schema.Name} ({stored:N0} faces, loaded by an earlier run)");
+            if (!await schema.IndexHasAsync(m, efConstruction)) await schema.ExecuteAsync($"DROP INDEX IF EXISTS {DatabaseMigrator.SearchIndexName}");
+        }
+        else
+        {
+            await schema.Migrator.MigrateAsync();
+            await schema.ExecuteAsync($"DROP INDEX {DatabaseMigrator.SearchIndexName}");
+
+            var clientCpu = Environment.CpuUsage.TotalTime;
+            cpu = server.Seconds();
+            clock.Restart();
+            var loaded = await schema.Store.BulkLoadAsync(Collection, Model, data.Faces);
+            var loadSeconds = clock.Elapsed.TotalSeconds;
+            var (serverCopy, clientCopy) = (server.Seconds() - cpu, (Environment.CpuUsage.TotalTime - clientCpu).TotalSeconds);
+            await schema.ExecuteAsync("VACUUM ANALYZE faces");
+            Console.WriteLine($"COPY {loaded:N0} faces: {loadSeconds:F1} s = {loaded / loadSeconds:N0} faces/s (table without the search index); " +
+                              $"server CPU {serverCopy:F1} s = {loaded / serverCopy:N0} faces per server CPU second, bench client CPU {clientCopy:F1} s; load average {LoadAverage()}");
+            if (settings.KeptSchema is not null) Console.WriteLine($"schema {schema.Name} is kept for later runs (DROP SCHEMA {schema.Name} CASCADE when done)");
+        }
 
         var configs = n <= settings.TuneMaxN ? settings.Hnsw : settings.Hnsw[..1];
         for (var c = 0; c < configs.Length; c++)
@@ -119,7 +137,7 @@ public static class SearchBenchmark
             if (c == 0) await ConcurrencyAsync(settings, configured.Store, data);
         }
 
-        await ExactFloorsAsync(settings, schema.Store, data);
+        if (settings.ExactQueries > 0) await ExactFloorsAsync(settings, schema.Store, data);
     }
 
     /// <summary>Latency at the configured ef_search from 1 and 8 clients; each client runs every query, in its own order.</summary>
@@ -380,16 +398,30 @@ public static class SearchBenchmark
         public DatabaseMigrator Migrator { get; }
         public PgFaceStore Store { get; }
 
-        public static async Task<BenchSchema> CreateAsync(string connection, int m, int efConstruction, int buildMemoryMb)
+        /// <summary>Whether the schema held a load from an earlier run (only for a kept schema).</summary>
+        public bool Reused { get; private set; }
+
+        public string Name => _name;
+
+        /// <param name="keptName">null: a new schema, dropped on dispose; else this schema, created when missing and kept.</param>
+        public static async Task<BenchSchema> CreateAsync(string connection, string? keptName, int m, int efConstruction, int buildMemoryMb)
         {
-            var name = "bench_" + Guid.NewGuid().ToString("N");
+            if (keptName is not null && !System.Text.RegularExpressions.Regex.IsMatch(keptName, "^[a-z_][a-z0-9_]{0,62}$"))
+                throw new ArgumentException("--schema is a lower-case SQL identifier.");
+            var name = keptName ?? "bench_" + Guid.NewGuid().ToString("N");
+            bool reused;
             await using (var admin = new NpgsqlConnection(connection))
             {
                 await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE SCHEMA {name}", admin);
+                await using var exists = new NpgsqlCommand("SELECT to_regclass(@table) IS NOT NULL", admin);
+                exists.Parameters.AddWithValue("table", $"{name}.faces");
+                reused = (bool)(await exists.ExecuteScalarAsync())!;
+                await using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {name}", admin);
                 await create.ExecuteNonQueryAsync();
             }
-            return Open(name, connection, m, efConstruction, buildMemoryMb, ownsSchema: true);
+            var schema = Open(name, connection, m, efConstruction, buildMemoryMb, ownsSchema: keptName is null);
+            schema.Reused = reused;
+            return schema;
         }
 
         private static BenchSchema Open(string name, string connection, int m, int efConstruction, int buildMemoryMb, bool ownsSchema)
@@ -406,6 +438,22 @@ public static class SearchBenchmark
         /// <summary>The same schema with other index parameters (the caller drops the index first).</summary>
         public BenchSchema WithIndex(int m, int efConstruction, int buildMemoryMb) =>
             Open(_name, _adminConnection, m, efConstruction, buildMemoryMb, ownsSchema: false);
+
+        public async Task<T> ScalarAsync<T>(string sql)
+        {
+            await using var command = _dataSource.CreateCommand(sql);
+            return (T)(await command.ExecuteScalarAsync())!;
+        }
+
+        /// <summary>Whether the search index exists with these build parameters.</summary>
+        public async Task<bool> IndexHasAsync(int m, int efConstruction)
+        {
+            await using var command = _dataSource.CreateCommand(
+                "SELECT reloptions FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname = @name");
+            command.Parameters.AddWithValue("name", DatabaseMigrator.SearchIndexName);
+            return await command.ExecuteScalarAsync() is string[] options
+                   && options.Contains($"m={m}") && options.Contains($"ef_construction={efConstruction}");
+        }
 
         public async Task ExecuteAsync(string sql)
         {

@@ -60,3 +60,60 @@ api_curl() { curl -s -H "X-API-Key: $FACESERVICE_API_KEY" "$@"; }
 load_client() {
   (cd "$ROOT" && dotnet "$SNAPSHOT/bench/FaceService.Bench.dll" load --url "$URL" "$@")
 }
+
+# --- Memory sampling (soak.sh; usable from any script that started the service).
+# sample_memory FILE SECONDS: appends one line every SECONDS until the service exits (run it in the background):
+#   t_s  rss  anon  file  gc_committed  gc_heap  native  threads  gen2   (sizes in MiB)
+# rss/anon/file: /proc/<pid>/status VmRSS/RssAnon/RssFile. gc_committed and gc_heap: the GC's memory committed and the
+# heap's size (all generations) after the last collection, from /metrics (System.Runtime meter). native = anon -
+# gc_committed: what is neither the managed heap nor mapped files (ONNX Runtime arenas, malloc, thread stacks, Skia).
+# gen2: gen-2 collections so far.
+sample_memory() {
+  local file="$1" every="$2" start status metrics
+  start=$(date +%s)
+  printf 't_s\trss\tanon\tfile\tgc_committed\tgc_heap\tnative\tthreads\tgen2\n' >"$file"
+  while kill -0 "$SERVICE_PID" 2>/dev/null; do
+    status=$(cat "/proc/$SERVICE_PID/status" 2>/dev/null) || break
+    metrics=$(api_curl --max-time 5 "$URL/metrics" 2>/dev/null) || metrics=""
+    awk -v t="$(( $(date +%s) - start ))" -v status="$status" '
+      BEGIN { n = split(status, lines, "\n")
+              for (i = 1; i <= n; i++) { split(lines[i], f, /[ \t]+/); s[f[1]] = f[2] } }
+      /^system_runtime_dotnet_gc_last_collection_memory_committed_size / { committed = $2 }
+      /^system_runtime_dotnet_gc_last_collection_heap_size\{/ { heap += $2 }
+      /^system_runtime_dotnet_gc_collections\{gc_heap_generation="gen2"\}/ { gen2 = $2 }
+      END { mib = 1024 * 1024
+            printf "%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t%d\n", t, s["VmRSS:"] / 1024, s["RssAnon:"] / 1024,
+              s["RssFile:"] / 1024, committed / mib, heap / mib, s["RssAnon:"] / 1024 - committed / mib, s["Threads:"], gen2 }
+    ' <<<"$metrics" >>"$file"
+    sleep "$every"
+  done
+}
+
+# memory_report FILE FROM_S: the samples at start, at FROM_S (end of warm-up) and at the end, and the least-squares
+# slope of each column over the second half of [FROM_S, end] in MiB per hour, with a verdict on resident memory.
+memory_report() {
+  awk -F'\t' -v from="$2" '
+    NR == 1 { next }
+    { n++; for (c = 1; c <= 9; c++) v[n, c] = $c }
+    END {
+      if (n < 4) { print "memory: too few samples"; exit }
+      names = "t_s rss anon file gc_committed gc_heap native threads gen2"; split(names, name, " ")
+      for (i = 1; i <= n && v[i, 1] < from; i++); w = (i <= n) ? i : n
+      half = v[w, 1] + (v[n, 1] - v[w, 1]) / 2
+      for (h = w; h < n && v[h, 1] < half; h++);
+      printf "memory (MiB)        %8s %8s %8s %8s %12s %8s %8s %8s\n", "rss", "anon", "file", "gc_heap", "gc_committed", "native", "threads", "gen2"
+      row("start", 1); row("after warm-up", w); row("end", n)
+      printf "slope, last half (%d..%d s, %d samples), MiB/h:", v[h, 1], v[n, 1], n - h + 1
+      for (c = 2; c <= 7; c++) printf " %s %+.1f", name[c], slope(h, n, c)
+      printf "\n"
+      growth = slope(h, n, 2) * (v[n, 1] - v[h, 1]) / 3600; limit = 0.02 * v[n, 2]; if (limit < 16) limit = 16
+      printf "verdict: rss %s over the last half: %+.0f MiB in %d s (allowance: 2%% of rss, at least 16 MiB = %.0f MiB)\n",
+        (growth <= limit ? "FLAT" : "GROWING"), growth, v[n, 1] - v[h, 1], limit
+    }
+    function row(label, i) { printf "  %-17s %8d %8d %8d %8d %12d %8d %8d %8d  (t=%d s)\n", label, v[i, 2], v[i, 3], v[i, 4], v[i, 6], v[i, 5], v[i, 7], v[i, 8], v[i, 9], v[i, 1] }
+    function slope(a, b, c,   i, k, sx, sy, sxx, sxy, x) {
+      for (i = a; i <= b; i++) { x = v[i, 1] / 3600; k++; sx += x; sy += v[i, c]; sxx += x * x; sxy += x * v[i, c] }
+      return (k * sxx - sx * sx) == 0 ? 0 : (k * sxy - sx * sy) / (k * sxx - sx * sx)
+    }
+  ' "$1"
+}

@@ -12,11 +12,20 @@ namespace FaceService.Api.Infrastructure;
 
 public static class ServiceRegistration
 {
-    /// <summary>Options of this host, validated at start-up; Kestrel's body limit follows Limits:MaxRequestBytes.</summary>
+    /// <summary>
+    /// Options of this host, validated at start-up; Kestrel's body limit follows Limits:MaxRequestBytes and the host's
+    /// shutdown timeout Api:ShutdownTimeoutSeconds.
+    /// </summary>
     public static IServiceCollection AddApiOptions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ApiLimitsOptions>().Bind(configuration.GetSection(ApiLimitsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateDataAnnotations()
+            .Validate<IOptions<InferenceConcurrencyOptions>>((api, concurrency) => api.ShutdownTimeoutSeconds * 1000L > concurrency.Value.MaxQueueWaitMs,
+                "Api:ShutdownTimeoutSeconds must exceed Concurrency:MaxQueueWaitMs (in seconds): a request queued just before shutdown must have time to run.")
+            .ValidateOnStart();
+        // Set after the host's own binding (ASPNETCORE_shutdownTimeoutSeconds), so that Api:ShutdownTimeoutSeconds decides.
+        services.AddOptions<HostOptions>().Configure<IOptions<ApiOptions>>((host, api) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(api.Value.ShutdownTimeoutSeconds));
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiLimitsOptions>>((kestrel, limits) =>
             kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBytes);
         return services;

@@ -1,3 +1,4 @@
+using FaceService.Core.Security;
 using FaceService.Core.Services;
 using FaceService.Inference;
 using FaceService.Storage;
@@ -21,7 +22,27 @@ public static class CliHost
 
     public const int DefaultConcurrency = 4;
 
+    /// <summary>Whom the audit log names for a change made here (keys, imports): the operator's account, not an API key.</summary>
+    public static AuditActor Operator => new("cli", $"cli ({Environment.UserName})", null);
+
     public static IHost Build(CliArguments args)
+    {
+        var builder = CreateBuilder(args);
+        var configuration = builder.Configuration;
+        // Migrations run here on demand (MigrateAsync), not as the API's hosted service.
+        builder.Services.AddFaceInference(configuration).AddFaceStore(configuration).AddFaceCore(configuration);
+        return builder.Build();
+    }
+
+    /// <summary>The store alone, for commands that run no model (keys): they work without the models.</summary>
+    public static IHost BuildStoreOnly(CliArguments args)
+    {
+        var builder = CreateBuilder(args);
+        builder.Services.AddFaceStore(builder.Configuration);
+        return builder.Build();
+    }
+
+    private static HostApplicationBuilder CreateBuilder(CliArguments args)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration
@@ -37,11 +58,7 @@ public static class CliHost
         if (!args.Has("verbose"))
             builder.Logging.AddFilter(typeof(OnnxSessionFactory).FullName, LogLevel.Error).AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.AddMetrics();
-
-        var configuration = builder.Configuration;
-        // Migrations run here on demand (MigrateAsync), not as the API's hosted service.
-        builder.Services.AddFaceInference(configuration).AddFaceStore(configuration).AddFaceCore(configuration);
-        return builder.Build();
+        return builder;
     }
 
     /// <summary>Images analysed at the same time: enough in flight for the recognition batcher to fill its batches.</summary>

@@ -116,7 +116,7 @@ public sealed class ImportCommand
 
             try
             {
-                await recognition.EnrollAsync(collection, photo.Subject, [new ImageInput(photo.Name, null, bytes)], token);
+                await recognition.EnrollAsync(collection, photo.Subject, [new ImageInput(photo.Name, null, bytes)], CliHost.Operator, token);
                 return (Outcome.Enrolled, null);
             }
             catch (FaceServiceException e) when (e.Error == FaceServiceError.NoFace)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
+using FaceService.Core.Security;
 using FaceService.Core.Services;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
         "face_id, subject, collection, box_x, box_y, box_width, box_height, score, image_sha256, model_id, created_at";
 
     public async Task<IReadOnlyList<StoredFace>> EnrollAsync(string collection, string modelId, IReadOnlyList<NewFace> faces,
-        CancellationToken ct = default)
+        AuditActor? actor = null, CancellationToken ct = default)
     {
         RequireCollection(collection);
         RequireModelId(modelId);
@@ -111,6 +112,13 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
             }
             if (stored.Count != n)
                 throw new InvalidOperationException($"Enrollment stored {stored.Count} faces for {n} inputs.");
+            if (actor is not null)
+            {
+                // One subject per enrollment is the service's case; a record of several subjects names none.
+                var faceIds = stored.Select(f => f.FaceId).Distinct().ToList();
+                var subject = stored.Select(f => f.Subject).Distinct().ToList() is [var only] ? only : null;
+                await AuditRows.InsertAsync(connection, transaction, actor.Entry(AuditActions.Enroll, collection, subject, faceIds, faceIds.Count), token);
+            }
             await transaction.CommitAsync(token);
             return (IReadOnlyList<StoredFace>)stored;
         }, ct);
@@ -390,24 +398,30 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
             ReadFace, ct);
     }
 
-    public Task<int> DeleteSubjectAsync(string collection, string subject, CancellationToken ct = default)
+    public Task<int> DeleteSubjectAsync(string collection, string subject, AuditActor? actor = null, CancellationToken ct = default)
     {
         RequireCollection(collection);
         RequireSubject(subject, "subject");
-        return ExecuteAsync("DELETE FROM faces WHERE collection = @collection AND subject = @subject", command =>
+        return DeleteAsync("DELETE FROM faces WHERE collection = @collection AND subject = @subject", command =>
         {
             command.Parameters.AddWithValue("collection", collection);
             command.Parameters.AddWithValue("subject", subject);
-        }, ct);
+        }, removed => actor?.Entry(AuditActions.DeleteSubject, collection, subject, [], removed), ct);
     }
 
     public async Task<StoredFace?> GetFaceAsync(Guid faceId, CancellationToken ct = default) =>
         (await QueryListAsync($"SELECT {FaceColumns} FROM faces WHERE face_id = @face_id",
             command => command.Parameters.AddWithValue("face_id", faceId), ReadFace, ct)).SingleOrDefault();
 
-    public async Task<bool> DeleteFaceAsync(Guid faceId, CancellationToken ct = default) =>
-        await ExecuteAsync("DELETE FROM faces WHERE face_id = @face_id",
-            command => command.Parameters.AddWithValue("face_id", faceId), ct) == 1;
+    public Task<bool> DeleteFaceAsync(Guid faceId, AuditActor? actor = null, CancellationToken ct = default) =>
+        InTransactionAsync(async (connection, transaction, token) =>
+        {
+            await using var command = new NpgsqlCommand("DELETE FROM faces WHERE face_id = @face_id RETURNING collection, subject", connection, transaction);
+            command.Parameters.AddWithValue("face_id", faceId);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            if (!await reader.ReadAsync(token)) return (false, null);
+            return (true, actor?.Entry(AuditActions.DeleteFace, reader.GetString(0), reader.GetString(1), [faceId], 1));
+        }, ct);
 
     public Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default) =>
         QueryListAsync(
@@ -415,11 +429,12 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
             _ => { },
             reader => new CollectionSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)), ct);
 
-    public Task<int> DeleteCollectionAsync(string collection, CancellationToken ct = default)
+    public Task<int> DeleteCollectionAsync(string collection, AuditActor? actor = null, CancellationToken ct = default)
     {
         RequireCollection(collection);
-        return ExecuteAsync("DELETE FROM faces WHERE collection = @collection",
-            command => command.Parameters.AddWithValue("collection", collection), ct);
+        return DeleteAsync("DELETE FROM faces WHERE collection = @collection",
+            command => command.Parameters.AddWithValue("collection", collection),
+            removed => actor?.Entry(AuditActions.DeleteCollection, collection, null, [], removed), ct);
     }
 
     private Task<IReadOnlyList<T>> QueryListAsync<T>(string sql, Action<NpgsqlCommand> bind, Func<NpgsqlDataReader, T> read,
@@ -434,13 +449,26 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
             return (IReadOnlyList<T>)rows;
         }, ct);
 
-    /// <summary>One statement, so one transaction: it removes all of its rows or none.</summary>
-    private Task<int> ExecuteAsync(string sql, Action<NpgsqlCommand> bind, CancellationToken ct) =>
+    /// <summary>A DELETE and, when it removed rows, the audit record <paramref name="describe"/> makes of their count.</summary>
+    private Task<int> DeleteAsync(string sql, Action<NpgsqlCommand> bind, Func<int, AuditEntry?> describe, CancellationToken ct) =>
+        InTransactionAsync(async (connection, transaction, token) =>
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            bind(command);
+            var removed = await command.ExecuteNonQueryAsync(token);
+            return (removed, removed > 0 ? describe(removed) : null);
+        }, ct);
+
+    /// <summary>A change and its audit record (if any) in one transaction: both are committed or neither is.</summary>
+    private Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<(T Result, AuditEntry? Audit)>> change,
+        CancellationToken ct) =>
         RunAsync(async (connection, token) =>
         {
-            await using var command = new NpgsqlCommand(sql, connection);
-            bind(command);
-            return await command.ExecuteNonQueryAsync(token);
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            var (result, audit) = await change(connection, transaction, token);
+            if (audit is not null) await AuditRows.InsertAsync(connection, transaction, audit, token);
+            await transaction.CommitAsync(token);
+            return result;
         }, ct);
 
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)

@@ -9,23 +9,30 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
 {
     private const string KeyColumns = "key_id, name, role, collections, created_at, created_by, revoked_at";
 
-    public Task CreateAsync(ApiKey key, byte[] keySha256, CancellationToken ct = default)
+    public Task CreateAsync(ApiKey key, byte[] keySha256, AuditActor actor, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(actor);
         if (keySha256.Length != 32) throw new ArgumentException("A SHA-256 hash has 32 bytes.", nameof(keySha256));
         return PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
-            await using var command = new NpgsqlCommand(
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await using (var command = new NpgsqlCommand(
                 $"INSERT INTO api_keys ({KeyColumns}, key_sha256) VALUES (@key_id, @name, @role, @collections, @created_at, @created_by, NULL, @key_sha256)",
-                connection);
-            command.Parameters.AddWithValue("key_id", key.KeyId);
-            command.Parameters.AddWithValue("name", key.Name);
-            command.Parameters.AddWithValue("role", ApiKeyScope.RoleName(key.Scope.Role));
-            command.Parameters.AddWithValue("collections", key.Scope.Collections.ToArray());
-            command.Parameters.AddWithValue("created_at", key.CreatedAt);
-            command.Parameters.AddWithValue("created_by", key.CreatedBy);
-            command.Parameters.AddWithValue("key_sha256", keySha256);
-            return await command.ExecuteNonQueryAsync(token);
+                connection, transaction))
+            {
+                command.Parameters.AddWithValue("key_id", key.KeyId);
+                command.Parameters.AddWithValue("name", key.Name);
+                command.Parameters.AddWithValue("role", ApiKeyScope.RoleName(key.Scope.Role));
+                command.Parameters.AddWithValue("collections", key.Scope.Collections.ToArray());
+                command.Parameters.AddWithValue("created_at", key.CreatedAt);
+                command.Parameters.AddWithValue("created_by", key.CreatedBy);
+                command.Parameters.AddWithValue("key_sha256", keySha256);
+                await command.ExecuteNonQueryAsync(token);
+            }
+            await AuditRows.InsertAsync(connection, transaction, actor.Entry(AuditActions.CreateKey, key.Scope.AuditCollection, null, [], 0, key.KeyId), token);
+            await transaction.CommitAsync(token);
+            return 0;
         }, ct);
     }
 
@@ -48,46 +55,39 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
             return (IReadOnlyList<ApiKey>)keys;
         }, ct);
 
-    public Task<bool> RevokeAsync(string keyId, CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+    public Task<bool> RevokeAsync(string keyId, AuditActor actor, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
-            await using var command = new NpgsqlCommand("UPDATE api_keys SET revoked_at = now() WHERE key_id = @key_id AND revoked_at IS NULL", connection);
-            command.Parameters.AddWithValue("key_id", keyId);
-            return await command.ExecuteNonQueryAsync(token) == 1;
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            ApiKeyScope scope;
+            await using (var command = new NpgsqlCommand(
+                "UPDATE api_keys SET revoked_at = now() WHERE key_id = @key_id AND revoked_at IS NULL RETURNING role, collections", connection, transaction))
+            {
+                command.Parameters.AddWithValue("key_id", keyId);
+                await using var reader = await command.ExecuteReaderAsync(token);
+                if (!await reader.ReadAsync(token)) return false;
+                scope = ReadScope(reader, 0);
+            }
+            await AuditRows.InsertAsync(connection, transaction, actor.Entry(AuditActions.RevokeKey, scope.AuditCollection, null, [], 0, keyId), token);
+            await transaction.CommitAsync(token);
+            return true;
         }, ct);
+    }
 
     private static ApiKey ReadKey(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1),
-        new ApiKeyScope(Enum.Parse<ApiKeyRole>(r.GetString(2), ignoreCase: true), r.GetFieldValue<string[]>(3)),
+        r.GetString(0), r.GetString(1), ReadScope(r, 2),
         r.GetFieldValue<DateTimeOffset>(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
+
+    private static ApiKeyScope ReadScope(NpgsqlDataReader r, int roleOrdinal) =>
+        new(Enum.Parse<ApiKeyRole>(r.GetString(roleOrdinal), ignoreCase: true), r.GetFieldValue<string[]>(roleOrdinal + 1));
 }
 
-/// <summary><see cref="IAuditLog"/> on PostgreSQL: the append-only audit_log table (migration 0002).</summary>
+/// <summary><see cref="IAuditLog"/> on PostgreSQL: the append-only audit_log table (migration 0002), written by <see cref="AuditRows"/>.</summary>
 public sealed class PgAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
     public const int MaxLimit = 1000;
-
-    public Task RecordAsync(AuditEntry entry, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        return PgCommands.RunAsync(dataSource, async (connection, token) =>
-        {
-            await using var command = new NpgsqlCommand("""
-                INSERT INTO audit_log (action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id)
-                VALUES (@action, @actor_key_id, @actor_name, @collection, @subject, @face_ids, @face_count, @target_key_id, @request_id)
-                """, connection);
-            command.Parameters.AddWithValue("action", entry.Action);
-            command.Parameters.AddWithValue("actor_key_id", entry.ActorKeyId);
-            command.Parameters.AddWithValue("actor_name", entry.ActorName);
-            command.Parameters.Add(new NpgsqlParameter("collection", NpgsqlDbType.Text) { Value = (object?)entry.Collection ?? DBNull.Value });
-            command.Parameters.Add(new NpgsqlParameter("subject", NpgsqlDbType.Text) { Value = (object?)entry.Subject ?? DBNull.Value });
-            command.Parameters.AddWithValue("face_ids", entry.FaceIds.ToArray());
-            command.Parameters.AddWithValue("face_count", entry.FaceCount);
-            command.Parameters.Add(new NpgsqlParameter("target_key_id", NpgsqlDbType.Text) { Value = (object?)entry.TargetKeyId ?? DBNull.Value });
-            command.Parameters.Add(new NpgsqlParameter("request_id", NpgsqlDbType.Text) { Value = (object?)entry.RequestId ?? DBNull.Value });
-            return await command.ExecuteNonQueryAsync(token);
-        }, ct);
-    }
 
     public Task<IReadOnlyList<AuditRecord>> QueryAsync(IReadOnlyCollection<string>? collections, int limit, CancellationToken ct = default)
     {
@@ -112,6 +112,28 @@ public sealed class PgAuditLog(NpgsqlDataSource dataSource) : IAuditLog
     }
 
     private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
+
+/// <summary>Writes audit records inside the transaction of the change they describe.</summary>
+internal static class AuditRows
+{
+    public static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditEntry entry, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO audit_log (action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id)
+            VALUES (@action, @actor_key_id, @actor_name, @collection, @subject, @face_ids, @face_count, @target_key_id, @request_id)
+            """, connection, transaction);
+        command.Parameters.AddWithValue("action", entry.Action);
+        command.Parameters.AddWithValue("actor_key_id", entry.ActorKeyId);
+        command.Parameters.AddWithValue("actor_name", entry.ActorName);
+        command.Parameters.Add(new NpgsqlParameter("collection", NpgsqlDbType.Text) { Value = (object?)entry.Collection ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("subject", NpgsqlDbType.Text) { Value = (object?)entry.Subject ?? DBNull.Value });
+        command.Parameters.AddWithValue("face_ids", entry.FaceIds.ToArray());
+        command.Parameters.AddWithValue("face_count", entry.FaceCount);
+        command.Parameters.Add(new NpgsqlParameter("target_key_id", NpgsqlDbType.Text) { Value = (object?)entry.TargetKeyId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("request_id", NpgsqlDbType.Text) { Value = (object?)entry.RequestId ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(ct);
+    }
 }
 
 internal static class PgCommands

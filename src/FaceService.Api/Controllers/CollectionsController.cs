@@ -12,7 +12,7 @@ namespace FaceService.Api.Controllers;
 [Tags("Collections")]
 [ProducesProblem(ErrorCodes.DatabaseUnavailable)]
 [RequireRole(ApiKeyRole.Read)]
-public sealed class CollectionsController(FaceCatalogService catalog, AuditTrail audit) : ApiControllerBase
+public sealed class CollectionsController(FaceCatalogService catalog) : ApiControllerBase
 {
     /// <summary>List the collections with their subject and face counts (those the key may read).</summary>
     /// <param name="ct">Cancelled when the client goes away.</param>
@@ -39,8 +39,7 @@ public sealed class CollectionsController(FaceCatalogService catalog, AuditTrail
     [ProducesProblem(ErrorCodes.CollectionNotFound)]
     public async Task<DeleteCollectionResponse> DeleteCollection(string collection, CancellationToken ct)
     {
-        var removed = await catalog.DeleteCollectionAsync(collection, ct);
-        await audit.RecordAsync(HttpContext, AuditActions.DeleteCollection, collection, null, [], removed);
+        var removed = await catalog.DeleteCollectionAsync(collection, HttpContext.AuditActor(), ct);
         return new() { Collection = collection, DeletedFaces = removed };
     }
 }

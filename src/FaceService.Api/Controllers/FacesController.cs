@@ -11,7 +11,7 @@ namespace FaceService.Api.Controllers;
 [Tags("Faces")]
 [ProducesProblem(ErrorCodes.DatabaseUnavailable)]
 [RequireRole(ApiKeyRole.Write)]
-public sealed class FacesController(FaceCatalogService catalog, AuditTrail audit) : ApiControllerBase
+public sealed class FacesController(FaceCatalogService catalog) : ApiControllerBase
 {
     /// <summary>Delete one stored face (e.g. a bad enrollment photo).</summary>
     /// <remarks>A face in a collection the key may not write is answered 404 face_not_found, like a missing one.</remarks>
@@ -25,8 +25,7 @@ public sealed class FacesController(FaceCatalogService catalog, AuditTrail audit
     public async Task<IActionResult> DeleteFace(Guid faceId, CancellationToken ct)
     {
         var scope = HttpContext.Caller().Scope;
-        var face = await catalog.DeleteFaceAsync(faceId, collection => scope.Allows(ApiKeyRole.Write, collection), ct);
-        await audit.RecordAsync(HttpContext, AuditActions.DeleteFace, face.Collection, face.Subject, [face.FaceId], 1);
+        await catalog.DeleteFaceAsync(faceId, collection => scope.Allows(ApiKeyRole.Write, collection), HttpContext.AuditActor(), ct);
         return NoContent();
     }
 }

@@ -15,7 +15,7 @@ namespace FaceService.Api.Controllers;
 [Tags("Keys")]
 [ProducesProblem(ErrorCodes.DatabaseUnavailable)]
 [RequireRole(ApiKeyRole.Admin)]
-public sealed class KeysController(IApiKeyStore keys, AuditTrail audit) : ApiControllerBase
+public sealed class KeysController(IApiKeyStore keys) : ApiControllerBase
 {
     /// <summary>Create an API key; the answer carries the key's text, shown this once.</summary>
     /// <remarks>Only the SHA-256 of the key is stored: a lost key cannot be recovered, only revoked and replaced.</remarks>
@@ -27,18 +27,12 @@ public sealed class KeysController(IApiKeyStore keys, AuditTrail audit) : ApiCon
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     public async Task<ActionResult<CreatedKeyResponse>> CreateKey([FromBody] CreateKeyRequest request, CancellationToken ct)
     {
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > ApiKey.MaxNameLength || name.Any(char.IsControl))
-            throw new FaceServiceException(FaceServiceError.ValidationFailed, $"name is 1 to {ApiKey.MaxNameLength} characters without control characters.", "name");
+        var name = ApiKey.RequireName(request.Name);
         var scope = ApiKeyScope.Parse(request.Roles, request.Collections);
-        var caller = HttpContext.Caller();
-        if (!caller.Scope.Covers(scope))
+        if (!HttpContext.Caller().Scope.Covers(scope))
             return ApiProblems.Result(HttpContext, ErrorCatalog.Forbidden, "A key can only create keys within its own collections and role.", "collections");
 
-        var (keyId, text) = ApiKeySecret.Generate();
-        var key = new ApiKey(keyId, name, scope, DateTimeOffset.UtcNow, caller.KeyId, null);
-        await keys.CreateAsync(key, ApiKeySecret.Hash(text), ct);
-        await audit.RecordAsync(HttpContext, AuditActions.CreateKey, SingleCollection(scope), null, [], 0, keyId);
+        var (key, text) = await keys.IssueAsync(name, scope, HttpContext.AuditActor(), ct);
         var dto = ApiKeyDto.From(key);
         return StatusCode(StatusCodes.Status201Created, new CreatedKeyResponse
         {
@@ -69,12 +63,8 @@ public sealed class KeysController(IApiKeyStore keys, AuditTrail audit) : ApiCon
         var scope = HttpContext.Caller().Scope;
         // Keys outside the caller's scope are answered like missing ones.
         var found = await keys.FindAsync(keyId, ct);
-        if (found is null || found.Key.RevokedAt is not null || !scope.Covers(found.Key.Scope) || !await keys.RevokeAsync(keyId, ct))
+        if (found is null || found.Key.RevokedAt is not null || !scope.Covers(found.Key.Scope) || !await keys.RevokeAsync(keyId, HttpContext.AuditActor(), ct))
             return ApiProblems.Result(HttpContext, ErrorCatalog.KeyNotFound, $"No valid API key {keyId}.", "keyId");
-        await audit.RecordAsync(HttpContext, AuditActions.RevokeKey, SingleCollection(found.Key.Scope), null, [], 0, keyId);
         return NoContent();
     }
-
-    // Key records are filed under their collection when there is one, so that its admins see them in the audit log.
-    private static string? SingleCollection(ApiKeyScope scope) => scope.Collections is [var only] && only != ApiKeyScope.AllCollections ? only : null;
 }

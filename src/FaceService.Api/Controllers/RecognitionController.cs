@@ -17,7 +17,7 @@ namespace FaceService.Api.Controllers;
 [ProducesProblem(ErrorCodes.PayloadTooLarge, ErrorCodes.TooManyFiles)]
 [ProducesProblem(ErrorCodes.UnsupportedMediaType, ErrorCodes.UnsupportedImageFormat)]
 [ProducesProblem(ErrorCodes.Overloaded)]
-public sealed class RecognitionController(FaceRecognitionService recognition, AuditTrail audit) : ApiControllerBase
+public sealed class RecognitionController(FaceRecognitionService recognition) : ApiControllerBase
 {
     /// <summary>Find the faces in a photo.</summary>
     /// <remarks>
@@ -55,9 +55,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition, Au
     public async Task<ActionResult<EnrollResponse>> Enroll([FromForm] EnrollForm form, CancellationToken ct)
     {
         var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
-        var result = EnrollResponse.From(await recognition.EnrollAsync(form.Collection, form.Subject, images, ct));
-        var faceIds = result.Faces.Select(f => f.FaceId).Distinct().ToList();
-        await audit.RecordAsync(HttpContext, AuditActions.Enroll, result.Collection, result.Subject, faceIds, faceIds.Count);
+        var result = EnrollResponse.From(await recognition.EnrollAsync(form.Collection, form.Subject, images, HttpContext.AuditActor(), ct));
         return CreatedAtAction(nameof(SubjectsController.GetSubject), "Subjects",
             new { subject = result.Subject, collection = result.Collection }, result);
     }

@@ -12,7 +12,7 @@ namespace FaceService.Api.Controllers;
 [Tags("Subjects")]
 [ProducesProblem(ErrorCodes.DatabaseUnavailable)]
 [RequireRole(ApiKeyRole.Read)]
-public sealed class SubjectsController(FaceCatalogService catalog, AuditTrail audit) : ApiControllerBase
+public sealed class SubjectsController(FaceCatalogService catalog) : ApiControllerBase
 {
     /// <summary>List the subjects of a collection, a page at a time (ordered by subject id).</summary>
     /// <param name="collection">Collection (default "default").</param>
@@ -66,8 +66,7 @@ public sealed class SubjectsController(FaceCatalogService catalog, AuditTrail au
     public async Task<DeleteSubjectResponse> DeleteSubject(string subject, [FromQuery] string? collection, CancellationToken ct)
     {
         var coll = Identifiers.RequireCollection(collection);
-        var removed = await catalog.DeleteSubjectAsync(coll, subject, ct);
-        await audit.RecordAsync(HttpContext, AuditActions.DeleteSubject, coll, subject, [], removed);
+        var removed = await catalog.DeleteSubjectAsync(coll, subject, HttpContext.AuditActor(), ct);
         return new DeleteSubjectResponse { Subject = subject, Collection = coll, DeletedFaces = removed };
     }
 }

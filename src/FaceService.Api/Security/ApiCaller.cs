@@ -34,4 +34,11 @@ public static class ApiCallerExtensions
     /// <summary>The caller of a request that passed authorization (every /v1 endpoint requires a key).</summary>
     public static ApiCaller Caller(this HttpContext http) =>
         ApiCaller.TryFrom(http.User) ?? throw new InvalidOperationException("The endpoint was reached without an authenticated key.");
+
+    /// <summary>The request's key and id, for the audit record the store writes with the request's change.</summary>
+    public static AuditActor AuditActor(this HttpContext http)
+    {
+        var caller = http.Caller();
+        return new AuditActor(caller.KeyId, caller.Name, http.TraceIdentifier);
+    }
 }

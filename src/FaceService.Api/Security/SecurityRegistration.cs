@@ -11,14 +11,13 @@ namespace FaceService.Api.Security;
 public static class SecurityRegistration
 {
     /// <summary>API-key authentication, role policies (every endpoint needs a key unless it allows anonymous access),
-    /// the collection scope filter, per-key rate limits, the audit trail and the Swagger security scheme.</summary>
+    /// the collection scope filter, per-key rate limits, the audit log and the Swagger security scheme.</summary>
     public static IServiceCollection AddApiSecurity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IApiKeyStore, PgApiKeyStore>();
         services.AddSingleton<IAuditLog, PgAuditLog>();
         services.AddSingleton<ApiKeyAuthenticator>();
-        services.AddSingleton<AuditTrail>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

@@ -34,6 +34,12 @@ public sealed record ApiKeyScope(ApiKeyRole Role, IReadOnlyList<string> Collecti
     /// <summary>The role names a key has, the implied ones included: write → ["read", "write"].</summary>
     public IReadOnlyList<string> RoleNames => Enum.GetValues<ApiKeyRole>().Where(r => r <= Role).Select(RoleName).ToList();
 
+    /// <summary>
+    /// The collection a key's audit records are filed under: its only collection, so that that collection's admins see
+    /// them; null for a key of several collections or of "*".
+    /// </summary>
+    public string? AuditCollection => Collections is [var only] && only != AllCollections ? only : null;
+
     public static string RoleName(ApiKeyRole role) => role.ToString().ToLowerInvariant();
 
     /// <summary>A scope from caller input: role names (the highest counts) and collection names or "*".</summary>
@@ -60,6 +66,37 @@ public sealed record ApiKeyScope(ApiKeyRole Role, IReadOnlyList<string> Collecti
 public sealed record ApiKey(string KeyId, string Name, ApiKeyScope Scope, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt)
 {
     public const int MaxNameLength = 128;
+
+    /// <summary>A key's name from caller input, trimmed.</summary>
+    /// <exception cref="FaceServiceException">validation_failed on "name".</exception>
+    public static string RequireName(string? name)
+    {
+        var trimmed = name?.Trim();
+        return string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxNameLength || trimmed.Any(char.IsControl)
+            ? throw new FaceServiceException(FaceServiceError.ValidationFailed, $"name is 1 to {MaxNameLength} characters without control characters.", "name")
+            : trimmed;
+    }
+}
+
+/// <summary>A key just created, with its text: shown once to whoever created it, never stored.</summary>
+public sealed record IssuedApiKey(ApiKey Key, string Text);
+
+/// <summary>How keys are made, for the admin endpoint and the command line alike.</summary>
+public static class ApiKeyIssuing
+{
+    /// <summary>
+    /// Generates a key, stores its hash and the create_key audit record of <paramref name="actor"/> (who is also its
+    /// creator) in one transaction, and returns its text. Checking that the actor may grant <paramref name="scope"/> is
+    /// the caller's business.
+    /// </summary>
+    public static async Task<IssuedApiKey> IssueAsync(this IApiKeyStore store, string name, ApiKeyScope scope, AuditActor actor,
+        CancellationToken ct = default)
+    {
+        var (keyId, text) = ApiKeySecret.Generate();
+        var key = new ApiKey(keyId, ApiKey.RequireName(name), scope, DateTimeOffset.UtcNow, actor.KeyId, null);
+        await store.CreateAsync(key, ApiKeySecret.Hash(text), actor, ct);
+        return new IssuedApiKey(key, text);
+    }
 }
 
 /// <summary>A stored key with the SHA-256 of its full text, for checking a presented key.</summary>
@@ -107,11 +144,11 @@ public static class ApiKeySecret
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>Persistence of API keys: hashed, never their text.</summary>
+/// <summary>Persistence of API keys: hashed, never their text. Each change is written with its audit record, in one transaction.</summary>
 public interface IApiKeyStore
 {
-    /// <summary>Stores a new key with the SHA-256 of its text.</summary>
-    Task CreateAsync(ApiKey key, byte[] keySha256, CancellationToken ct = default);
+    /// <summary>Stores a new key with the SHA-256 of its text, and the create_key record of <paramref name="actor"/>.</summary>
+    Task CreateAsync(ApiKey key, byte[] keySha256, AuditActor actor, CancellationToken ct = default);
 
     /// <summary>The key and its hash, revoked or not; null if there is no such id.</summary>
     Task<ApiKeyCredential?> FindAsync(string keyId, CancellationToken ct = default);
@@ -119,6 +156,9 @@ public interface IApiKeyStore
     /// <summary>Every key, newest first.</summary>
     Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken ct = default);
 
-    /// <summary>Marks the key revoked; false if there is no such key or it was already revoked.</summary>
-    Task<bool> RevokeAsync(string keyId, CancellationToken ct = default);
+    /// <summary>
+    /// Marks the key revoked, with the revoke_key record of <paramref name="actor"/>; false (and no record) if there is
+    /// no such key or it was already revoked.
+    /// </summary>
+    Task<bool> RevokeAsync(string keyId, AuditActor actor, CancellationToken ct = default);
 }

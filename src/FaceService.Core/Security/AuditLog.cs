@@ -28,11 +28,20 @@ public sealed record AuditEntry(
 
 public sealed record AuditRecord(long AuditId, DateTimeOffset At, AuditEntry Entry);
 
-/// <summary>An append-only record of changes.</summary>
+/// <summary>
+/// Who makes a change: an API key (or the operator at the command line) and the request. The stores write the audit
+/// record in the transaction of the change it describes, so that both commit or neither does.
+/// </summary>
+public sealed record AuditActor(string KeyId, string Name, string? RequestId)
+{
+    public AuditEntry Entry(string action, string? collection, string? subject, IReadOnlyList<Guid> faceIds, int faceCount,
+        string? targetKeyId = null) =>
+        new(action, KeyId, Name, collection, subject, faceIds, faceCount, targetKeyId, RequestId);
+}
+
+/// <summary>The append-only record of changes, for reading; records are written by the stores with their changes.</summary>
 public interface IAuditLog
 {
-    Task RecordAsync(AuditEntry entry, CancellationToken ct = default);
-
     /// <summary>The latest records, newest first; only those of <paramref name="collections"/> when given (null: all).</summary>
     Task<IReadOnlyList<AuditRecord>> QueryAsync(IReadOnlyCollection<string>? collections, int limit, CancellationToken ct = default);
 }

@@ -1,3 +1,4 @@
+using FaceService.Core.Security;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,11 +34,11 @@ public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOpt
         return faces.Count == 0 ? throw FaceRecognitionService.SubjectNotFound(subj, coll) : (coll, subj, faces);
     }
 
-    /// <summary>Right to erasure: removes every stored face of the subject in the collection.</summary>
-    public async Task<int> DeleteSubjectAsync(string? collection, string? subject, CancellationToken ct = default)
+    /// <summary>Right to erasure: removes every stored face of the subject in the collection, audited as <paramref name="actor"/>.</summary>
+    public async Task<int> DeleteSubjectAsync(string? collection, string? subject, AuditActor actor, CancellationToken ct = default)
     {
         var (coll, subj) = (Identifiers.RequireCollection(collection), Identifiers.RequireSubject(subject));
-        var removed = await store.DeleteSubjectAsync(coll, subj, ct);
+        var removed = await store.DeleteSubjectAsync(coll, subj, actor, ct);
         if (removed == 0) throw FaceRecognitionService.SubjectNotFound(subj, coll);
         metrics.FacesErased(removed);
         // The subject id is left out on purpose: it is often a person's name, and logs outlive erasure.
@@ -49,10 +50,10 @@ public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOpt
     /// Deletes one face if <paramref name="mayDeleteIn"/> allows its collection, and returns it. A face the caller may
     /// not touch is answered like a missing one (face_not_found), so ids of other collections' faces do not leak.
     /// </summary>
-    public async Task<StoredFace> DeleteFaceAsync(Guid faceId, Func<string, bool> mayDeleteIn, CancellationToken ct = default)
+    public async Task<StoredFace> DeleteFaceAsync(Guid faceId, Func<string, bool> mayDeleteIn, AuditActor actor, CancellationToken ct = default)
     {
         var face = await store.GetFaceAsync(faceId, ct);
-        if (face is null || !mayDeleteIn(face.Collection) || !await store.DeleteFaceAsync(faceId, ct))
+        if (face is null || !mayDeleteIn(face.Collection) || !await store.DeleteFaceAsync(faceId, actor, ct))
             throw new FaceServiceException(FaceServiceError.FaceNotFound, $"No face {faceId}.", "faceId");
         metrics.FacesErased(1);
         logger.LogInformation("Deleted face {FaceId}", faceId);
@@ -61,10 +62,10 @@ public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOpt
 
     public Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default) => store.ListCollectionsAsync(ct);
 
-    public async Task<int> DeleteCollectionAsync(string? collection, CancellationToken ct = default)
+    public async Task<int> DeleteCollectionAsync(string? collection, AuditActor actor, CancellationToken ct = default)
     {
         var coll = Identifiers.RequireCollection(collection);
-        var removed = await store.DeleteCollectionAsync(coll, ct);
+        var removed = await store.DeleteCollectionAsync(coll, actor, ct);
         if (removed == 0)
             throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{coll}' has no faces.", "collection");
         metrics.FacesErased(removed);

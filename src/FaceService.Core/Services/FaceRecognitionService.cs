@@ -3,6 +3,7 @@ using FaceService.Core.Clustering;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
+using FaceService.Core.Security;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,9 +34,11 @@ public sealed class FaceRecognitionService(
     /// <summary>
     /// Stores the largest face of each image for the subject. Every image is analysed before anything is written, and
     /// the faces are written in one transaction: an image without a face fails the whole request and stores nothing.
-    /// The same bytes enrolled again for the same subject give back the stored face (same id, no new row).
+    /// The same bytes enrolled again for the same subject give back the stored face (same id, no new row). The audit
+    /// record of <paramref name="actor"/> is written in the same transaction.
     /// </summary>
-    public async Task<EnrollResult> EnrollAsync(string? collection, string? subject, IReadOnlyList<ImageInput> images, CancellationToken ct = default)
+    public async Task<EnrollResult> EnrollAsync(string? collection, string? subject, IReadOnlyList<ImageInput> images, AuditActor actor,
+        CancellationToken ct = default)
     {
         var coll = Identifiers.RequireCollection(collection);
         var subj = Identifiers.RequireSubject(subject);
@@ -54,7 +57,7 @@ public sealed class FaceRecognitionService(
         var newFaces = faces.DistinctBy(f => f.Sha256)
             .Select(f => new NewFace(subj, f.Face.Box, f.Face.Score, f.Sha256, f.Face.Code!))
             .ToList();
-        var stored = (await store.EnrollAsync(coll, pipeline.ModelId, newFaces, ct)).ToDictionary(f => f.ImageSha256);
+        var stored = (await store.EnrollAsync(coll, pipeline.ModelId, newFaces, actor, ct)).ToDictionary(f => f.ImageSha256);
         metrics.FacesEnrolled(newFaces.Count);
         logger.LogInformation("Enrolled {FaceCount} face(s) from {ImageCount} image(s) into collection {Collection}", newFaces.Count, images.Count, coll);
 

@@ -1,4 +1,5 @@
 using FaceService.Core.Faces;
+using FaceService.Core.Security;
 
 namespace FaceService.Core.Storage;
 
@@ -23,7 +24,8 @@ public sealed record StoredCode(Guid FaceId, string Subject, sbyte[] Code);
 
 /// <summary>
 /// Persistence of quantized face codes, scoped by collection and model id (codes of different models are never compared).
-/// Every write is one transaction: it stores all of its faces or none.
+/// Every write is one transaction: it stores all of its faces or none. A write given an <see cref="AuditActor"/> adds
+/// its audit record in that transaction (a write that changes nothing records nothing).
 /// </summary>
 public interface IFaceStore
 {
@@ -31,7 +33,8 @@ public interface IFaceStore
     /// Stores faces for subjects in a collection. Idempotent: a face whose (collection, subject, image sha256, model)
     /// is already stored is returned as it is, not duplicated.
     /// </summary>
-    Task<IReadOnlyList<StoredFace>> EnrollAsync(string collection, string modelId, IReadOnlyList<NewFace> faces, CancellationToken ct = default);
+    Task<IReadOnlyList<StoredFace>> EnrollAsync(string collection, string modelId, IReadOnlyList<NewFace> faces, AuditActor? actor = null,
+        CancellationToken ct = default);
 
     /// <summary>The k nearest subjects, each with its best face, ordered by distance.</summary>
     Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, CancellationToken ct = default);
@@ -56,18 +59,18 @@ public interface IFaceStore
     Task<IReadOnlyList<StoredFace>> GetSubjectFacesAsync(string collection, string subject, CancellationToken ct = default);
 
     /// <summary>Erases every face of the subject (right to erasure). Returns the number of faces removed; 0 if unknown.</summary>
-    Task<int> DeleteSubjectAsync(string collection, string subject, CancellationToken ct = default);
+    Task<int> DeleteSubjectAsync(string collection, string subject, AuditActor? actor = null, CancellationToken ct = default);
 
     /// <summary>One stored face, in whichever collection it is; null if no such face.</summary>
     Task<StoredFace?> GetFaceAsync(Guid faceId, CancellationToken ct = default);
 
     /// <summary>Returns false if no such face.</summary>
-    Task<bool> DeleteFaceAsync(Guid faceId, CancellationToken ct = default);
+    Task<bool> DeleteFaceAsync(Guid faceId, AuditActor? actor = null, CancellationToken ct = default);
 
     Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default);
 
     /// <summary>Returns the number of faces removed; 0 if the collection is unknown or empty.</summary>
-    Task<int> DeleteCollectionAsync(string collection, CancellationToken ct = default);
+    Task<int> DeleteCollectionAsync(string collection, AuditActor? actor = null, CancellationToken ct = default);
 }
 
 /// <summary>The store could not be reached; the API answers 503 database_unavailable with Retry-After.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace FaceService.Cli;
 
 /// <summary>
-/// The faceservice command line: import, identify, cluster. Exit codes: 0 done, 1 failed (database, models, image),
+/// The faceservice command line: import, identify, cluster, keys create|list|revoke. Exit codes: 0 done, 1 failed (database, models, image),
 /// 2 bad command line (with the usage), 130 interrupted.
 /// </summary>
 public static class CliApp
@@ -28,6 +28,9 @@ public static class CliApp
         new("import", ImportCommand.Usage, 1, ImportCommand.Options, ImportCommand.Flags, ImportCommand.RunAsync),
         new("identify", IdentifyCommand.Usage, 1, IdentifyCommand.Options, IdentifyCommand.Flags, IdentifyCommand.RunAsync),
         new("cluster", ClusterCommand.Usage, 1, ClusterCommand.Options, ClusterCommand.Flags, ClusterCommand.RunAsync),
+        new("keys create", KeysCommand.CreateUsage, 0, KeysCommand.CreateOptions, KeysCommand.Flags, KeysCommand.CreateAsync),
+        new("keys list", KeysCommand.ListUsage, 0, KeysCommand.ListOptions, KeysCommand.Flags, KeysCommand.ListAsync),
+        new("keys revoke", KeysCommand.RevokeUsage, 1, KeysCommand.Options, KeysCommand.Flags, KeysCommand.RevokeAsync),
     ];
 
     public static string Usage => UsageOf(Commands);
@@ -42,14 +45,18 @@ public static class CliApp
             console.Out.Write(Usage);
             return ExitCodes.Ok;
         }
-        var command = args.Count > 0 ? Commands.FirstOrDefault(c => c.Name == args[0]) : null;
+        // A command is one word (import) or a group and a verb (keys create).
+        var command = Commands.FirstOrDefault(c => c.Name.Split(' ').SequenceEqual(args.Take(c.Name.Count(ch => ch == ' ') + 1)));
         if (command is null)
         {
-            console.Error.WriteLine(args.Count == 0 ? "error: a command is required." : $"error: unknown command '{args[0]}'.");
-            console.Error.Write(Usage);
+            var group = args.Count > 0 ? Commands.Where(c => c.Name.StartsWith(args[0] + " ", StringComparison.Ordinal)).ToArray() : [];
+            console.Error.WriteLine(args.Count == 0 ? "error: a command is required."
+                : group.Length > 0 ? $"error: '{args[0]}' needs one of: {string.Join(", ", group.Select(c => c.Name[(args[0].Length + 1)..]))}."
+                : $"error: unknown command '{args[0]}'.");
+            console.Error.Write(group.Length > 0 ? UsageOf(group) : Usage);
             return ExitCodes.Usage;
         }
-        var rest = args.Skip(1).ToList();
+        var rest = args.Skip(command.Name.Count(ch => ch == ' ') + 1).ToList();
         if (rest is ["--help" or "-h"])
         {
             console.Out.Write(UsageOf(command));

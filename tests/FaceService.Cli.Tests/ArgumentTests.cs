@@ -25,7 +25,20 @@ public sealed class ArgumentTests
         ["cluster", Folder, "--linkage", "ward"],
         ["cluster", Folder, "--linkage", "1"],
         ["cluster", Folder, "--threshold", "-1"],
-        ["cluster", Folder, "--device", "tpu"]);
+        ["cluster", Folder, "--device", "tpu"],
+        ["keys"],
+        ["keys", "frobnicate"],
+        ["keys", "create", "--roles", "read", "--collections", "*"],
+        ["keys", "create", "--name", "x", "--collections", "*"],
+        ["keys", "create", "--name", "x", "--roles", "read"],
+        ["keys", "create", "--name", " ", "--roles", "read", "--collections", "*"],
+        ["keys", "create", "--name", "x", "--roles", "root", "--collections", "*"],
+        ["keys", "create", "--name", "x", "--roles", ",", "--collections", "*"],
+        ["keys", "create", "--name", "x", "--roles", "read", "--collections", "not a name!"],
+        ["keys", "create", "--name", "x", "--roles", "read", "--collections", "*", "--models", "models"],
+        ["keys", "list", "extra"],
+        ["keys", "revoke"],
+        ["keys", "revoke", "not-a-key-id"]);
 
     [Theory]
     [MemberData(nameof(BadCommandLines))]
@@ -66,7 +79,8 @@ public sealed class ArgumentTests
         var result = await Cli.RunAsync("--help");
 
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
-        foreach (var command in new[] { "faceservice import", "faceservice identify", "faceservice cluster", "--connection" })
+        foreach (var command in new[] { "faceservice import", "faceservice identify", "faceservice cluster", "faceservice keys create", "faceservice keys list",
+                     "faceservice keys revoke", "--connection" })
             Assert.Contains(command, result.Out);
     }
 
@@ -83,5 +97,20 @@ public sealed class ArgumentTests
         Assert.Equal(ExitCodes.Usage, process.ExitCode);
         Assert.Contains("error: Missing argument.", error);
         Assert.Contains("faceservice cluster <folder>", error);
+    }
+
+    [Theory]
+    [InlineData("--roles", "root", "--roles: Unknown role 'root'")]
+    [InlineData("--collections", "not a name!", "--collections: ")]
+    [InlineData("--name", "   ", "--name: name is 1 to 128 characters")]
+    public async Task A_bad_key_argument_names_the_option_and_what_is_wrong(string option, string value, string expected)
+    {
+        var args = new Dictionary<string, string> { ["--name"] = "x", ["--roles"] = "read", ["--collections"] = "*", [option] = value };
+        var result = await Cli.RunAsync(["keys", "create", .. args.SelectMany(a => new[] { a.Key, a.Value })]);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.StartsWith($"error: {expected}", result.Error);
+        Assert.Contains("faceservice keys create", result.Error);
+        Assert.DoesNotContain("faceservice import", result.Error);
     }
 }

@@ -12,6 +12,7 @@ public sealed class TinyQueueApiFactory : ApiFactory
         ["Concurrency:MaxQueuedRequests"] = "1",
         ["Concurrency:MaxQueueWaitMs"] = "60000",
         ["Concurrency:RetryAfterSeconds"] = "2",
+        ["Api:ShutdownTimeoutSeconds"] = "90",   // must exceed the queue wait
     };
 }
 

@@ -6,7 +6,8 @@ namespace FaceService.Inference;
 
 /// <summary>
 /// Decodes uploads with Skia's codecs into upright, unpremultiplied RGBA. The declared size is checked before any pixel
-/// is decoded, and a codec that stops early (truncated data) is an error rather than a half-grey image.
+/// is decoded, and a codec that stops early (truncated data) is an error rather than a half-grey image, also for a
+/// sequential JPEG whose scan data is cut short before its end marker (see <see cref="WithoutEndMarker"/>).
 /// </summary>
 public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
 {
@@ -16,7 +17,7 @@ public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
     {
         if (encoded.IsEmpty) throw new ImageDecodeException(ImageDecodeError.InvalidImage, "The image is empty.");
 
-        using var data = SKData.CreateCopy(encoded);
+        using var data = SKData.CreateCopy(WithoutEndMarker(encoded) is { } stripped ? stripped : encoded);
         // The codec owns the stream from here on (also when it fails and returns null).
         using var codec = SKCodec.Create(new SKMemoryStream(data), out var createResult);
         if (codec is null)
@@ -47,10 +48,50 @@ public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
                 result = codec.GetPixels(info, (IntPtr)p, new SKCodecOptions(0)); // frame 0 of an animated GIF/WebP
         }
         if (result != SKCodecResult.Success)
-            throw new ImageDecodeException(ImageDecodeError.InvalidImage,
-                result == SKCodecResult.IncompleteInput ? "The image data is truncated." : $"The image data is corrupt ({result}).");
+            throw new ImageDecodeException(ImageDecodeError.InvalidImage, result switch
+            {
+                SKCodecResult.IncompleteInput => "The image data ends early (the file is truncated).",
+                SKCodecResult.ErrorInInput => "The image data is corrupt.",
+                _ => $"The image data is corrupt ({result}).",
+            });
 
         return ExifOrientation.ToUpright(new RgbaImage(width, height, pixels), codec.EncodedOrigin);
+    }
+
+    // libjpeg reads ahead up to 57 bits while decoding; this many zero bytes after the scan data cover that look-ahead.
+    private const int JpegLookAheadBytes = 8;
+
+    /// <summary>
+    /// A sequential (baseline) single-scan JPEG with its end marker (and anything after it) replaced by
+    /// <see cref="JpegLookAheadBytes"/> zero bytes; null for anything else, which is decoded as sent.
+    /// <para>Why: libjpeg treats a marker met inside scan data as the end of the data and fills the missing blocks with
+    /// zeros (grey), so a photo cut short and closed with an end marker decodes "successfully" with a grey lower part.
+    /// Without the marker, missing data is missing input and the codec reports it (IncompleteInput). A complete file
+    /// decodes to the same pixels, since the decoder never consumes the look-ahead bytes. Progressive and multi-scan
+    /// files are left alone: their decoder reads on to the end marker before the first row.</para>
+    /// </summary>
+    private static byte[]? WithoutEndMarker(ReadOnlySpan<byte> b)
+    {
+        if (!b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8])) return null;
+        // The header segments up to the first scan, skipped by their lengths (so that an EXIF thumbnail, itself a JPEG
+        // inside APP1, is not taken for the image): the frame must be baseline or extended sequential Huffman.
+        var (at, sequential) = (2, false);
+        while (true)
+        {
+            if (at + 4 > b.Length || b[at] != 0xFF) return null;
+            var code = b[at + 1];
+            if (code == 0xFF) { at++; continue; } // fill byte
+            if (code == 0xDA) break;
+            if (code is 0xC0 or 0xC1) sequential = true;
+            at += 2 + (b[at + 2] << 8 | b[at + 3]);
+        }
+        // Inside scan data FF is always followed by 00 or a restart code, so a later FF DA is a second scan.
+        if (!sequential || b[(at + 2)..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xDA]) >= 0) return null;
+        var end = b.LastIndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]);
+        if (end < at) return null;
+        var stripped = new byte[end + JpegLookAheadBytes];
+        b[..end].CopyTo(stripped);
+        return stripped;
     }
 
     /// <summary>Names formats Skia has no codec for, so that they get a clearer error than "not an image".</summary>

@@ -84,6 +84,49 @@ public sealed class SkiaImageDecoderTests
         Assert.Equal(ImageDecodeError.InvalidImage, error.Error);
     }
 
+    public static TheoryData<string> DevJpegs => new(DevSet.Manifest.Select(m => m.Path).Where(p => p.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase)).Take(12));
+
+    /// <summary>A real photo cut short, as it is and closed with an end marker (which libjpeg would fill with grey).</summary>
+    [Theory]
+    [MemberData(nameof(DevJpegs))]
+    public void Rejects_a_real_photo_whose_data_ends_early(string photo)
+    {
+        var jpeg = DevSet.Read(photo);
+        foreach (var fraction in new[] { 0.3, 0.6, 0.9 })
+        {
+            var cut = jpeg[..(int)(jpeg.Length * fraction)];
+            foreach (var truncated in new[] { cut, [.. cut, 0xFF, 0xD9] })
+            {
+                var error = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(truncated));
+                Assert.Equal(ImageDecodeError.InvalidImage, error.Error);
+                Assert.Contains("ends early", error.Message);
+            }
+        }
+    }
+
+    /// <summary>Every dev photo decodes to exactly the pixels Skia's codec gives for the file as it is.</summary>
+    [Fact]
+    public void Decodes_every_dev_photo_to_the_codec_s_own_pixels()
+    {
+        var photos = Directory.EnumerateFiles(DevSet.FacesDirectory, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".webp").ToList();
+        Assert.True(photos.Count >= 77, $"{photos.Count} photos under {DevSet.FacesDirectory}");
+        foreach (var path in photos)
+        {
+            var bytes = File.ReadAllBytes(path);
+            var image = _decoder.Decode(bytes);
+            using var codec = SKCodec.Create(new SKMemoryStream(bytes));
+            if (codec.EncodedOrigin != SKEncodedOrigin.TopLeft) continue;
+            var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+            var expected = new byte[info.BytesSize];
+            unsafe
+            {
+                fixed (byte* p = expected) Assert.Equal(SKCodecResult.Success, codec.GetPixels(info, (IntPtr)p, new SKCodecOptions(0)));
+            }
+            Assert.True(expected.AsSpan().SequenceEqual(image.Pixels), path);
+        }
+    }
+
     [Fact]
     public void Rejects_a_png_cut_after_its_header()
     {

@@ -19,9 +19,9 @@ public sealed class SearchTests(StoreFixture fixture)
     }
 
     /// <summary>Brute force in C#: every stored code of the collection and model, best face per subject, nearest first.</summary>
-    private async Task<List<FaceMatch>> ExactSearchAsync(string collection, string model, sbyte[] query, int k)
+    private async Task<List<FaceMatch>> ExactSearchAsync(string collection, string model, sbyte[] query, int k, PgFaceStore? source = null)
     {
-        var codes = await store.GetCodesAsync(collection, model, null);
+        var codes = await (source ?? store).GetCodesAsync(collection, model, null);
         return codes
             .Select(c => new FaceMatch(c.FaceId, c.Subject, faces.Quantizer.SquaredDistance(query, c.Code)))
             .GroupBy(m => m.Subject)
@@ -109,5 +109,39 @@ public sealed class SearchTests(StoreFixture fixture)
         Assert.Equal(["mine"], found.Select(m => m.Subject));
         Assert.Equal(["other-model"], (await store.SearchSubjectsAsync(collection, "model-b", query, k: 10)).Select(m => m.Subject));
         Assert.Empty(await store.SearchSubjectsAsync(SyntheticFaces.NewCollection(), Model, query, k: 10));
+    }
+
+    [Fact]
+    public async Task A_collection_crowded_out_of_the_index_scan_by_another_still_gets_k_subjects()
+    {
+        // Alone in the index, a collection's plain index scan returns all the candidates. Once another collection's
+        // faces crowd the nearest places of ef_search, that scan comes back short and the search has to repeat with
+        // pgvector's iterative scan. Big enough (20k faces, analysed) that the planner takes the HNSW index.
+        await using var schema = await IsolatedSchema.CreateAsync();
+        await schema.Migrator.MigrateAsync();
+        var isolated = schema.Store;
+        var collection = SyntheticFaces.NewCollection();
+        var centres = Enumerable.Range(0, 4000).Select(_ => faces.NewSubject()).ToArray();
+        await isolated.BulkLoadAsync(collection, Model,
+            centres.SelectMany((c, s) => Enumerable.Range(0, 5).Select(_ => faces.Face($"s{s:D4}", faces.CodeNear(c)))).ToList());
+        await using (var analyze = schema.DataSource.CreateCommand("ANALYZE faces")) await analyze.ExecuteNonQueryAsync();
+        var queried = centres.Take(10).ToArray();
+        var queries = queried.Select(faces.CodeNear).ToList();
+
+        async Task AssertFoundAsync()
+        {
+            foreach (var query in queries)
+            {
+                var found = await isolated.SearchSubjectsAsync(collection, Model, query, k: 10, efSearch: 64);
+                var exact = await ExactSearchAsync(collection, Model, query, 10, isolated);
+                Assert.Equal(10, found.Count);
+                Assert.Equal(exact[0], found[0]);
+            }
+        }
+
+        await AssertFoundAsync();
+        await isolated.BulkLoadAsync(SyntheticFaces.NewCollection(), Model,
+            queried.SelectMany((c, s) => Enumerable.Range(0, 100).Select(_ => faces.Face($"crowd{s}", faces.CodeNear(c)))).ToList());
+        await AssertFoundAsync();
     }
 }

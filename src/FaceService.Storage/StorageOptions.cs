@@ -16,14 +16,13 @@ public sealed class StorageOptions : IValidatableObject
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// Default HNSW candidate list size at query time (pgvector hnsw.ef_search); higher = better recall, slower. At 100k
-    /// synthetic faces (m 16, ef_construction 64) recall@1 of stranger queries was 98% at 100 and 100% at 200;
-    /// queries of enrolled subjects were at 100% from 64 on (tests/FaceService.Storage.Tests/RecallTests.cs).
-    /// 200 is the lowest value with recall@10 ≥ 0.98 at 100k; at 1M faces that takes 400 (docs/BENCHMARKS.md, Search at
-    /// scale). Identify requests may override it (efSearch).
+    /// Default HNSW candidate list size at query time (pgvector hnsw.ef_search); higher = better recall, slower. With
+    /// m 16 / ef_construction 64, 300 is the lowest value with recall@10 ≥ 0.98 and recall@1 ≥ 0.99 at 1M synthetic
+    /// faces (200 suffices up to ~100k) for ~6 ms of server CPU per search (docs/BENCHMARKS.md, Search at scale).
+    /// Identify requests may override it (efSearch).
     /// </summary>
     [Range(1, 1000)]
-    public int EfSearch { get; set; } = 200;
+    public int EfSearch { get; set; } = 300;
 
     /// <summary>HNSW graph degree used when the search index is built (pgvector m).</summary>
     [Range(2, 100)]

@@ -48,8 +48,8 @@ public sealed class OnnxSessionFactory
             InterOpNumThreads = 1,
             // A memory pattern plans one block per input shape and takes it from the session's arena on every run.
             // Batch sizes vary here (faces per image, chips per micro-batch) and several runs overlap, so the arenas
-            // grew to hold many such blocks: without patterns, native memory under the same load was about 35% lower
-            // and crept less (docs/RELIABILITY.md, Load and soak). Tensors are then allocated one by one from the arena.
+            // grew to hold many such blocks: without patterns, native memory under the same load was about 30-35% lower
+            // (docs/RELIABILITY.md, Load and soak). Tensors are then allocated one by one from the arena.
             EnableMemoryPattern = false,
         };
         try

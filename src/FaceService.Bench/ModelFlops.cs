@@ -31,7 +31,9 @@ public static class ModelFlops
         {
             var sessions = services.GetRequiredService<OnnxSessionFactory>();
             double Gflop(Network network) => 2e-9 * MultiplyAdds(sessions.ModelPath(network.ModelFile), network.InputSize);
-            var passes = services.GetRequiredService<InferenceOptions>().DetectorZoomOutPass > 1 ? 2 : 1;
+            var options = services.GetRequiredService<InferenceOptions>();
+            // A photo with a face gets the zoom-out pass only when it always runs.
+            var passes = options.DetectorZoomOutPass > 1 && !options.DetectorZoomOutOnlyWhenNoFace ? 2 : 1;
             return new PipelineWork(passes * Gflop(Detector), passes, Gflop(Landmarks), Gflop(Recognition));
         }
     }

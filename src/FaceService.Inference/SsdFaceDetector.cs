@@ -10,7 +10,8 @@ namespace FaceService.Inference;
 /// SSD MobileNetV1 face detector (face-api's ssd_mobilenetv1). Pass 1 is face-api's: the image padded to a square at the
 /// bottom/right and resized to 512x512. The optional pass 2 (same model run, batched) shows the image zoomed out, centred
 /// on a larger square: the SSD scores faces that fill the frame (tight portrait crops) low at full size and finds them
-/// there. C# does the threshold, greedy NMS over both passes, the minimum size and the limit.
+/// there. By default pass 2 runs only for images where pass 1 found nothing. C# does the threshold, greedy NMS over the
+/// passes, the minimum size and the limit.
 /// </summary>
 public sealed class SsdFaceDetector : IFaceDetector, IDisposable
 {
@@ -26,6 +27,7 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
     private readonly int _minFaceSize;
     private readonly int _maxFaces;
     private readonly float[] _zoomOuts;
+    private readonly bool _zoomOutOnlyWhenNoFace;
 
     public SsdFaceDetector(OnnxSessionFactory sessions, InferenceOptions options)
     {
@@ -35,24 +37,39 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
         _minFaceSize = options.MinFaceSize;
         _maxFaces = options.MaxFacesPerImage;
         _zoomOuts = options.DetectorZoomOutPass > 1 ? [1f, options.DetectorZoomOutPass] : [1f];
+        _zoomOutOnlyWhenNoFace = options.DetectorZoomOutOnlyWhenNoFace;
     }
 
     public IReadOnlyList<DetectedFace> Detect(RgbaImage image) => DetectBatch([image])[0];
 
-    /// <summary>Detects faces in several images with one model run.</summary>
+    /// <summary>Detects faces in several images: one model run, or two when the zoom-out pass is only a fallback.</summary>
     public IReadOnlyList<DetectedFace>[] DetectBatch(IReadOnlyList<RgbaImage> images)
     {
         if (images.Count == 0) return [];
-        var passes = images.Count * _zoomOuts.Length;
+        if (!_zoomOutOnlyWhenNoFace || _zoomOuts.Length == 1) return Run(images, _zoomOuts);
+
+        var results = Run(images, [1f]);
+        var missed = Enumerable.Range(0, images.Count).Where(i => results[i].Count == 0).ToArray();
+        if (missed.Length == 0) return results;
+        // Pass 1 found nothing in these, so NMS over both passes is NMS over the zoom-out pass alone.
+        var retried = Run(missed.Select(i => images[i]).ToArray(), [_zoomOuts[1]]);
+        for (var m = 0; m < missed.Length; m++) results[missed[m]] = retried[m];
+        return results;
+    }
+
+    /// <summary>One model run over every image at every zoom-out; NMS per image over its passes.</summary>
+    private IReadOnlyList<DetectedFace>[] Run(IReadOnlyList<RgbaImage> images, float[] zoomOuts)
+    {
+        var passes = images.Count * zoomOuts.Length;
         var input = ArrayPool<float>.Shared.Rent(passes * PlaneSize);
         try
         {
             var placements = new InputPlacement[passes];
             for (var i = 0; i < images.Count; i++)
-            for (var z = 0; z < _zoomOuts.Length; z++)
+            for (var z = 0; z < zoomOuts.Length; z++)
             {
-                var pass = i * _zoomOuts.Length + z;
-                placements[pass] = InputPlacement.For(images[i], _zoomOuts[z]);
+                var pass = i * zoomOuts.Length + z;
+                placements[pass] = InputPlacement.For(images[i], zoomOuts[z]);
                 SkiaRendering.RenderPlanar(images[i], placements[pass].ToMatrix(), InputSize, null, input.AsSpan(pass * PlaneSize, PlaneSize));
             }
 
@@ -67,9 +84,9 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
             for (var i = 0; i < images.Count; i++)
             {
                 candidates.Clear();
-                for (var z = 0; z < _zoomOuts.Length; z++)
+                for (var z = 0; z < zoomOuts.Length; z++)
                 {
-                    var pass = i * _zoomOuts.Length + z;
+                    var pass = i * zoomOuts.Length + z;
                     AddCandidates(boxes.Slice(pass * Anchors * 4, Anchors * 4), scores.Slice(pass * Anchors, Anchors), placements[pass], candidates);
                 }
                 results[i] = Select(candidates, images[i]);

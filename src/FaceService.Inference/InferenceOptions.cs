@@ -39,6 +39,12 @@ public sealed class InferenceOptions : IValidatableObject
     /// <summary>Threads of each ORT session's intra-op pool; 0 = one per core.</summary>
     [Range(0, 1024)] public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Whether idle intra-op threads spin waiting for the next run. Each of the three sessions has its own pool, so
+    /// spinning threads of one network take cores from the next network's run on the same request.
+    /// </summary>
+    public bool IntraOpSpinning { get; set; }
+
     /// <summary>Most face chips one recognition run takes (concurrent requests share runs).</summary>
     [Range(1, 256)] public int MaxBatchSize { get; set; } = 16;
 

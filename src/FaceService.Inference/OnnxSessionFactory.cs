@@ -52,6 +52,7 @@ public sealed class OnnxSessionFactory
             // (docs/RELIABILITY.md, Load and soak). Tensors are then allocated one by one from the arena.
             EnableMemoryPattern = false,
         };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.IntraOpSpinning ? "1" : "0");
         try
         {
             if (cuda) sessionOptions.AppendExecutionProvider_CUDA(_options.CudaDeviceId);

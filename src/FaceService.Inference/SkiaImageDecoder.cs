@@ -7,7 +7,7 @@ namespace FaceService.Inference;
 /// <summary>
 /// Decodes uploads with Skia's codecs into upright, unpremultiplied RGBA. The declared size is checked before any pixel
 /// is decoded, and a codec that stops early (truncated data) is an error rather than a half-grey image, also for a
-/// sequential JPEG whose scan data is cut short before its end marker (see <see cref="WithoutEndMarker"/>).
+/// sequential JPEG whose scan data is cut short before its end marker (see <see cref="CopyForCodec"/>).
 /// </summary>
 public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
 {
@@ -17,7 +17,7 @@ public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
     {
         if (encoded.IsEmpty) throw new ImageDecodeException(ImageDecodeError.InvalidImage, "The image is empty.");
 
-        using var data = SKData.CreateCopy(WithoutEndMarker(encoded) is { } stripped ? stripped : encoded);
+        using var data = CopyForCodec(encoded);
         // The codec owns the stream from here on (also when it fails and returns null).
         using var codec = SKCodec.Create(new SKMemoryStream(data), out var createResult);
         if (codec is null)
@@ -62,15 +62,26 @@ public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
     private const int JpegLookAheadBytes = 8;
 
     /// <summary>
-    /// A sequential (baseline) single-scan JPEG with its end marker (and anything after it) replaced by
-    /// <see cref="JpegLookAheadBytes"/> zero bytes; null for anything else, which is decoded as sent.
+    /// The bytes the codec reads, copied once: as sent, or for a sequential (baseline) single-scan JPEG up to its end
+    /// marker followed by <see cref="JpegLookAheadBytes"/> zero bytes instead of the marker and anything after it.
     /// <para>Why: libjpeg treats a marker met inside scan data as the end of the data and fills the missing blocks with
     /// zeros (grey), so a photo cut short and closed with an end marker decodes "successfully" with a grey lower part.
     /// Without the marker, missing data is missing input and the codec reports it (IncompleteInput). A complete file
     /// decodes to the same pixels, since the decoder never consumes the look-ahead bytes. Progressive and multi-scan
     /// files are left alone: their decoder reads on to the end marker before the first row.</para>
     /// </summary>
-    private static byte[]? WithoutEndMarker(ReadOnlySpan<byte> b)
+    private static unsafe SKData CopyForCodec(ReadOnlySpan<byte> encoded)
+    {
+        if (SequentialJpegEndMarker(encoded) is not { } end) return SKData.CreateCopy(encoded);
+        var data = SKData.Create(end + JpegLookAheadBytes);
+        var target = new Span<byte>((void*)data.Data, end + JpegLookAheadBytes);
+        encoded[..end].CopyTo(target);
+        target[end..].Clear();
+        return data;
+    }
+
+    /// <summary>Where the end marker of a sequential single-scan JPEG starts; null for anything else.</summary>
+    private static int? SequentialJpegEndMarker(ReadOnlySpan<byte> b)
     {
         if (!b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8])) return null;
         // The header segments up to the first scan, skipped by their lengths (so that an EXIF thumbnail, itself a JPEG
@@ -88,10 +99,7 @@ public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
         // Inside scan data FF is always followed by 00 or a restart code, so a later FF DA is a second scan.
         if (!sequential || b[(at + 2)..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xDA]) >= 0) return null;
         var end = b.LastIndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]);
-        if (end < at) return null;
-        var stripped = new byte[end + JpegLookAheadBytes];
-        b[..end].CopyTo(stripped);
-        return stripped;
+        return end < at ? null : end;
     }
 
     /// <summary>Names formats Skia has no codec for, so that they get a clearer error than "not an image".</summary>

@@ -13,7 +13,8 @@ public static class InferenceServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the face pipeline and its parts as singletons, <see cref="InferenceOptions"/> from the "Inference"
-    /// section (validated at start-up), and a hosted service that opens the models and warms them up at start-up.
+    /// section (validated at start-up), a hosted service that opens the models and warms them up at start-up, and one
+    /// that trims the C heap at an interval.
     /// </summary>
     public static IServiceCollection AddFaceInference(this IServiceCollection services, IConfiguration configuration)
     {
@@ -52,6 +53,7 @@ public static class InferenceServiceCollectionExtensions
             sp.GetRequiredService<InferenceOptions>().Alignment));
         services.AddSingleton<InferenceWarmUp>();
         services.AddHostedService<InferenceWarmUpService>();
+        services.AddHostedService<NativeMemoryTrimService>();
         return services;
     }
 }

@@ -38,6 +38,20 @@ public sealed class OnnxSessionFactory
         return new InferenceSession(path, sessionOptions);
     }
 
+    private const int ArenaExtendSameAsRequested = 1;
+
+    /// <summary>
+    /// The process's one shared CPU arena (<see cref="InferenceOptions.SharedCpuArena"/>), registered with ORT's
+    /// environment on first use; an environment takes one allocator per device, so once per process.
+    /// </summary>
+    private static readonly Lazy<bool> SharedArena = new(() =>
+    {
+        using var memoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+        using var arena = new OrtArenaCfg(maxMemory: 0, ArenaExtendSameAsRequested, initialChunkSizeBytes: -1, maxDeadBytesPerChunk: -1);
+        OrtEnv.Instance().CreateAndRegisterAllocator(memoryInfo, arena);
+        return true;
+    });
+
     private SessionOptions CreateSessionOptions(bool cuda)
     {
         var sessionOptions = new SessionOptions
@@ -52,9 +66,10 @@ public sealed class OnnxSessionFactory
             // (docs/RELIABILITY.md, Load and soak). Tensors are then allocated one by one from the arena.
             EnableMemoryPattern = false,
         };
-        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.IntraOpSpinning ? "1" : "0");
         try
         {
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.IntraOpSpinning ? "1" : "0");
+            if (_options.SharedCpuArena && SharedArena.Value) sessionOptions.AddSessionConfigEntry("session.use_env_allocators", "1");
             if (cuda) sessionOptions.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
             return sessionOptions;
         }

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FaceService.Inference;
+
+/// <summary>
+/// Hands free C-heap memory back to the operating system (glibc's <c>malloc_trim</c>).
+/// <para>Why: ONNX Runtime and Skia allocate their buffers with malloc from many threads. glibc keeps what they free in
+/// per-thread arenas and returns memory from a heap only at its top, so under steady load the process's resident memory
+/// stepped up for as long as the soak ran, although what was in use did not grow (docs/RELIABILITY.md, Load and soak).
+/// <c>malloc_trim(0)</c> also releases the free pages inside the heaps.</para>
+/// </summary>
+public static class NativeMemoryTrimmer
+{
+    /// <summary>Whether this process's C library has <c>malloc_trim</c> (glibc on Linux; not musl, macOS or Windows).</summary>
+    public static bool IsSupported { get; } = OperatingSystem.IsLinux() && Probe();
+
+    /// <summary>Releases free heap memory; true when some was released. False where <see cref="IsSupported"/> is false.</summary>
+    public static bool Trim() => IsSupported && malloc_trim(0) != 0;
+
+    private static bool Probe()
+    {
+        try
+        {
+            return NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "malloc_trim", out _);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return false;
+        }
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
+}
+
+/// <summary>Trims the C heap every <see cref="InferenceOptions.NativeMemoryTrimIntervalSeconds"/> (0 = never).</summary>
+internal sealed class NativeMemoryTrimService(InferenceOptions options, ILogger<NativeMemoryTrimService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.NativeMemoryTrimIntervalSeconds == 0) return;
+        if (!NativeMemoryTrimmer.IsSupported)
+        {
+            logger.LogInformation("Native memory trimming is configured but this C library has no malloc_trim; memory freed by the models stays with the process.");
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.NativeMemoryTrimIntervalSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var watch = Stopwatch.StartNew();
+                var released = NativeMemoryTrimmer.Trim();
+                logger.LogDebug("malloc_trim took {ElapsedMs:F1} ms, released memory: {Released}.", watch.Elapsed.TotalMilliseconds, released);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

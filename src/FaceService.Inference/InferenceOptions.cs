@@ -91,8 +91,9 @@ public sealed class InferenceOptions : IValidatableObject
     public bool WarmUp { get; set; } = true;
 
     /// <summary>
-    /// Seconds between returns of free C-heap memory to the operating system (glibc malloc_trim); 0 = never.
-    /// Without it, memory the models' threads freed stays with the process and resident memory creeps up under load.
+    /// Seconds between returns of unused native memory: the models' arena frees the regions no tensor uses (on each
+    /// model's next run), and the C heap's free memory goes back to the operating system (glibc malloc_trim); 0 = never.
+    /// Without it, every peak of overlapping runs stays with the process and resident memory creeps up under load.
     /// </summary>
     [Range(0, 86_400)] public int NativeMemoryTrimIntervalSeconds { get; set; } = 60;
 

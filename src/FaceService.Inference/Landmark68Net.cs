@@ -17,9 +17,13 @@ public sealed class Landmark68Net : IFaceLandmarker, IDisposable
     private const int PlaneSize = 3 * InputSize * InputSize;
 
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
+    private readonly ModelRunOptions _runOptions;
 
-    public Landmark68Net(OnnxSessionFactory sessions) => _session = sessions.Open(ModelFile);
+    public Landmark68Net(OnnxSessionFactory sessions)
+    {
+        _session = sessions.Open(ModelFile);
+        _runOptions = sessions.CreateRunOptions();
+    }
 
     public IReadOnlyList<FaceLandmarks> Detect(RgbaImage image, IReadOnlyList<FaceBox> boxes)
     {
@@ -37,7 +41,7 @@ public sealed class Landmark68Net : IFaceLandmarker, IDisposable
 
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 input.AsMemory(0, boxes.Count * PlaneSize), [boxes.Count, 3, InputSize, InputSize]);
-            using var outputs = _session.Run(_runOptions, ["input"], [inputValue], ["landmarks"]);
+            using var outputs = _session.Run(_runOptions.Next(), ["input"], [inputValue], ["landmarks"]);
             var coordinates = outputs[0].GetTensorDataAsSpan<float>();
 
             var result = new FaceLandmarks[boxes.Count];

@@ -36,23 +36,27 @@ public static class NativeMemoryTrimmer
     private static extern int malloc_trim(nuint pad);
 }
 
-/// <summary>Trims the C heap every <see cref="InferenceOptions.NativeMemoryTrimIntervalSeconds"/> (0 = never).</summary>
-internal sealed class NativeMemoryTrimService(InferenceOptions options, ILogger<NativeMemoryTrimService> logger) : BackgroundService
+/// <summary>
+/// Every <see cref="InferenceOptions.NativeMemoryTrimIntervalSeconds"/> (0 = never): asks the models' next runs to free
+/// the arena regions nothing uses, and hands the C heap's free memory (what the last such runs freed included) back to
+/// the system.
+/// </summary>
+internal sealed class NativeMemoryTrimService(InferenceOptions options, OnnxSessionFactory sessions, ILogger<NativeMemoryTrimService> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.NativeMemoryTrimIntervalSeconds == 0) return;
         if (!NativeMemoryTrimmer.IsSupported)
-        {
-            logger.LogInformation("Native memory trimming is configured but this C library has no malloc_trim; memory freed by the models stays with the process.");
-            return;
-        }
+            logger.LogInformation("This C library has no malloc_trim: the models' arenas shrink, but the memory they free stays with the process.");
 
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.NativeMemoryTrimIntervalSeconds));
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                sessions.RequestArenaShrink();
+                if (!NativeMemoryTrimmer.IsSupported) continue;
                 var watch = Stopwatch.StartNew();
                 var released = NativeMemoryTrimmer.Trim();
                 logger.LogDebug("malloc_trim took {ElapsedMs:F1} ms, released memory: {Released}.", watch.Elapsed.TotalMilliseconds, released);

@@ -28,6 +28,17 @@ public sealed class OnnxSessionFactory
 
     public string ModelPath(string fileName) => Path.Combine(ModelsDirectory, fileName);
 
+    private int _shrinkRequests;
+
+    /// <summary>How many times <see cref="RequestArenaShrink"/> was called.</summary>
+    internal int ShrinkRequests => Volatile.Read(ref _shrinkRequests);
+
+    /// <summary>Asks every model's next run to free the CPU arena's unused regions (see <see cref="ModelRunOptions"/>).</summary>
+    public void RequestArenaShrink() => Interlocked.Increment(ref _shrinkRequests);
+
+    /// <summary>Run options for one model's session, to be disposed with it.</summary>
+    public ModelRunOptions CreateRunOptions() => new(this);
+
     public InferenceSession Open(string fileName)
     {
         var path = ModelPath(fileName);

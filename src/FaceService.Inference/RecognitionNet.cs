@@ -15,11 +15,12 @@ public sealed class RecognitionNet : IDisposable
     private const int PlaneSize = 3 * ChipSize * ChipSize;
 
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
+    private readonly ModelRunOptions _runOptions;
 
     public RecognitionNet(OnnxSessionFactory sessions)
     {
         _session = sessions.Open(ModelFile);
+        _runOptions = sessions.CreateRunOptions();
         using var stream = File.OpenRead(sessions.ModelPath(ModelFile));
         WeightsSha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
     }
@@ -43,7 +44,7 @@ public sealed class RecognitionNet : IDisposable
 
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 input.AsMemory(0, chips.Count * PlaneSize), [chips.Count, 3, ChipSize, ChipSize]);
-            using var outputs = _session.Run(_runOptions, ["input"], [inputValue], ["embedding"]);
+            using var outputs = _session.Run(_runOptions.Next(), ["input"], [inputValue], ["embedding"]);
             var raw = outputs[0].GetTensorDataAsSpan<float>();
 
             var embeddings = new float[chips.Count][];

@@ -50,7 +50,7 @@ public sealed class ExecutionProviderTests
     public async Task The_hosted_service_fails_start_up_when_cuda_is_required_but_absent()
     {
         await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Device"] = "cuda" });
-        var hosted = Assert.Single(services.GetServices<IHostedService>());
+        var hosted = Assert.Single(services.GetServices<IHostedService>().OfType<InferenceWarmUpService>());
         await Assert.ThrowsAsync<InvalidOperationException>(() => hosted.StartAsync(CancellationToken.None));
     }
 

@@ -47,8 +47,8 @@ public sealed class InferenceOptions : IValidatableObject
 
     /// <summary>
     /// One CPU memory arena for the three sessions, extended by exactly what a run asks for (kSameAsRequested), instead
-    /// of an arena per session extended by ever larger powers of two; arenas never give memory back, so this is the
-    /// memory the models keep after a peak. false = ONNX Runtime's default.
+    /// of an arena per session extended by ever larger powers of two: less memory held after a peak, and regions the
+    /// periodic shrink (<see cref="NativeMemoryTrimIntervalSeconds"/>) can give back. false = ONNX Runtime's default.
     /// </summary>
     public bool SharedCpuArena { get; set; } = true;
 
@@ -92,8 +92,9 @@ public sealed class InferenceOptions : IValidatableObject
 
     /// <summary>
     /// Seconds between returns of unused native memory: the models' arena frees the regions no tensor uses (on each
-    /// model's next run), and the C heap's free memory goes back to the operating system (glibc malloc_trim); 0 = never.
-    /// Without it, every peak of overlapping runs stays with the process and resident memory creeps up under load.
+    /// model's next run), and the C heap's free memory goes back to the operating system (glibc malloc_trim; malloc
+    /// blocks of 1 MiB and more then also get mappings of their own); 0 = never. Without it, every peak of overlapping
+    /// runs stays with the process and resident memory creeps up under load.
     /// </summary>
     [Range(0, 86_400)] public int NativeMemoryTrimIntervalSeconds { get; set; } = 60;
 

@@ -14,7 +14,7 @@ public static class InferenceServiceCollectionExtensions
     /// <summary>
     /// Registers the face pipeline and its parts as singletons, <see cref="InferenceOptions"/> from the "Inference"
     /// section (validated at start-up), a hosted service that opens the models and warms them up at start-up, and one
-    /// that trims the C heap at an interval.
+    /// that gives unused native memory back at an interval.
     /// </summary>
     public static IServiceCollection AddFaceInference(this IServiceCollection services, IConfiguration configuration)
     {

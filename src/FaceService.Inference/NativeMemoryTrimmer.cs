@@ -6,11 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace FaceService.Inference;
 
 /// <summary>
-/// Hands free C-heap memory back to the operating system (glibc's <c>malloc_trim</c>).
+/// Hands free C-heap memory back to the operating system (glibc's <c>malloc_trim</c> and <c>mallopt</c>).
 /// <para>Why: ONNX Runtime and Skia allocate their buffers with malloc from many threads. glibc keeps what they free in
-/// per-thread arenas and returns memory from a heap only at its top, so under steady load the process's resident memory
-/// stepped up for as long as the soak ran, although what was in use did not grow (docs/RELIABILITY.md, Load and soak).
-/// <c>malloc_trim(0)</c> also releases the free pages inside the heaps.</para>
+/// per-thread heaps and returns memory from a heap only at its top, so under steady load resident memory stepped up
+/// for as long as the soak ran (docs/RELIABILITY.md, Native memory). <c>malloc_trim(0)</c> also releases the free pages
+/// inside the heaps.</para>
 /// </summary>
 public static class NativeMemoryTrimmer
 {

@@ -44,7 +44,7 @@ public class NativeMemoryTrimmerTests
             $"resident anonymous memory {before >> 20} MiB before the trim, {after >> 20} MiB after");
     }
 
-    private static long ResidentAnonymousBytes()
+    internal static long ResidentAnonymousBytes()
     {
         var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("RssAnon:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;

@@ -26,6 +26,8 @@ public sealed class ModelRunOptions : IDisposable
     public RunOptions Next()
     {
         var requests = _sessions.ShrinkRequests;
+        // Read first: the exchange (a write every run, shared by concurrent runs) only once a minute.
+        if (Volatile.Read(ref _shrinkRequestsSeen) == requests) return _plain;
         return Interlocked.Exchange(ref _shrinkRequestsSeen, requests) != requests ? _shrinking : _plain;
     }
 

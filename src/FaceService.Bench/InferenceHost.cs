@@ -7,7 +7,7 @@ namespace FaceService.Bench;
 
 /// <summary>
 /// The service's face pipeline, registered by <see cref="InferenceServiceCollectionExtensions.AddFaceInference"/> from an
-/// in-memory "Inference" section: the service's defaults unless --device, --threads, --max-batch, --max-wait-ms, --zoom-out-only-when-no-face, --spinning or --shared-arena say otherwise.
+/// in-memory "Inference" section: the service's defaults unless --device, --threads, --max-batch, --max-wait-ms, --zoom-out-only-when-no-face, --spinning, --shared-arena or --max-concurrent-runs say otherwise.
 /// </summary>
 public static class InferenceHost
 {
@@ -21,6 +21,7 @@ public static class InferenceHost
         ("zoom-out-only-when-no-face", nameof(InferenceOptions.DetectorZoomOutOnlyWhenNoFace)),
         ("spinning", nameof(InferenceOptions.IntraOpSpinning)),
         ("shared-arena", nameof(InferenceOptions.SharedCpuArena)),
+        ("max-concurrent-runs", nameof(InferenceOptions.MaxConcurrentRuns)),
     ];
 
     /// <param name="settings">Inference options set on top of the command line's (e.g. MaxBatchSize = 1 for a run without micro-batching).</param>
@@ -43,9 +44,10 @@ public static class InferenceHost
         var options = services.GetRequiredService<InferenceOptions>();
         var provider = services.GetRequiredService<OnnxSessionFactory>().ExecutionProvider;
         var threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount;
+        var runs = services.GetRequiredService<OnnxSessionFactory>().RunGate.MaxConcurrentRuns;
         return $"device {options.Device.ToString().ToLowerInvariant()} → {provider} (ONNX Runtime {OrtEnv.Instance().GetVersionString()}), " +
                $"{threads} intra-op threads per session (spinning {(options.IntraOpSpinning ? "on" : "off")}), " +
-               $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
+               $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {runs} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
                $"alignment {options.Alignment}, detector zoom-out pass {options.DetectorZoomOutPass}" +
                (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)");
     }

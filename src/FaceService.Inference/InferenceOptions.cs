@@ -52,6 +52,13 @@ public sealed class InferenceOptions : IValidatableObject
     /// </summary>
     public bool SharedCpuArena { get; set; } = true;
 
+    /// <summary>
+    /// Most model runs at once, all three models together; 0 = one per core. Further runs wait for a slot. Each CPU run
+    /// already uses every core, so more overlap adds no throughput, only arena memory (the activations of every run in
+    /// flight); with a GPU, raise it to keep the device busy.
+    /// </summary>
+    [Range(0, 1024)] public int MaxConcurrentRuns { get; set; }
+
     /// <summary>Most face chips one recognition run takes (concurrent requests share runs).</summary>
     [Range(1, 256)] public int MaxBatchSize { get; set; } = 16;
 
@@ -93,7 +100,7 @@ public sealed class InferenceOptions : IValidatableObject
     /// <summary>
     /// Seconds between returns of unused native memory: the models' arena frees the regions no tensor uses (on each
     /// model's next run), and the C heap's free memory goes back to the operating system (glibc malloc_trim; malloc
-    /// blocks of 1 MiB and more then also get mappings of their own); 0 = never. Without it, every peak of overlapping
+    /// blocks of 128 KiB and more then also get mappings of their own); 0 = never. Without it, every peak of overlapping
     /// runs stays with the process and resident memory creeps up under load.
     /// </summary>
     [Range(0, 86_400)] public int NativeMemoryTrimIntervalSeconds { get; set; } = 60;

@@ -17,12 +17,12 @@ public sealed class Landmark68Net : IFaceLandmarker, IDisposable
     private const int PlaneSize = 3 * InputSize * InputSize;
 
     private readonly InferenceSession _session;
-    private readonly ModelRunOptions _runOptions;
+    private readonly ModelRunner _runner;
 
     public Landmark68Net(OnnxSessionFactory sessions)
     {
         _session = sessions.Open(ModelFile);
-        _runOptions = sessions.CreateRunOptions();
+        _runner = sessions.CreateRunner();
     }
 
     public IReadOnlyList<FaceLandmarks> Detect(RgbaImage image, IReadOnlyList<FaceBox> boxes)
@@ -41,7 +41,7 @@ public sealed class Landmark68Net : IFaceLandmarker, IDisposable
 
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 input.AsMemory(0, boxes.Count * PlaneSize), [boxes.Count, 3, InputSize, InputSize]);
-            using var outputs = _session.Run(_runOptions.Next(), ["input"], [inputValue], ["landmarks"]);
+            using var outputs = _runner.Run(_session, ["input"], [inputValue], ["landmarks"]);
             var coordinates = outputs[0].GetTensorDataAsSpan<float>();
 
             var result = new FaceLandmarks[boxes.Count];
@@ -64,7 +64,7 @@ public sealed class Landmark68Net : IFaceLandmarker, IDisposable
     public void Dispose()
     {
         _session.Dispose();
-        _runOptions.Dispose();
+        _runner.Dispose();
     }
 }
 

@@ -25,8 +25,8 @@ public static class NativeMemoryTrimmer
     /// <summary>
     /// Gives every malloc block of <paramref name="bytes"/> or more a mapping of its own, which goes back to the system
     /// when it is freed. Why: glibc raises this threshold by itself (up to 32 MiB) after such blocks are freed, after
-    /// which the arena regions ONNX Runtime frees and takes again land in the heaps and scatter them. Setting it also
-    /// stops that adjustment. False where <see cref="IsSupported"/> is false.
+    /// which the arena regions ONNX Runtime frees and takes again (every shrink) land in the heaps and scatter them, and
+    /// the heaps only grow. Setting it also stops that adjustment. False where <see cref="IsSupported"/> is false.
     /// </summary>
     public static bool MapLargeBlocks(int bytes) => IsSupported && mallopt(MallocMmapThreshold, bytes) == 1;
 
@@ -57,7 +57,8 @@ public static class NativeMemoryTrimmer
 internal sealed class NativeMemoryTrimService(InferenceOptions options, OnnxSessionFactory sessions, ILogger<NativeMemoryTrimService> logger)
     : BackgroundService
 {
-    private const int LargeBlockBytes = 1 << 20;
+    /// <summary>glibc's own starting threshold, kept fixed: the arena's regions above it stay out of the heaps.</summary>
+    private const int LargeBlockBytes = 128 << 10;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

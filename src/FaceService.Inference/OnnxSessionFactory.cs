@@ -19,6 +19,7 @@ public sealed class OnnxSessionFactory
         _logger = logger;
         ModelsDirectory = modelsDirectory;
         _useCuda = new Lazy<bool>(ChooseCuda);
+        RunGate = new ModelRunGate(options.MaxConcurrentRuns > 0 ? options.MaxConcurrentRuns : Environment.ProcessorCount);
     }
 
     public string ModelsDirectory { get; }
@@ -33,11 +34,14 @@ public sealed class OnnxSessionFactory
     /// <summary>How many times <see cref="RequestArenaShrink"/> was called.</summary>
     internal int ShrinkRequests => Volatile.Read(ref _shrinkRequests);
 
-    /// <summary>Asks every model's next run to free the CPU arena's unused regions (see <see cref="ModelRunOptions"/>).</summary>
+    /// <summary>Asks every model's next run to free the CPU arena's unused regions (see <see cref="ModelRunner"/>).</summary>
     public void RequestArenaShrink() => Interlocked.Increment(ref _shrinkRequests);
 
-    /// <summary>Run options for one model's session, to be disposed with it.</summary>
-    public ModelRunOptions CreateRunOptions() => new(this);
+    /// <summary>The gate every model run of this factory's sessions passes (<see cref="InferenceOptions.MaxConcurrentRuns"/>).</summary>
+    public ModelRunGate RunGate { get; }
+
+    /// <summary>Runs one model's session (gate, run options), to be disposed with it.</summary>
+    public ModelRunner CreateRunner() => new(this);
 
     public InferenceSession Open(string fileName)
     {

@@ -15,12 +15,12 @@ public sealed class RecognitionNet : IDisposable
     private const int PlaneSize = 3 * ChipSize * ChipSize;
 
     private readonly InferenceSession _session;
-    private readonly ModelRunOptions _runOptions;
+    private readonly ModelRunner _runner;
 
     public RecognitionNet(OnnxSessionFactory sessions)
     {
         _session = sessions.Open(ModelFile);
-        _runOptions = sessions.CreateRunOptions();
+        _runner = sessions.CreateRunner();
         using var stream = File.OpenRead(sessions.ModelPath(ModelFile));
         WeightsSha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
     }
@@ -44,7 +44,7 @@ public sealed class RecognitionNet : IDisposable
 
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 input.AsMemory(0, chips.Count * PlaneSize), [chips.Count, 3, ChipSize, ChipSize]);
-            using var outputs = _session.Run(_runOptions.Next(), ["input"], [inputValue], ["embedding"]);
+            using var outputs = _runner.Run(_session, ["input"], [inputValue], ["embedding"]);
             var raw = outputs[0].GetTensorDataAsSpan<float>();
 
             var embeddings = new float[chips.Count][];
@@ -64,6 +64,6 @@ public sealed class RecognitionNet : IDisposable
     public void Dispose()
     {
         _session.Dispose();
-        _runOptions.Dispose();
+        _runner.Dispose();
     }
 }

@@ -21,7 +21,7 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
     private const int PlaneSize = 3 * InputSize * InputSize;
 
     private readonly InferenceSession _session;
-    private readonly ModelRunOptions _runOptions;
+    private readonly ModelRunner _runner;
     private readonly float _scoreThreshold;
     private readonly float _iouThreshold;
     private readonly int _minFaceSize;
@@ -32,7 +32,7 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
     public SsdFaceDetector(OnnxSessionFactory sessions, InferenceOptions options)
     {
         _session = sessions.Open(ModelFile);
-        _runOptions = sessions.CreateRunOptions();
+        _runner = sessions.CreateRunner();
         _scoreThreshold = options.DetectorScoreThreshold;
         _iouThreshold = options.NmsIouThreshold;
         _minFaceSize = options.MinFaceSize;
@@ -76,7 +76,7 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
 
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 input.AsMemory(0, passes * PlaneSize), [passes, 3, InputSize, InputSize]);
-            using var outputs = _session.Run(_runOptions.Next(), ["input"], [inputValue], ["boxes", "scores"]);
+            using var outputs = _runner.Run(_session, ["input"], [inputValue], ["boxes", "scores"]);
             var boxes = outputs[0].GetTensorDataAsSpan<float>();
             var scores = outputs[1].GetTensorDataAsSpan<float>();
 
@@ -150,7 +150,7 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
     public void Dispose()
     {
         _session.Dispose();
-        _runOptions.Dispose();
+        _runner.Dispose();
     }
 
     /// <summary>

@@ -42,12 +42,11 @@ public static class InferenceHost
     public static string DescribeSettings(IServiceProvider services)
     {
         var options = services.GetRequiredService<InferenceOptions>();
-        var provider = services.GetRequiredService<OnnxSessionFactory>().ExecutionProvider;
+        var sessions = services.GetRequiredService<OnnxSessionFactory>();
         var threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount;
-        var runs = services.GetRequiredService<OnnxSessionFactory>().RunGate.MaxConcurrentRuns;
-        return $"device {options.Device.ToString().ToLowerInvariant()} → {provider} (ONNX Runtime {OrtEnv.Instance().GetVersionString()}), " +
+        return $"device {options.Device.ToString().ToLowerInvariant()} → {sessions.ExecutionProvider} (ONNX Runtime {OrtEnv.Instance().GetVersionString()}), " +
                $"{threads} intra-op threads per session (spinning {(options.IntraOpSpinning ? "on" : "off")}), " +
-               $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {runs} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
+               $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {sessions.RunGate.MaxConcurrentRuns} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
                $"alignment {options.Alignment}, detector zoom-out pass {options.DetectorZoomOutPass}" +
                (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)");
     }

@@ -4,6 +4,7 @@ using FaceService.Bench;
 // Each mode lives in its own file; add one by adding a line here.
 var modes = new Dictionary<string, Func<BenchArguments, int>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["accuracy"] = AccuracyBenchmark.Run,
     ["cluster"] = ClusterBenchmark.Run,
     ["flops"] = ModelFlops.Run,
     ["load"] = LoadTest.Run,

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using FaceService.Core.Embeddings;
+using FaceService.Core.Faces;
+using FaceService.Evaluation;
+using FaceService.Inference;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceService.Bench;
+
+/// <summary>
+/// `accuracy`: the service's face pipeline on the shared labelled sets (lfw-dev and the dev photos), for one or more
+/// variants of the inference settings. Per variant: images without a face, extra faces, the no-face and group photos,
+/// LFW-protocol accuracy ± standard error on lfw-dev's pairs (all, and answered only), accuracy at the default
+/// threshold, and TAR at FAR 1e-3 / 1e-4 over every different-person pair of lfw-dev.
+/// Options: --variants "default;Alignment=FivePoint;DetectorScoreThreshold=0.3,MinFaceSize=30" (Inference settings,
+/// ';' between variants, ',' within one), --lfw-dev, --faces (folders), --limit N (first N lfw-dev photos, for a quick look),
+/// and the inference settings of every mode (--device, --threads, …).
+/// </summary>
+public static class AccuracyBenchmark
+{
+    public static int Run(BenchArguments args)
+    {
+        var lfw = args.Get("lfw-dev", "") is { Length: > 0 } l ? LabelledPhotoSet.Load(l) : LabelledPhotoSet.LoadShared("lfw-dev");
+        var dev = args.Get("faces", "") is { Length: > 0 } f ? LabelledPhotoSet.Load(f) : LabelledPhotoSet.LoadShared("faces");
+        var limit = args.Get("limit", int.MaxValue);
+        var variants = ParseVariants(args.Get("variants", "default"));
+
+        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"lfw-dev: {lfw.Photos.Count} photos, {lfw.Pairs.Count} protocol pairs; dev set: {dev.Photos.Count} photos");
+
+        foreach (var (name, settings) in variants)
+        {
+            using var services = InferenceHost.Build(args, settings);
+            Console.WriteLine();
+            Console.WriteLine($"== variant {name}: {InferenceHost.DescribeSettings(services)}");
+            var pipeline = services.GetRequiredService<IFacePipeline>();
+            var watch = Stopwatch.StartNew();
+            var lfwFaces = Analyze(pipeline, lfw, lfw.Photos.Take(limit).ToList());
+            var devFaces = Analyze(pipeline, dev, dev.Photos);
+            Console.WriteLine($"analysed {lfwFaces.Count + devFaces.Count} photos in {watch.Elapsed.TotalSeconds:F0} s");
+            ReportDetection("lfw-dev", lfwFaces);
+            ReportDetection("dev set", devFaces);
+            ReportVerification(lfw, lfwFaces);
+        }
+        return 0;
+    }
+
+    private static List<(string Name, Dictionary<string, string> Settings)> ParseVariants(string text) =>
+        text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v =>
+        {
+            var settings = v == "default"
+                ? new Dictionary<string, string>()
+                : v.Split(',', StringSplitOptions.TrimEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+            return (v, settings);
+        }).ToList();
+
+    private sealed record PhotoFaces(LabelledPhoto Photo, int Width, int Height, IReadOnlyList<AnalyzedFace> Faces);
+
+    private static List<PhotoFaces> Analyze(IFacePipeline pipeline, LabelledPhotoSet set, IReadOnlyList<LabelledPhoto> photos)
+    {
+        var results = new PhotoFaces[photos.Count];
+        Parallel.For(0, photos.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            var analysis = pipeline.AnalyzeAsync(set.Read(photos[i]), FaceAnalysisOptions.AllFaces).GetAwaiter().GetResult();
+            results[i] = new PhotoFaces(photos[i], analysis.ImageWidth, analysis.ImageHeight, analysis.Faces);
+        });
+        return [.. results];
+    }
+
+    private static void ReportDetection(string setName, List<PhotoFaces> photos)
+    {
+        var people = photos.Where(p => !p.Photo.Person.StartsWith('_')).ToList();
+        var missed = people.Where(p => p.Faces.Count == 0).ToList();
+        var extra = people.Sum(p => Math.Max(0, p.Faces.Count - 1));
+        Console.WriteLine($"{setName}: {missed.Count} of {people.Count} person photos without a face; {extra} faces beyond one per photo; " +
+                          $"largest ≠ central in {people.Count(p => p.Faces.Count > 1 && Central(p) != p.Faces[0])}");
+        if (missed.Count > 0) Console.WriteLine("  missed: " + string.Join(" ", missed.Select(p => Path.GetFileNameWithoutExtension(p.Photo.Path))));
+        foreach (var special in photos.Where(p => p.Photo.Person.StartsWith('_')))
+            Console.WriteLine($"  {special.Photo.Path}: {special.Faces.Count} face(s)");
+    }
+
+    /// <summary>The face whose centre is nearest the image centre (LFW's subject).</summary>
+    private static AnalyzedFace? Central(PhotoFaces p) => p.Faces.MinBy(f =>
+    {
+        var (dx, dy) = (f.Box.X + f.Box.Width / 2 - p.Width / 2f, f.Box.Y + f.Box.Height / 2 - p.Height / 2f);
+        return dx * dx + dy * dy;
+    });
+
+    private static void ReportVerification(LabelledPhotoSet set, List<PhotoFaces> photos)
+    {
+        var quantizer = new EmbeddingQuantizer();
+        foreach (var (rule, choose) in new (string, Func<PhotoFaces, AnalyzedFace?>)[] { ("largest", p => p.Faces.FirstOrDefault()), ("central", Central) })
+        {
+            var byPath = photos.ToDictionary(p => p.Photo.Path, p => choose(p) is { } face ? quantizer.Dequantize(face.Code!) : null);
+            var pairs = set.Pairs.Where(p => byPath.ContainsKey(p.PathA) && byPath.ContainsKey(p.PathB)).Select(p =>
+                new ScoredPair(p.Fold, p.Same, byPath[p.PathA] is { } a && byPath[p.PathB] is { } b ? EmbeddingMath.SquaredDistance(a, b) : null)).ToList();
+            var all = PairProtocol.Evaluate(pairs);
+            var answered = PairProtocol.Evaluate(pairs, answeredOnly: true);
+            Console.WriteLine($"lfw-dev pairs, {rule} face: {pairs.Count} pairs, {pairs.Count(p => p.Distance is null)} unanswered; LFW protocol {all.Accuracy:P2} ± {all.StandardError:P2} " +
+                              $"(answered only {answered.Accuracy:P2} ± {answered.StandardError:P2}, {answered.Errors} errors), mean threshold {answered.MeanThreshold:F3}; " +
+                              $"at {VerificationDefaults.Threshold}: {PairProtocol.AccuracyAt(pairs, VerificationDefaults.Threshold):P2}");
+
+            // Every pair of photos of different people (the subject face of each), and every same-person pair.
+            var faces = photos.Where(p => byPath[p.Photo.Path] is not null).Select(p => (p.Photo.Person, Embedding: byPath[p.Photo.Path]!)).ToList();
+            var impostor = new List<float>(faces.Count * faces.Count / 2);
+            var genuine = new List<float>();
+            for (var i = 0; i < faces.Count; i++)
+            for (var j = i + 1; j < faces.Count; j++)
+                (faces[i].Person == faces[j].Person ? genuine : impostor).Add(EmbeddingMath.SquaredDistance(faces[i].Embedding, faces[j].Embedding));
+            var far = new DistanceDistribution(impostor);
+            var tar = new DistanceDistribution(genuine);
+            Console.Write($"  {far.Count} different-person pairs, {tar.Count} same-person pairs; FAR at {VerificationDefaults.Threshold}: {far.ShareAtOrBelow(VerificationDefaults.Threshold):E2}");
+            foreach (var rate in new[] { 1e-3, 1e-4, 1e-5 })
+            {
+                var t = far.ThresholdForShare(rate);
+                Console.Write($"; FAR {rate:0e0}: threshold {t:F3}, TAR {tar.ShareAtOrBelow(t):P1}");
+            }
+            Console.WriteLine();
+        }
+    }
+}

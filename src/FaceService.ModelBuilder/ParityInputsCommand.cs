@@ -5,19 +5,22 @@ using SkiaSharp;
 
 namespace FaceService.ModelBuilder;
 
-/// <summary>Which face-api network a parity input feeds.</summary>
+/// <summary>Which network a parity input feeds.</summary>
 public enum ParityNetwork
 {
     Recognition,
     Landmarks,
     Detector,
+    MtcnnPNet,
+    MtcnnRNet,
+    MtcnnONet,
 }
 
 /// <summary>
-/// One input tensor shared by the face-api reference run (tests/parity) and the ONNX parity tests:
-/// float32 HWC RGB in 0..255, square, already at the network's input size so neither side resizes it.
+/// One input tensor shared by a reference run of the original network (tests/parity) and the ONNX parity tests:
+/// float32 HWC RGB in 0..255, already at the network's input size so neither side resizes it.
 /// </summary>
-public sealed record ParityInput(string Name, ParityNetwork Network, string Source, int Size, float[] Pixels)
+public sealed record ParityInput(string Name, ParityNetwork Network, string Source, int Height, int Width, float[] Pixels)
 {
     /// <summary>The tensor as written to disk: little-endian float32, height x width x 3.</summary>
     public byte[] ToBytes()
@@ -32,10 +35,10 @@ public sealed record ParityInput(string Name, ParityNetwork Network, string Sour
 
     public string Sha256() => Convert.ToHexStringLower(SHA256.HashData(ToBytes()));
 
-    /// <summary>The same pixels as an NCHW [1,3,Size,Size] buffer, the layout of our ONNX models.</summary>
+    /// <summary>The same pixels as an NCHW [1,3,Height,Width] buffer, the layout of our ONNX models.</summary>
     public float[] ToNchw()
     {
-        var plane = Size * Size;
+        var plane = Height * Width;
         var nchw = new float[3 * plane];
         for (var p = 0; p < plane; p++)
         {
@@ -99,27 +102,27 @@ public static class ParityInputs
         foreach (var photo in RecognitionPhotos)
         {
             var image = DecodedImage.Load(Path.Combine(facesDirectory, photo));
-            inputs.Add(new ParityInput(NameOf("recognition", photo), ParityNetwork.Recognition, photo, RecognitionSize,
-                image.CropResize(RecognitionCrop, RecognitionSize)));
+            inputs.Add(new ParityInput(NameOf("recognition", photo), ParityNetwork.Recognition, photo, RecognitionSize, RecognitionSize,
+                image.CropResize(RecognitionCrop, RecognitionSize, RecognitionSize)));
         }
         foreach (var seed in RecognitionNoiseSeeds)
         {
             inputs.Add(new ParityInput($"recognition-noise-{seed}", ParityNetwork.Recognition,
-                $"uniform 0..255, seed {seed}", RecognitionSize, UniformNoise(seed, RecognitionSize * RecognitionSize * 3)));
+                $"uniform 0..255, seed {seed}", RecognitionSize, RecognitionSize, UniformNoise(seed, RecognitionSize * RecognitionSize * 3)));
         }
         foreach (var photo in LandmarksPhotos)
         {
             var image = DecodedImage.Load(Path.Combine(facesDirectory, photo));
-            inputs.Add(new ParityInput(NameOf("landmarks", photo), ParityNetwork.Landmarks, photo, LandmarksSize,
-                image.CropResize(LandmarksCrop, LandmarksSize)));
+            inputs.Add(new ParityInput(NameOf("landmarks", photo), ParityNetwork.Landmarks, photo, LandmarksSize, LandmarksSize,
+                image.CropResize(LandmarksCrop, LandmarksSize, LandmarksSize)));
         }
         foreach (var photo in DetectorPhotos)
         {
             var image = DecodedImage.Load(Path.Combine(facesDirectory, photo));
             // face-api's toBatchTensor(512, false): zero padding at the bottom/right to a square, then resize.
             var side = Math.Max(image.Width, image.Height);
-            inputs.Add(new ParityInput(NameOf("detector", photo), ParityNetwork.Detector, photo, DetectorSize,
-                image.CropResize(SKRectI.Create(0, 0, side, side), DetectorSize)));
+            inputs.Add(new ParityInput(NameOf("detector", photo), ParityNetwork.Detector, photo, DetectorSize, DetectorSize,
+                image.CropResize(SKRectI.Create(0, 0, side, side), DetectorSize, DetectorSize)));
         }
         return inputs;
     }
@@ -139,7 +142,7 @@ public static class ParityInputs
                 name = input.Name,
                 network = input.Network.ToString().ToLowerInvariant(),
                 source = input.Source,
-                shape = new[] { input.Size, input.Size, 3 },
+                shape = new[] { input.Height, input.Width, 3 },
                 file,
                 sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
             });
@@ -150,11 +153,11 @@ public static class ParityInputs
         File.WriteAllText(Path.Combine(outputDirectory, "inputs.json"), json);
     }
 
-    private static string NameOf(string network, string photo) =>
+    internal static string NameOf(string network, string photo) =>
         $"{network}-{Path.GetFileNameWithoutExtension(photo).Replace('_', '-').ToLowerInvariant()}";
 
     // SplitMix64: a tiny, fully specified generator, so the noise is the same on every runtime.
-    private static float[] UniformNoise(ulong seed, int count)
+    internal static float[] UniformNoise(ulong seed, int count)
     {
         var values = new float[count];
         var state = seed;
@@ -172,7 +175,7 @@ public static class ParityInputs
     }
 
     /// <summary>An RGB image decoded to bytes, with a deterministic crop-and-resize.</summary>
-    private sealed class DecodedImage(int width, int height, byte[] rgba)
+    internal sealed class DecodedImage(int width, int height, byte[] rgba)
     {
         public int Width { get; } = width;
         public int Height { get; } = height;
@@ -192,20 +195,25 @@ public static class ParityInputs
         }
 
         /// <summary>
-        /// Resamples the square <paramref name="region"/> (which may extend past the image; outside is black, like
-        /// face-api's zero padding) to size x size with half-pixel centres. Each output pixel averages an n x n grid
-        /// of bilinear samples, n = ceil(downscale factor), so large downscales do not alias; results are rounded to
-        /// whole values.
+        /// Resamples <paramref name="region"/> (which may extend past the image; outside is black, like face-api's zero
+        /// padding) to width x height of the same aspect ratio, with half-pixel centres. Each output pixel averages an
+        /// n x n grid of bilinear samples, n = ceil(downscale factor), so large downscales do not alias; results are
+        /// rounded to whole values.
         /// </summary>
-        public float[] CropResize(SKRectI region, int size)
+        public float[] CropResize(SKRectI region, int width, int height)
         {
-            var scale = (double)region.Width / size;
-            var samples = Math.Max(1, (int)Math.Ceiling(scale));
-            var output = new float[size * size * 3];
-            Span<double> sum = stackalloc double[3];
-            for (var y = 0; y < size; y++)
+            if ((long)region.Width * height != (long)region.Height * width)
             {
-                for (var x = 0; x < size; x++)
+                throw new ArgumentException($"Region {region} does not have the aspect ratio of {width}x{height}.", nameof(region));
+            }
+
+            var scale = (double)region.Width / width;
+            var samples = Math.Max(1, (int)Math.Ceiling(scale));
+            var output = new float[width * height * 3];
+            Span<double> sum = stackalloc double[3];
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
                 {
                     sum.Clear();
                     for (var sy = 0; sy < samples; sy++)
@@ -217,7 +225,7 @@ public static class ParityInputs
                             AddBilinear(region, srcX, srcY, sum);
                         }
                     }
-                    var o = (y * size + x) * 3;
+                    var o = (y * width + x) * 3;
                     for (var c = 0; c < 3; c++)
                     {
                         output[o + c] = (float)Math.Round(sum[c] / (samples * samples));
@@ -252,17 +260,18 @@ public static class ParityInputs
     }
 }
 
-/// <summary>parity-inputs: writes the parity inputs that tests/parity/generate-fixtures.js feeds to face-api.</summary>
+/// <summary>parity-inputs: writes the parity inputs that a reference run of the original networks reads (tests/parity).</summary>
 public static class ParityInputsCommand
 {
     public static readonly Command Command = new(
         "parity-inputs",
-        "parity-inputs --out <folder> [--faces <photo folder, default ../shared/data/faces>]",
+        "parity-inputs --out <folder> [--set face-api|mtcnn, default face-api] [--faces <photo folder, default ../shared/data/faces>]",
         Run);
 
     private static int Run(CommandArguments args)
     {
         string output = Path.GetFullPath(args.Required("out"));
+        string set = args.Optional("set") ?? "face-api";
         string faces = Path.GetFullPath(args.Optional("faces") ?? Path.Combine("..", "shared", "data", "faces"));
         args.RejectUnknown();
 
@@ -270,7 +279,12 @@ public static class ParityInputsCommand
         {
             throw new UsageException($"Photo folder {faces} does not exist.");
         }
-        IReadOnlyList<ParityInput> inputs = ParityInputs.Generate(faces);
+        IReadOnlyList<ParityInput> inputs = set switch
+        {
+            "face-api" => ParityInputs.Generate(faces),
+            "mtcnn" => MtcnnParityInputs.Generate(faces),
+            _ => throw new UsageException($"Unknown set '{set}': face-api or mtcnn."),
+        };
         ParityInputs.Write(output, inputs);
         Console.WriteLine($"Wrote {inputs.Count} parity inputs to {output}");
         return 0;

@@ -12,6 +12,8 @@ public sealed class BuiltModelContractTests
         { "face_recognition.onnx", 150, "embedding=-1x128" },
         { "ssd_mobilenetv1.onnx", 512, "boxes=-1x5118x4;scores=-1x5118" },
         { "face_landmark_68.onnx", 112, "landmarks=-1x136" },
+        { "mtcnn_rnet.onnx", 24, "probabilities=-1x2;box_regression=-1x4" },
+        { "mtcnn_onet.onnx", 48, "probabilities=-1x2;box_regression=-1x4;landmarks=-1x10" },
     };
 
     [Theory]
@@ -56,5 +58,33 @@ public sealed class BuiltModelContractTests
             int half = values.Length / 2;
             Assert.Equal(values[..half], values[half..]);
         }
+    }
+
+    /// <summary>P-Net is fully convolutional: any height and width, maps of ceil(side / 2) - 5 cells in image orientation.</summary>
+    [Fact]
+    public void PNet_takes_any_size_and_gives_maps_in_image_orientation()
+    {
+        using var runner = new OnnxModelRunner(RepoPaths.RequireModel("mtcnn_pnet.onnx"));
+        KeyValuePair<string, NodeMetadata> input = Assert.Single(runner.Session.InputMetadata);
+        Assert.Equal("input", input.Key);
+        Assert.Equal([-1, 3, -1, -1], input.Value.Dimensions);
+        Assert.Equal(["N", "", "H", "W"], input.Value.SymbolicDimensions);
+        Assert.Equal(["probabilities", "box_regression"], runner.Session.OutputMetadata.Keys);
+
+        // 45 x 64: odd height, so the pooling's 'same' padding is exercised; not square, so a swap of the axes shows.
+        float[] square = ImageTensors.CenterCrop(ImageTensors.Load(RepoPaths.RequireFacePhoto("Juanes/Juanes_0001.jpg")), 64);
+        float[] image = Enumerable.Range(0, 3).SelectMany(c => square.Skip(c * 64 * 64).Take(45 * 64)).ToArray();
+        Dictionary<string, (float[] Values, int[] Shape)> results = runner.Run("input", ImageTensors.Batch(image, image), 2, 3, 45, 64);
+
+        Assert.Equal([2, 2, 18, 27], results["probabilities"].Shape);
+        Assert.Equal([2, 4, 18, 27], results["box_regression"].Shape);
+        (float[] probabilities, _) = results["probabilities"];
+        int plane = 18 * 27;
+        for (int i = 0; i < plane; i++)
+        {
+            Assert.Equal(1f, probabilities[i] + probabilities[plane + i], 5);
+        }
+
+        Assert.Equal(probabilities[..(2 * plane)], probabilities[(2 * plane)..]);
     }
 }

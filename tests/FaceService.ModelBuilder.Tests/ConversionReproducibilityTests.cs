@@ -14,28 +14,34 @@ public sealed class ConversionReproducibilityTests : IDisposable
     [Fact]
     public void Converting_again_reproduces_the_built_models_and_their_manifest_entries()
     {
-        string packageDir = Path.Combine(RepoPaths.ModelsDir, ".cache", "package");
-        if (!Directory.Exists(packageDir))
-        {
-            Assert.Fail($"{packageDir} is missing: run models/build.sh first.");
-        }
-
         using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.ModelsDir, "manifest.json")));
-        Assert.Equal("@vladmandic/face-api", manifest.RootElement.GetProperty("package").GetProperty("name").GetString());
+        Dictionary<string, string?> integrities = manifest.RootElement.GetProperty("packages").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("integrity").GetString());
         Assert.Equal(
             "sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==",
-            manifest.RootElement.GetProperty("package").GetProperty("integrity").GetString());
+            integrities[SourcePackages.FaceApi.Name]);
+        Assert.Equal(
+            "sha512-mD6e2dxSn53CH7bfxWEOoSpRYM/XLscKbg/qc/rugg5wJsyrLsjxsmpJMNzQCLTcBqhEeZ8whuG5s58ZcM05Xw==",
+            integrities[SourcePackages.ExpoFaceDetection.Name]);
         Dictionary<string, JsonElement> entries = manifest.RootElement.GetProperty("models").EnumerateArray()
             .ToDictionary(m => m.GetProperty("file").GetString()!);
 
         foreach (NetworkRecipe recipe in ConvertCommand.Recipes)
         {
+            // Where models/build.sh unpacks each package.
+            string packageDir = Path.Combine(RepoPaths.ModelsDir, ".cache",
+                recipe.Package == SourcePackages.FaceApi ? "package" : recipe.Package.Key);
+            if (!Directory.Exists(packageDir))
+            {
+                Assert.Fail($"{packageDir} is missing: run models/build.sh first.");
+            }
+
             ConvertedModel converted = ConvertCommand.Convert(recipe, packageDir, _outDir);
 
             JsonElement entry = entries[recipe.OutputFile];
             Assert.Equal(entry.GetProperty("sha256").GetString(), converted.Sha256);
             Assert.Equal(17, entry.GetProperty("onnxOpset").GetInt32());
-            Assert.Equal("@vladmandic/face-api@1.7.15", entry.GetProperty("source").GetString());
+            Assert.Equal(recipe.Package.Id, entry.GetProperty("source").GetString());
             string onDisk = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepoPaths.ModelsDir, recipe.OutputFile))));
             Assert.Equal(converted.Sha256, onDisk);
         }

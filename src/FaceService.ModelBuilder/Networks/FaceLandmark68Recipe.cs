@@ -7,7 +7,7 @@ namespace FaceService.ModelBuilder.Networks;
 /// face-api's FaceLandmark68Net: the FaceFeatureExtractor (four dense blocks of depthwise-separable convolutions),
 /// a 7x7 average pool and a fully connected layer to 68 (x, y) points.
 /// </summary>
-public sealed class FaceLandmark68Recipe : NetworkRecipe
+public sealed class FaceLandmark68Recipe : TfjsNetworkRecipe
 {
     public const int InputSize = 112;
     public const int OutputLength = 136;

@@ -7,7 +7,7 @@ namespace FaceService.ModelBuilder.Networks;
 /// face-api's FaceRecognitionNet: dlib's ResNet-29 face descriptor (dlib_face_recognition_resnet_model_v1),
 /// a 150x150 RGB chip to a 128-d embedding.
 /// </summary>
-public sealed class FaceRecognitionRecipe : NetworkRecipe
+public sealed class FaceRecognitionRecipe : TfjsNetworkRecipe
 {
     public const int InputSize = 150;
 

@@ -9,7 +9,7 @@ public sealed record ModelInput(string Name, IReadOnlyList<OnnxDim> Shape, strin
 /// <summary>A graph output and what its numbers mean.</summary>
 public sealed record ModelOutput(string Name, IReadOnlyList<OnnxDim> Shape, string Meaning);
 
-/// <summary>How one face-api network becomes one ONNX file.</summary>
+/// <summary>How one trained network from an npm package becomes one ONNX file.</summary>
 public abstract class NetworkRecipe
 {
     /// <summary>The symbolic batch dimension of every input and output.</summary>
@@ -18,8 +18,11 @@ public abstract class NetworkRecipe
     /// <summary>Short name, also the output file name without ".onnx".</summary>
     public abstract string Name { get; }
 
-    /// <summary>The tfjs weights manifest, relative to the package's model/ folder.</summary>
-    public abstract string SourceManifest { get; }
+    /// <summary>The package the trained weights come from.</summary>
+    public abstract SourcePackage Package { get; }
+
+    /// <summary>The file the network is read from, relative to the unpacked package.</summary>
+    public abstract string SourceFile { get; }
 
     /// <summary>Who trained the weights and under which licence they are distributed.</summary>
     public abstract string Origin { get; }
@@ -30,13 +33,44 @@ public abstract class NetworkRecipe
 
     public string OutputFile => Name + ".onnx";
 
-    /// <summary>Adds the network to <paramref name="graph"/>, input and outputs included.</summary>
-    public abstract void Build(TfjsWeightMap weights, GraphBuilder graph);
+    /// <summary>How the ONNX metadata names <see cref="SourceFile"/>.</summary>
+    public virtual string SourceFileMetadataKey => "source_file";
+
+    /// <summary>Adds the network read from the unpacked package to <paramref name="graph"/>, input and outputs included.</summary>
+    public abstract void Build(string packageDir, GraphBuilder graph);
 
     protected string DeclareInput(GraphBuilder graph) => graph.Input(Input.Name, [.. Input.Shape]);
 
     protected void DeclareOutput(GraphBuilder graph, int index, string value) =>
         graph.Output(value, Outputs[index].Name, [.. Outputs[index].Shape]);
+}
+
+/// <summary>A face-api network: TensorFlow.js weights rebuilt layer by layer after face-api's TypeScript.</summary>
+public abstract class TfjsNetworkRecipe : NetworkRecipe
+{
+    public override SourcePackage Package => SourcePackages.FaceApi;
+
+    /// <summary>The tfjs weights manifest, relative to the package's model/ folder.</summary>
+    public abstract string SourceManifest { get; }
+
+    public override string SourceFile => "model/" + SourceManifest;
+
+    // The key face-api's models have always carried: another key would change their bytes, and the recognition model's
+    // sha256 is part of the id stored with every embedding.
+    public override string SourceFileMetadataKey => "source_manifest";
+
+    public sealed override void Build(string packageDir, GraphBuilder graph)
+    {
+        var weights = TfjsWeightMap.Load(Path.Combine(packageDir, SourceFile));
+        Build(weights, graph);
+        IReadOnlyList<string> unused = weights.Unused();
+        if (unused.Count > 0)
+        {
+            Console.WriteLine($"{Name}: not used by the network: {string.Join(", ", unused)}");
+        }
+    }
+
+    public abstract void Build(TfjsWeightMap weights, GraphBuilder graph);
 
     /// <summary>(x - meanRgb) / 255, face-api's normalisation for the recognition and landmark nets.</summary>
     protected static string SubtractMeanRgbAndScale(GraphBuilder graph, string input)

@@ -7,7 +7,7 @@ namespace FaceService.ModelBuilder.Networks;
 /// face-api's SsdMobilenetv1 face detector: MobileNetV1 features, six SSD box predictors, and the output layer that
 /// decodes box offsets against the stored anchors. Non-maximum suppression is left to the caller.
 /// </summary>
-public sealed class SsdMobilenetV1Recipe : NetworkRecipe
+public sealed class SsdMobilenetV1Recipe : TfjsNetworkRecipe
 {
     public const int InputSize = 512;
     public const int AnchorCount = 5118;

@@ -67,6 +67,24 @@ public sealed class GraphBuilder(string graphName)
             OnnxAttribute.Ints("dilations", 1, 1),
             OnnxAttribute.Int("group", group));
 
+    /// <summary>
+    /// Conv whose padding ONNX Runtime works out per run from the input size: "VALID", or "SAME_UPPER", which is
+    /// TensorFlow's 'same' (the odd pixel of padding goes after). For graphs whose spatial size is dynamic.
+    /// </summary>
+    public string Conv(string x, string weights, string? bias, int[] kernel, int[] strides, string autoPad) =>
+        Node("Conv", bias is null ? [x, weights] : [x, weights, bias],
+            OnnxAttribute.Ints("kernel_shape", Longs(kernel)),
+            OnnxAttribute.Ints("strides", Longs(strides)),
+            OnnxAttribute.String("auto_pad", autoPad),
+            OnnxAttribute.Ints("dilations", 1, 1));
+
+    /// <summary>MaxPool with auto_pad ("VALID" or "SAME_UPPER", see the Conv overload); padding never wins the max.</summary>
+    public string MaxPool(string x, int[] kernel, int[] strides, string autoPad) =>
+        Node("MaxPool", [x],
+            OnnxAttribute.Ints("kernel_shape", Longs(kernel)),
+            OnnxAttribute.Ints("strides", Longs(strides)),
+            OnnxAttribute.String("auto_pad", autoPad));
+
     public string Add(string a, string b) => Node("Add", [a, b]);
     public string Sub(string a, string b) => Node("Sub", [a, b]);
     public string Mul(string a, string b) => Node("Mul", [a, b]);
@@ -75,6 +93,10 @@ public sealed class GraphBuilder(string graphName)
     public string Relu(string x) => Node("Relu", [x]);
     public string Sigmoid(string x) => Node("Sigmoid", [x]);
     public string Exp(string x) => Node("Exp", [x]);
+    public string Neg(string x) => Node("Neg", [x]);
+
+    /// <summary>x where x ≥ 0, slope · x below; the slope broadcasts over x (one value per channel: [C,1,1] for NCHW).</summary>
+    public string PRelu(string x, string slope) => Node("PRelu", [x, slope]);
 
     public string Clip(string x, float min, float max) =>
         Node("Clip", [x, Scalar("clip_min", min), Scalar("clip_max", max)]);
@@ -101,6 +123,13 @@ public sealed class GraphBuilder(string graphName)
 
     public string ReduceMean(string x, long[] axes, bool keepDims) =>
         Node("ReduceMean", [x], OnnxAttribute.Ints("axes", axes), OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
+
+    public string ReduceMax(string x, long[] axes, bool keepDims) =>
+        Node("ReduceMax", [x], OnnxAttribute.Ints("axes", axes), OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
+
+    /// <summary>ReduceSum takes its axes as an input from opset 13 on (the other reductions follow in opset 18).</summary>
+    public string ReduceSum(string x, long[] axes, bool keepDims) =>
+        Node("ReduceSum", [x, Int64Initializer("axes", axes)], OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
 
     /// <summary>Reshape; 0 copies the input dimension (used for the dynamic batch) and -1 is inferred.</summary>
     public string Reshape(string x, params long[] shape) => Node("Reshape", [x, Int64Initializer("shape", shape)]);

@@ -24,7 +24,7 @@ public sealed class DetectorParityTests(DetectorModel model, ITestOutputHelper o
             scoreDifference = Math.Max(scoreDifference, Math.Abs(anchor.Score - scores[anchor.Index]));
             float[] actualBox = boxes.AsSpan(anchor.Index * 4, 4).ToArray();
             pixelDifference = Math.Max(pixelDifference,
-                ParityMath.MaxAbsDifference(anchor.Box, actualBox) * input.Size);
+                ParityMath.MaxAbsDifference(anchor.Box, actualBox) * input.Width);
         }
 
         output.WriteLine($"{name}: top {expected.TopAnchors.Count} anchors, max |score difference| = " +
@@ -45,7 +45,7 @@ public sealed class DetectorParityTests(DetectorModel model, ITestOutputHelper o
         ParityInput input = ParityInputSet.Matching(expected);
 
         (float[] boxes, float[] scores) = RunDetector(input, expected.AnchorCount);
-        List<PixelDetection> unmatched = FaceApiNms.LocateFaces(boxes, scores, input.Size, options).ToList();
+        List<PixelDetection> unmatched = FaceApiNms.LocateFaces(boxes, scores, input.Width, options).ToList();
 
         // Each face-api detection must have an ONNX detection within 1 px (nearest box), unless its score is so close
         // to the threshold that either side of it is within tolerance.

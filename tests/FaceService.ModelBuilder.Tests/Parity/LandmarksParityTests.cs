@@ -17,7 +17,7 @@ public sealed class LandmarksParityTests(LandmarksModel model, ITestOutputHelper
         ParityInput input = ParityInputSet.Matching(expected);
 
         // The model gives x,y relative to the input; face-api's positions are those times the input side.
-        float[] actual = model.Run(input, "landmarks").Select(v => v * input.Size).ToArray();
+        float[] actual = model.Run(input, "landmarks").Select(v => v * input.Width).ToArray();
 
         Assert.Equal(expected.Landmarks.Length, actual.Length);
         float difference = ParityMath.MaxAbsDifference(expected.Landmarks, actual);

@@ -27,6 +27,6 @@ public sealed class ParityFixtureTests
         ];
 
         // face-api 1.7.15 is built against tfjs 4.22.0.
-        Assert.All(sources, source => Assert.Equal((ConverterInfo.PackageVersion, "4.22.0"), source));
+        Assert.All(sources, source => Assert.Equal((SourcePackages.FaceApi.Version, "4.22.0"), source));
     }
 }

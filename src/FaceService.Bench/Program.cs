@@ -6,6 +6,7 @@ var modes = new Dictionary<string, Func<BenchArguments, int>>(StringComparer.Ord
 {
     ["accuracy"] = AccuracyBenchmark.Run,
     ["cluster"] = ClusterBenchmark.Run,
+    ["detectors"] = DetectorBenchmark.Run,
     ["flops"] = ModelFlops.Run,
     ["load"] = LoadTest.Run,
     ["pipeline"] = PipelineBenchmark.Run,

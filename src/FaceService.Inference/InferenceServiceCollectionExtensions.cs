@@ -32,7 +32,14 @@ public static class InferenceServiceCollectionExtensions
                 sp.GetRequiredService<ILogger<OnnxSessionFactory>>());
         });
         services.AddSingleton<IImageDecoder>(sp => new SkiaImageDecoder(sp.GetRequiredService<InferenceOptions>().MaxImagePixels));
-        services.AddSingleton<IFaceDetector, SsdFaceDetector>();
+        services.AddSingleton<IFaceDetector>(sp =>
+        {
+            var options = sp.GetRequiredService<InferenceOptions>();
+            var sessions = sp.GetRequiredService<OnnxSessionFactory>();
+            return options.Detector == FaceDetectorKind.Mtcnn
+                ? new MtcnnFaceDetector(sessions, options)
+                : new SsdFaceDetector(sessions, options);
+        });
         services.AddSingleton<IFaceLandmarker, Landmark68Net>();
         services.AddSingleton<IFaceAligner>(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));
         services.AddSingleton<RecognitionNet>();

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using FaceService.Core.Imaging;
 using SkiaSharp;
 
@@ -9,8 +11,6 @@ namespace FaceService.Inference;
 /// </summary>
 internal static class SkiaRendering
 {
-    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
-
     /// <summary>
     /// Renders <paramref name="source"/> mapped by <paramref name="sourceToTarget"/> into a size x size RGBA image;
     /// with <paramref name="sourceClip"/> (whole pixels, scale-and-shift transforms only) nothing outside it is drawn.
@@ -18,35 +18,66 @@ internal static class SkiaRendering
     public static RgbaImage Render(RgbaImage source, SKMatrix sourceToTarget, int size, SKRect? sourceClip = null)
     {
         var pixels = new byte[size * size * 4];
-        RenderInto(source, sourceToTarget, size, sourceClip, pixels);
+        using var skia = new SkiaSource(source);
+        skia.RenderInto(sourceToTarget, size, size, sourceClip, pixels);
         return new RgbaImage(size, size, pixels);
     }
 
-    /// <summary>Renders and writes the result as 3 planes (R, G, B) of 0..255 floats, the layout all three nets take.</summary>
+    /// <summary>Renders and writes the result as 3 planes (R, G, B) of 0..255 floats, the layout all the nets take.</summary>
     public static void RenderPlanar(RgbaImage source, SKMatrix sourceToTarget, int size, SKRect? sourceClip, Span<float> planes)
     {
-        var pixels = System.Buffers.ArrayPool<byte>.Shared.Rent(size * size * 4);
+        using var skia = new SkiaSource(source);
+        skia.RenderPlanar(sourceToTarget, size, size, sourceClip, planes);
+    }
+}
+
+/// <summary>
+/// An image handed to Skia once for many renders (an image pyramid, a crop per candidate box). Skia caches an image's
+/// mipmaps by the image's identity, so a fresh Skia image per render would rebuild them from all of the photo's pixels
+/// every time. The pixels stay pinned until disposal.
+/// </summary>
+internal sealed unsafe class SkiaSource : IDisposable
+{
+    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+
+    private GCHandle _pin;
+    private readonly SKPixmap _pixmap;
+    private readonly SKImage _image;
+
+    public SkiaSource(RgbaImage source)
+    {
+        _pin = GCHandle.Alloc(source.Pixels, GCHandleType.Pinned);
+        var info = new SKImageInfo(source.Width, source.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        _pixmap = new SKPixmap(info, _pin.AddrOfPinnedObject(), source.Stride);
+        _image = SKImage.FromPixels(_pixmap) ?? throw new InvalidOperationException("Skia could not wrap the image.");
+    }
+
+    /// <summary>Renders into width x height R, G, B planes of 0..255 floats.</summary>
+    public void RenderPlanar(SKMatrix sourceToTarget, int width, int height, SKRect? sourceClip, Span<float> planes)
+    {
+        var bytes = width * height * 4;
+        var pixels = ArrayPool<byte>.Shared.Rent(bytes);
         try
         {
-            RenderInto(source, sourceToTarget, size, sourceClip, pixels.AsSpan(0, size * size * 4));
-            TensorLayout.RgbaToPlanes(pixels.AsSpan(0, size * size * 4), planes);
+            RenderInto(sourceToTarget, width, height, sourceClip, pixels.AsSpan(0, bytes));
+            TensorLayout.RgbaToPlanes(pixels.AsSpan(0, bytes), planes);
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(pixels);
+            ArrayPool<byte>.Shared.Return(pixels);
         }
     }
 
-    private static unsafe void RenderInto(RgbaImage source, SKMatrix sourceToTarget, int size, SKRect? sourceClip, Span<byte> target)
+    /// <summary>
+    /// Renders into width x height RGBA over black; with <paramref name="sourceClip"/> (whole pixels, scale-and-shift
+    /// transforms only) nothing outside it is drawn.
+    /// </summary>
+    public void RenderInto(SKMatrix sourceToTarget, int width, int height, SKRect? sourceClip, Span<byte> target)
     {
-        var targetInfo = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var sourceInfo = new SKImageInfo(source.Width, source.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        fixed (byte* src = source.Pixels)
+        var targetInfo = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
         fixed (byte* dst = target)
         {
-            using var sourcePixmap = new SKPixmap(sourceInfo, (IntPtr)src, source.Stride);
-            using var image = SKImage.FromPixels(sourcePixmap);
-            using var surface = SKSurface.Create(targetInfo, (IntPtr)dst, size * 4)
+            using var surface = SKSurface.Create(targetInfo, (IntPtr)dst, width * 4)
                 ?? throw new InvalidOperationException("Skia could not create a raster surface.");
             var canvas = surface.Canvas;
             // Drawn over opaque black, so the premultiplied result is the plain RGBA the contract wants.
@@ -55,16 +86,23 @@ internal static class SkiaRendering
             {
                 // Only the clip's pixels may show, filtering included (face-api cuts the box out before padding it):
                 // a subset image clamps its filter at its own edges. The transform is a scale and shift here.
-                using var cut = image.Subset(SKRectI.Round(clip)) ?? throw new ArgumentException($"Clip {clip} is outside the image.");
+                using var cut = _image.Subset(SKRectI.Round(clip)) ?? throw new ArgumentException($"Clip {clip} is outside the image.");
                 canvas.DrawImage(cut, sourceToTarget.MapRect(clip), Sampling);
             }
             else
             {
                 canvas.SetMatrix(sourceToTarget);
-                canvas.DrawImage(image, 0, 0, Sampling);
+                canvas.DrawImage(_image, 0, 0, Sampling);
             }
             canvas.Flush();
         }
+    }
+
+    public void Dispose()
+    {
+        _image.Dispose();
+        _pixmap.Dispose();
+        _pin.Free();
     }
 }
 

@@ -71,6 +71,9 @@ public sealed class ExecutionProviderTests
     [InlineData("Inference:MaxBatchSize", "0")]
     [InlineData("Inference:DetectorScoreThreshold", "1.5")]
     [InlineData("Inference:MinFaceSize", "0")]
+    [InlineData("Inference:Detector", "retinaface")]
+    [InlineData("Inference:Detector", "7")]
+    [InlineData("Inference:MtcnnMinFaceSize", "11")]
     public async Task Invalid_options_are_refused(string key, string value)
     {
         await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { [key] = value });

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using FaceService.Evaluation;
+using FaceService.Inference;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceService.Bench;
+
+/// <summary>
+/// `detectors`: the face detectors alone (no landmarks, no embeddings), one photo at a time, on lfw-dev, the dev photos
+/// and synthetic group photos (24 lfw-dev faces 60-100 px wide on 4000x3000, and the same photo at 2000x1500), for the
+/// SSD, MTCNN and ways of combining them: MTCNN only where the SSD finds nothing; the SSD at a lower score threshold
+/// with its weaker boxes confirmed by MTCNN's O-Net; the SSD plus MTCNN's faces the SSD did not find. Per variant:
+/// photos without a face, boxes beyond one per photo, the group and no-face photos, faces found in the synthetic
+/// photos, and the time per photo (median and 95th percentile) by photo size.
+/// Options: --variants (comma-separated names of <see cref="VariantNames"/>, default all), --limit N (first N lfw-dev
+/// photos), --repeats N (runs of each synthetic photo, default 3), --low-threshold (default 0.2),
+/// --confirm-probability (O-Net's probability that confirms a weak SSD box, default 0.9), and the inference settings of
+/// every mode (--device, --threads, …).
+/// </summary>
+public static class DetectorBenchmark
+{
+    private static readonly string[] VariantNames = ["ssd", "mtcnn", "mtcnn-min20", "ssd+mtcnn-when-none", "ssd-low+onet", "ssd+mtcnn-union"];
+
+    private const int SyntheticFaces = 24;
+
+    public static int Run(BenchArguments args)
+    {
+        var lfw = LabelledPhotoSet.LoadShared("lfw-dev");
+        var dev = LabelledPhotoSet.LoadShared("faces");
+        var limit = args.Get("limit", int.MaxValue);
+        var repeats = args.Get("repeats", 3);
+        var lowThreshold = args.Get("low-threshold", 0.2f);
+        var confirmProbability = args.Get("confirm-probability", 0.9f);
+        var names = args.Get("variants", string.Join(',', VariantNames)).Split(',', StringSplitOptions.TrimEntries);
+        if (names.Except(VariantNames).ToArray() is { Length: > 0 } unknown)
+            throw new ArgumentException($"Unknown variant(s) {string.Join(", ", unknown)}; known: {string.Join(", ", VariantNames)}.");
+
+        using var ssdHost = InferenceHost.Build(args);
+        using var ssdLowHost = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.DetectorScoreThreshold)] = $"{lowThreshold}" });
+        using var mtcnnHost = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.Mtcnn) });
+        using var mtcnn20Host = InferenceHost.Build(args, new Dictionary<string, string>
+        {
+            [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.Mtcnn), [nameof(InferenceOptions.MtcnnMinFaceSize)] = "20",
+        });
+        var decoder = ssdHost.GetRequiredService<IImageDecoder>();
+        var ssd = ssdHost.GetRequiredService<IFaceDetector>();
+        var ssdLow = ssdLowHost.GetRequiredService<IFaceDetector>();
+        var mtcnn = (MtcnnFaceDetector)mtcnnHost.GetRequiredService<IFaceDetector>();
+        var mtcnn20 = mtcnn20Host.GetRequiredService<IFaceDetector>();
+        var normalThreshold = ssdHost.GetRequiredService<InferenceOptions>().DetectorScoreThreshold;
+
+        var variants = new Dictionary<string, Func<RgbaImage, IReadOnlyList<DetectedFace>>>
+        {
+            ["ssd"] = ssd.Detect,
+            ["mtcnn"] = mtcnn.Detect,
+            ["mtcnn-min20"] = mtcnn20.Detect,
+            ["ssd+mtcnn-when-none"] = image => ssd.Detect(image) is { Count: > 0 } faces ? faces : mtcnn.Detect(image),
+            ["ssd-low+onet"] = image => ConfirmWeakBoxes(image, ssdLow.Detect(image), mtcnn, normalThreshold, confirmProbability),
+            ["ssd+mtcnn-union"] = image => Union(ssd.Detect(image), mtcnn.Detect(image)),
+        };
+
+        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}; load average at start {InferenceHost.LoadAverage()}");
+        Console.WriteLine($"settings: {InferenceHost.DescribeSettings(ssdHost)}");
+        Console.WriteLine($"ssd-low: DetectorScoreThreshold {lowThreshold}, boxes under {normalThreshold} kept when O-Net's face probability ≥ {confirmProbability}");
+
+        var lfwPhotos = lfw.Photos.Take(limit).Select(p => (p.Path, Image: decoder.Decode(lfw.Read(p)))).ToList();
+        var devPhotos = dev.Photos.Select(p => (p.Path, p.Person, Image: decoder.Decode(dev.Read(p)))).ToList();
+        var portraits = Enumerable.Range(0, SyntheticFaces).Select(i => lfw.Photos[i * lfw.Photos.Count / SyntheticFaces])
+            .Select(p => decoder.Decode(lfw.Read(p))).ToArray();
+        var widths = Enumerable.Range(0, SyntheticFaces).Select(i => 60f + 40f * i / (SyntheticFaces - 1)).ToArray();
+        var large = SmallFacesPhoto.Build(portraits, widths, 4000, 3000);
+        var synthetic = new[] { ("4000x3000", large), ("2000x1500", large.Scaled(0.5f)) };
+        Console.WriteLine($"lfw-dev: {lfwPhotos.Count} photos; dev set: {devPhotos.Count} photos; synthetic: {SyntheticFaces} lfw-dev faces, 60-100 px wide at 4000x3000, 30-50 px at 2000x1500");
+
+        Dictionary<string, IReadOnlyList<DetectedFace>>? ssdOnLfw = null;
+        foreach (var name in names)
+        {
+            var detect = variants[name];
+            detect(devPhotos[0].Image); // first run pays for session initialisation
+            Console.WriteLine();
+            Console.WriteLine($"== {name} (load average {InferenceHost.LoadAverage()})");
+
+            var lfwTimes = new List<double>();
+            var lfwFaces = lfwPhotos.ToDictionary(p => p.Path, p => Timed(detect, p.Image, lfwTimes));
+            var missed = lfwFaces.Where(kv => kv.Value.Count == 0).Select(kv => Path.GetFileNameWithoutExtension(kv.Key)).ToList();
+            var extra = lfwFaces.Values.Sum(f => Math.Max(0, f.Count - 1));
+            Console.WriteLine($"lfw-dev: {missed.Count} of {lfwPhotos.Count} without a face; {extra} boxes beyond one per photo " +
+                              $"({(double)extra / lfwPhotos.Count:F3} per photo, {lfwFaces.Values.Count(f => f.Count > 1)} photos with more than one); " +
+                              $"time per 250x250 photo {Describe(lfwTimes)}");
+            if (missed.Count > 0) Console.WriteLine("  missed: " + string.Join(" ", missed));
+            if (name == "ssd") ssdOnLfw = lfwFaces;
+            else if (ssdOnLfw is not null && name.StartsWith("mtcnn", StringComparison.Ordinal)) CompareBoxes(lfwPhotos.Select(p => p.Path), ssdOnLfw, lfwFaces);
+
+            var devTimes = new List<double>();
+            var devMissed = new List<string>();
+            foreach (var (path, person, image) in devPhotos)
+            {
+                var faces = Timed(detect, image, image.Width > 250 ? devTimes : null);
+                if (person.StartsWith('_')) Console.WriteLine($"  {path}: {faces.Count} face(s)");
+                else if (faces.Count == 0) devMissed.Add(path);
+            }
+            Console.WriteLine($"dev set: {devMissed.Count} of {devPhotos.Count(p => !p.Person.StartsWith('_'))} without a face" +
+                              (devMissed.Count > 0 ? $" ({string.Join(" ", devMissed)})" : "") +
+                              $"; time per larger photo (374-2333 px, {devTimes.Count}) {Describe(devTimes)}");
+
+            foreach (var (size, photo) in synthetic)
+            {
+                var times = new List<double>();
+                IReadOnlyList<DetectedFace> faces = [];
+                for (var r = 0; r < repeats; r++) faces = Timed(detect, photo.Image, times);
+                var (found, other) = photo.Score(faces.Select(f => f.Box));
+                Console.WriteLine($"synthetic {size}: {found} of {SyntheticFaces} faces found, {other} other boxes; time {Describe(times)}");
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Boxes at or over the normal threshold as they are; weaker ones only when O-Net calls them a face.</summary>
+    private static IReadOnlyList<DetectedFace> ConfirmWeakBoxes(RgbaImage image, IReadOnlyList<DetectedFace> faces, MtcnnFaceDetector mtcnn,
+        float normalThreshold, float confirmProbability)
+    {
+        var weak = faces.Where(f => f.Score < normalThreshold).ToArray();
+        if (weak.Length == 0) return faces;
+        var verdicts = mtcnn.Verify(image, weak.Select(f => f.Box).ToArray());
+        var confirmed = weak.Where((_, i) => verdicts[i].Face.Score >= confirmProbability).ToHashSet();
+        return faces.Where(f => f.Score >= normalThreshold || confirmed.Contains(f)).ToArray();
+    }
+
+    /// <summary>The first detector's faces plus the second's that overlap none of them (IoU ≤ 0.3); largest first.</summary>
+    private static IReadOnlyList<DetectedFace> Union(IReadOnlyList<DetectedFace> first, IReadOnlyList<DetectedFace> second) =>
+        first.Concat(second.Where(s => first.All(f => Iou(f.Box, s.Box) <= 0.3f))).OrderByDescending(f => f.Box.Area).ToArray();
+
+    private static float Iou(FaceBox a, FaceBox b)
+    {
+        var intersection = Math.Max(0, Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X)) * Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        return intersection / (a.Area + b.Area - intersection);
+    }
+
+    /// <summary>
+    /// Where the MTCNN box of the central face sits relative to the SSD's on the lfw-dev photos where both found it:
+    /// the width ratio and the centre offset in SSD box widths (the landmark net was trained on boxes like the SSD's).
+    /// </summary>
+    private static void CompareBoxes(IEnumerable<string> paths, Dictionary<string, IReadOnlyList<DetectedFace>> ssd, Dictionary<string, IReadOnlyList<DetectedFace>> other)
+    {
+        var ratios = new List<double>();
+        var dx = new List<double>();
+        var dy = new List<double>();
+        var ssdCentres = new List<(double X, double Y, double Width)>();
+        foreach (var path in paths)
+        {
+            if (Central(ssd[path]) is not { } s || Central(other[path]) is not { } o) continue;
+            ratios.Add(o.Width / s.Width);
+            dx.Add((o.X + o.Width / 2 - s.X - s.Width / 2) / s.Width);
+            dy.Add((o.Y + o.Height / 2 - s.Y - s.Height / 2) / s.Width);
+            ssdCentres.Add((s.X + s.Width / 2, s.Y + s.Height / 2, s.Width));
+        }
+        Console.WriteLine($"  central box vs the SSD's ({ratios.Count} photos, medians): width ratio {Median(ratios):F3}, centre offset " +
+                          $"x {Median(dx):+0.000;-0.000} y {Median(dy):+0.000;-0.000} SSD widths; SSD box centre ({Median(ssdCentres.Select(c => c.X).ToList()):F1}, " +
+                          $"{Median(ssdCentres.Select(c => c.Y).ToList()):F1}), width {Median(ssdCentres.Select(c => c.Width).ToList()):F1} px");
+    }
+
+    /// <summary>The box nearest the centre of a 250x250 LFW photo.</summary>
+    private static FaceBox? Central(IReadOnlyList<DetectedFace> faces) =>
+        faces.Count == 0 ? null : faces.MinBy(f => Math.Pow(f.Box.X + f.Box.Width / 2 - 125, 2) + Math.Pow(f.Box.Y + f.Box.Height / 2 - 125, 2)).Box;
+
+    private static IReadOnlyList<DetectedFace> Timed(Func<RgbaImage, IReadOnlyList<DetectedFace>> detect, RgbaImage image, List<double>? times)
+    {
+        var watch = Stopwatch.StartNew();
+        var faces = detect(image);
+        times?.Add(watch.Elapsed.TotalMilliseconds);
+        return faces;
+    }
+
+    private static string Describe(List<double> milliseconds) =>
+        milliseconds.Count == 0 ? "n/a" : $"median {Median(milliseconds):F1} ms, p95 {Percentile(milliseconds, 0.95):F1} ms";
+
+    private static double Median(List<double> values) => Percentile(values, 0.5);
+
+    private static double Percentile(List<double> values, double share)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Floor(share * sorted.Length))];
+    }
+}

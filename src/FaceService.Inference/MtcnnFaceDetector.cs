@@ -1,0 +1,300 @@
+using System.Buffers;
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using Microsoft.ML.OnnxRuntime;
+using SkiaSharp;
+
+namespace FaceService.Inference;
+
+/// <summary>A face found or checked by MTCNN's O-Net: box, face probability and its five landmarks.</summary>
+/// <param name="Landmarks">Left eye, right eye, nose tip, left and right mouth corner (image left/right), original pixels.</param>
+public sealed record MtcnnFace(DetectedFace Face, Point2[] Landmarks);
+
+/// <summary>
+/// MTCNN (Zhang et al., 2016) as in facenet's align/detect_face.py, the detector of the FaceNet authors' public
+/// implementation: P-Net slides a 12x12 window over an image pyramid (factor 0.709, from the minimum face size down to
+/// 12 px), R-Net re-scores each candidate at 24x24, O-Net at 48x48 gives the final probability, box and five
+/// landmarks. Thresholds 0.6 / 0.7 / 0.7; NMS IoU 0.5 within a pyramid level, 0.7 over all levels, 0.7 after R-Net,
+/// and 0.7 over the smaller box ('Min') after O-Net; boxes are squared before each crop and moved by each net's
+/// regression. Geometry is continuous (a P-Net cell covers exactly its window's pixels), where facenet rounds to
+/// whole pixels on MATLAB's 1-based grid; crops outside the image are black, as facenet pads them.
+/// P-Net runs once per pyramid level (the levels differ in size), R-Net and O-Net once per batch of candidates.
+/// </summary>
+public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
+{
+    public const string PNetFile = "mtcnn_pnet.onnx";
+    public const string RNetFile = "mtcnn_rnet.onnx";
+    public const string ONetFile = "mtcnn_onet.onnx";
+
+    public const float PyramidFactor = 0.709f;
+    public const float PNetThreshold = 0.6f;
+    public const float RNetThreshold = 0.7f;
+    public const float ONetThreshold = 0.7f;
+
+    private const int Window = 12;
+    private const int Stride = 2;
+    private const int RNetSize = 24;
+    private const int ONetSize = 48;
+    private const float LevelNms = 0.5f;
+    private const float PyramidNms = 0.7f;
+    private const float RNetNms = 0.7f;
+    private const float ONetNms = 0.7f;
+
+    // Candidates per R-Net/O-Net run: a busy 12-megapixel photo can propose thousands; this bounds the input tensor.
+    private const int MaxBatch = 256;
+
+    private readonly InferenceSession _pnet;
+    private readonly InferenceSession _rnet;
+    private readonly InferenceSession _onet;
+    private readonly ModelRunner _runner;
+    private readonly int _minFaceSize;
+    private readonly int _minBoxSize;
+    private readonly int _maxFaces;
+
+    public MtcnnFaceDetector(OnnxSessionFactory sessions, InferenceOptions options)
+    {
+        _pnet = sessions.Open(PNetFile);
+        _rnet = sessions.Open(RNetFile);
+        _onet = sessions.Open(ONetFile);
+        _runner = sessions.CreateRunner();
+        _minFaceSize = options.MtcnnMinFaceSize;
+        _minBoxSize = options.MinFaceSize;
+        _maxFaces = options.MaxFacesPerImage;
+    }
+
+    public IReadOnlyList<DetectedFace> Detect(RgbaImage image) => DetectWithLandmarks(image).Select(f => f.Face).ToArray();
+
+    /// <summary>The faces with their five landmarks; after O-Net's threshold, NMS and the minimum size; largest area first.</summary>
+    public IReadOnlyList<MtcnnFace> DetectWithLandmarks(RgbaImage image)
+    {
+        using var source = new SkiaSource(image);
+        List<Candidate> candidates = ProposeWithPNet(image, source);
+        if (candidates.Count == 0) return [];
+
+        candidates = Score(source, candidates, _rnet, RNetSize, landmarks: null);
+        candidates.RemoveAll(c => !(c.Score > RNetThreshold));
+        candidates = Nms(candidates, RNetNms, overSmaller: false);
+        Regress(candidates);
+        if (candidates.Count == 0) return [];
+
+        var points = new List<Point2[]>();
+        candidates = Score(source, candidates, _onet, ONetSize, points);
+        var faces = new List<(Candidate Box, Point2[] Landmarks)>();
+        for (var i = 0; i < candidates.Count; i++)
+            if (candidates[i].Score > ONetThreshold) faces.Add((candidates[i], points[i]));
+        var regressed = faces.Select(f => f.Box).ToList();
+        Regress(regressed);
+        var kept = NmsIndices(regressed, ONetNms, overSmaller: true);
+        return Select(image, kept.Select(i => (regressed[i], faces[i].Landmarks)));
+    }
+
+    /// <summary>
+    /// O-Net's verdict on boxes from elsewhere (another detector): each box squared about its centre, cut out, scored;
+    /// one result per box, same order, with O-Net's regressed box and landmarks, whatever the probability.
+    /// </summary>
+    public IReadOnlyList<MtcnnFace> Verify(RgbaImage image, IReadOnlyList<FaceBox> boxes)
+    {
+        if (boxes.Count == 0) return [];
+        using var source = new SkiaSource(image);
+        var candidates = boxes.Select(b => Candidate.Squared(b.X, b.Y, b.Right, b.Bottom)).ToList();
+        var points = new List<Point2[]>();
+        candidates = Score(source, candidates, _onet, ONetSize, points);
+        Regress(candidates);
+        return candidates.Select((c, i) => new MtcnnFace(new DetectedFace(c.ToBox(), c.Score), points[i])).ToArray();
+    }
+
+    /// <summary>Stage 1: P-Net over the pyramid; NMS per level and over all levels, then P-Net's regression, squared.</summary>
+    private List<Candidate> ProposeWithPNet(RgbaImage image, SkiaSource source)
+    {
+        var all = new List<Candidate>();
+        var level = new List<Candidate>();
+        // Scale s maps a face of minFaceSize / factor^k pixels onto P-Net's 12-pixel window.
+        var scale = (float)Window / _minFaceSize;
+        for (var shorter = Math.Min(image.Width, image.Height) * scale; shorter >= Window; shorter *= PyramidFactor, scale *= PyramidFactor)
+        {
+            int width = (int)Math.Ceiling(image.Width * scale), height = (int)Math.Ceiling(image.Height * scale);
+            level.Clear();
+            RunPNet(source, image, width, height, level);
+            foreach (var i in NmsIndices(level, LevelNms, overSmaller: false)) all.Add(level[i]);
+        }
+
+        var proposals = Nms(all, PyramidNms, overSmaller: false);
+        Regress(proposals);
+        return proposals;
+    }
+
+    private void RunPNet(SkiaSource source, RgbaImage image, int width, int height, List<Candidate> level)
+    {
+        // Each axis is scaled to whole pixels exactly (width / image.Width), as facenet resizes to (ceil(w·s), ceil(h·s)).
+        float scaleX = (float)width / image.Width, scaleY = (float)height / image.Height;
+        var plane = width * height;
+        var input = ArrayPool<float>.Shared.Rent(3 * plane);
+        try
+        {
+            source.RenderPlanar(SKMatrix.CreateScale(scaleX, scaleY), width, height, null, input.AsSpan(0, 3 * plane));
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                input.AsMemory(0, 3 * plane), [1, 3, height, width]);
+            using var outputs = _runner.Run(_pnet, ["input"], [inputValue], ["probabilities", "box_regression"]);
+            var shape = outputs[0].GetTensorTypeAndShape().Shape;
+            int rows = (int)shape[2], columns = (int)shape[3], cells = rows * columns;
+            var face = outputs[0].GetTensorDataAsSpan<float>().Slice(cells, cells);
+            var regression = outputs[1].GetTensorDataAsSpan<float>();
+            for (var row = 0; row < rows; row++)
+            for (var column = 0; column < columns; column++)
+            {
+                var cell = row * columns + column;
+                if (!(face[cell] >= PNetThreshold)) continue;
+                level.Add(new Candidate(
+                    Stride * column / scaleX, Stride * row / scaleY, (Stride * column + Window) / scaleX, (Stride * row + Window) / scaleY,
+                    face[cell], regression[cell], regression[cells + cell], regression[2 * cells + cell], regression[3 * cells + cell]));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>
+    /// Runs R-Net or O-Net on every candidate, each squared about its centre and cut out at the net's size: the result
+    /// keeps the squared box with the net's probability and regression (and, for O-Net, the landmarks in pixels).
+    /// </summary>
+    private List<Candidate> Score(SkiaSource source, List<Candidate> candidates, InferenceSession net, int size, List<Point2[]>? landmarks)
+    {
+        var scored = new List<Candidate>(candidates.Count);
+        var planeSize = 3 * size * size;
+        var outputNames = landmarks is null ? new[] { "probabilities", "box_regression" } : ["probabilities", "box_regression", "landmarks"];
+        for (var start = 0; start < candidates.Count; start += MaxBatch)
+        {
+            var count = Math.Min(MaxBatch, candidates.Count - start);
+            var input = ArrayPool<float>.Shared.Rent(count * planeSize);
+            try
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var box = candidates[start + i].Square();
+                    scored.Add(box);
+                    var scale = size / box.Width;
+                    source.RenderPlanar(new SKMatrix(scale, 0, -box.Left * scale, 0, scale, -box.Top * scale, 0, 0, 1),
+                        size, size, null, input.AsSpan(i * planeSize, planeSize));
+                }
+
+                using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    input.AsMemory(0, count * planeSize), [count, 3, size, size]);
+                using var outputs = _runner.Run(net, ["input"], [inputValue], outputNames);
+                var probabilities = outputs[0].GetTensorDataAsSpan<float>();
+                var regression = outputs[1].GetTensorDataAsSpan<float>();
+                for (var i = 0; i < count; i++)
+                {
+                    var box = scored[start + i];
+                    scored[start + i] = box with
+                    {
+                        Score = probabilities[2 * i + 1],
+                        Dx1 = regression[4 * i], Dy1 = regression[4 * i + 1], Dx2 = regression[4 * i + 2], Dy2 = regression[4 * i + 3],
+                    };
+                    if (landmarks is null) continue;
+                    // x of the five points, then y, as fractions of the input box.
+                    var xy = outputs[2].GetTensorDataAsSpan<float>().Slice(10 * i, 10);
+                    var points = new Point2[5];
+                    for (var p = 0; p < 5; p++) points[p] = new Point2(box.Left + xy[p] * box.Width, box.Top + xy[5 + p] * box.Height);
+                    landmarks.Add(points);
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(input);
+            }
+        }
+
+        return scored;
+    }
+
+    /// <summary>Moves each box's edges by its regression, in units of the box's width and height.</summary>
+    private static void Regress(List<Candidate> candidates)
+    {
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var c = candidates[i];
+            candidates[i] = c with
+            {
+                Left = c.Left + c.Dx1 * c.Width, Top = c.Top + c.Dy1 * c.Height,
+                Right = c.Right + c.Dx2 * c.Width, Bottom = c.Bottom + c.Dy2 * c.Height,
+                Dx1 = 0, Dy1 = 0, Dx2 = 0, Dy2 = 0,
+            };
+        }
+    }
+
+    private static List<Candidate> Nms(List<Candidate> candidates, float threshold, bool overSmaller) =>
+        NmsIndices(candidates, threshold, overSmaller).Select(i => candidates[i]).ToList();
+
+    /// <summary>
+    /// Greedy NMS, highest score first: drops boxes overlapping a kept one by more than <paramref name="threshold"/>,
+    /// overlap being intersection over union, or over the smaller box's area ('Min').
+    /// </summary>
+    private static List<int> NmsIndices(List<Candidate> candidates, float threshold, bool overSmaller)
+    {
+        var order = new int[candidates.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (a, b) => candidates[b].Score.CompareTo(candidates[a].Score));
+        var kept = new List<int>();
+        foreach (var i in order)
+        {
+            var c = candidates[i];
+            var suppressed = false;
+            foreach (var k in kept)
+            {
+                var other = candidates[k];
+                var intersection = Math.Max(0, Math.Min(c.Right, other.Right) - Math.Max(c.Left, other.Left)) *
+                                   Math.Max(0, Math.Min(c.Bottom, other.Bottom) - Math.Max(c.Top, other.Top));
+                var overlap = intersection / (overSmaller ? Math.Min(c.Area, other.Area) : c.Area + other.Area - intersection);
+                if (overlap > threshold) { suppressed = true; break; }
+            }
+            if (!suppressed) kept.Add(i);
+        }
+        return kept;
+    }
+
+    /// <summary>Boxes clipped to the image, the minimum size, largest first, at most the configured number.</summary>
+    private List<MtcnnFace> Select(RgbaImage image, IEnumerable<(Candidate Box, Point2[] Landmarks)> faces)
+    {
+        var result = new List<MtcnnFace>();
+        foreach (var (c, landmarks) in faces)
+        {
+            float left = Math.Clamp(c.Left, 0, image.Width), top = Math.Clamp(c.Top, 0, image.Height);
+            var box = new FaceBox(left, top, Math.Clamp(c.Right, 0, image.Width) - left, Math.Clamp(c.Bottom, 0, image.Height) - top);
+            if (Math.Min(box.Width, box.Height) >= _minBoxSize) result.Add(new MtcnnFace(new DetectedFace(box, c.Score), landmarks));
+        }
+        result.Sort((x, y) => y.Face.Box.Area.CompareTo(x.Face.Box.Area));
+        if (result.Count > _maxFaces) result.RemoveRange(_maxFaces, result.Count - _maxFaces);
+        return result;
+    }
+
+    public void Dispose()
+    {
+        _pnet.Dispose();
+        _rnet.Dispose();
+        _onet.Dispose();
+        _runner.Dispose();
+    }
+
+    /// <summary>A box [Left, Right) x [Top, Bottom) in original pixels with a net's score and pending regression.</summary>
+    private readonly record struct Candidate(float Left, float Top, float Right, float Bottom, float Score, float Dx1, float Dy1, float Dx2, float Dy2)
+    {
+        public float Width => Right - Left;
+        public float Height => Bottom - Top;
+        public float Area => Width * Height;
+
+        public static Candidate Squared(float left, float top, float right, float bottom) =>
+            new Candidate(left, top, right, bottom, 0, 0, 0, 0, 0).Square();
+
+        /// <summary>The square of side max(width, height) about the same centre (facenet's rerec).</summary>
+        public Candidate Square()
+        {
+            var side = Math.Max(Width, Height);
+            float centreX = (Left + Right) / 2, centreY = (Top + Bottom) / 2;
+            return this with { Left = centreX - side / 2, Top = centreY - side / 2, Right = centreX + side / 2, Bottom = centreY + side / 2 };
+        }
+
+        public FaceBox ToBox() => new(Left, Top, Width, Height);
+    }
+}

@@ -1,0 +1,129 @@
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using FaceService.Evaluation;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace FaceService.Inference.Tests;
+
+/// <summary>The service with <c>Inference:Detector = Mtcnn</c>, built once for the MTCNN tests.</summary>
+public sealed class MtcnnModelsFixture : IAsyncLifetime
+{
+    private ServiceProvider? _services;
+
+    public IServiceProvider Services => _services ?? throw new InvalidOperationException("Not initialised.");
+    public IImageDecoder Decoder => Services.GetRequiredService<IImageDecoder>();
+    public MtcnnFaceDetector Detector => Assert.IsType<MtcnnFaceDetector>(Services.GetRequiredService<IFaceDetector>());
+
+    public async Task InitializeAsync()
+    {
+        _services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Detector"] = "Mtcnn" });
+        await Services.GetRequiredService<InferenceWarmUp>().RunAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_services is not null) await _services.DisposeAsync();
+    }
+
+    public RgbaImage Decode(string path) => Decoder.Decode(DevSet.Read(path));
+}
+
+public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHelper output) : IClassFixture<MtcnnModelsFixture>
+{
+    [Fact]
+    public void Every_single_face_photo_yields_a_face_whose_five_landmarks_are_inside_it_and_in_order()
+    {
+        var misses = new List<string>();
+        foreach (var (path, _) in DevSet.SingleFacePhotos)
+        {
+            var image = mtcnn.Decode(path);
+            var faces = mtcnn.Detector.DetectWithLandmarks(image);
+            if (faces.Count == 0) { misses.Add(path); continue; }
+
+            var (face, points) = (faces[0].Face, faces[0].Landmarks);
+            Assert.InRange(face.Score, MtcnnFaceDetector.ONetThreshold, 1f);
+            Assert.InRange(face.Box.X, 0, image.Width);
+            Assert.InRange(face.Box.Right, face.Box.X, image.Width);
+            Assert.InRange(face.Box.Bottom, face.Box.Y, image.Height);
+            // All five points inside the box (give or take a margin: in a profile the nose tip sticks out); left eye left
+            // of the right one, nose below the eyes, mouth corners below the nose.
+            var margin = 0.15f * face.Box.Width;
+            foreach (var p in points)
+                Assert.True(p.X >= face.Box.X - margin && p.X <= face.Box.Right + margin && p.Y >= face.Box.Y - margin && p.Y <= face.Box.Bottom + margin,
+                    $"{path}: {p} outside {face.Box}; {string.Join(" ", points)}");
+            Assert.True(points[0].X < points[1].X && points[3].X < points[4].X, $"{path}: left and right swapped");
+            Assert.True(points[2].Y > Math.Max(points[0].Y, points[1].Y) && Math.Min(points[3].Y, points[4].Y) > points[2].Y,
+                $"{path}: nose or mouth not below the eyes");
+        }
+        Assert.True(misses.Count == 0, "No face found in: " + string.Join(", ", misses));
+    }
+
+    [Theory]
+    [InlineData("_group/2008_002506.jpg", 3)]
+    [InlineData("_group/2008_002470.jpg", 6)]
+    [InlineData("_group/kit_with_rose.jpg", 2)]
+    public void Group_photos_yield_every_face_largest_first(string path, int expected)
+    {
+        var faces = mtcnn.Detector.Detect(mtcnn.Decode(path));
+        output.WriteLine(string.Join("\n", faces.Select(f => $"{f.Box} score {f.Score:F3}")));
+
+        Assert.Equal(expected, faces.Count);
+        for (var i = 1; i < faces.Count; i++) Assert.True(faces[i - 1].Box.Area >= faces[i].Box.Area, "not sorted by area");
+    }
+
+    [Theory]
+    [InlineData("_noface/pilatus800.jpg")]
+    [InlineData("_noface/dog.jpg")]
+    [InlineData("_noface/horses.jpg")]
+    public void Photos_without_people_yield_no_face(string path)
+    {
+        var faces = mtcnn.Detector.Detect(mtcnn.Decode(path));
+        Assert.True(faces.Count == 0, string.Join("; ", faces.Select(f => $"{f.Box} {f.Score:F3}")));
+    }
+
+    /// <summary>
+    /// Twelve dev-set faces 60-100 px wide on a 4000x3000 grey photo, the case the SSD at 512x512 cannot see: MTCNN's
+    /// pyramid from 40 px finds every one and puts no box on the background.
+    /// </summary>
+    [Fact]
+    public void Small_faces_in_a_large_photo_are_all_found()
+    {
+        var portraits = DevSet.SingleFacePhotos.Where(p => p.Path.Contains("_00", StringComparison.Ordinal))
+            .Select(p => mtcnn.Decode(p.Path)).Where(i => (i.Width, i.Height) == (250, 250)).Take(12).ToArray();
+        var photo = SmallFacesPhoto.Build(portraits, Enumerable.Range(0, 12).Select(i => 60f + 40f * i / 11).ToArray(), 4000, 3000);
+
+        var faces = mtcnn.Detector.Detect(photo.Image);
+        var (found, other) = photo.Score(faces.Select(f => f.Box));
+
+        output.WriteLine($"{found} of 12 found, {other} other boxes");
+        Assert.Equal(12, found);
+        Assert.Equal(0, other);
+    }
+
+    /// <summary>O-Net as a second opinion on another detector's boxes: a face box is confirmed, a box on a dog is not.</summary>
+    [Fact]
+    public void Verify_confirms_a_face_box_and_rejects_a_box_without_a_face()
+    {
+        var portrait = mtcnn.Decode("George_Clooney/George_Clooney_0001.jpg");
+        var dog = mtcnn.Decode("_noface/dog.jpg");
+
+        var face = Assert.Single(mtcnn.Detector.Verify(portrait, [new FaceBox(70, 70, 110, 110)]));
+        var notFace = Assert.Single(mtcnn.Detector.Verify(dog, [new FaceBox(150, 60, 160, 160)]));
+
+        output.WriteLine($"face {face.Face.Score:F4} {face.Face.Box}; dog {notFace.Face.Score:F4}");
+        Assert.True(face.Face.Score > 0.99f, $"face probability {face.Face.Score}");
+        Assert.True(notFace.Face.Score < 0.1f, $"dog probability {notFace.Face.Score}");
+        Assert.InRange(face.Landmarks[2].X, 100, 150);
+    }
+
+    [Fact]
+    public void Faces_smaller_than_the_minimum_face_size_are_not_searched_for()
+    {
+        // The dev portrait shrunk so its face is about 20 px: below the default 40 px pyramid.
+        var portrait = mtcnn.Decode("George_Clooney/George_Clooney_0001.jpg");
+        var photo = SmallFacesPhoto.Build([portrait], [20f], 200, 200);
+
+        Assert.Empty(mtcnn.Detector.Detect(photo.Image));
+    }
+}

@@ -9,9 +9,11 @@ namespace FaceService.Bench;
 
 /// <summary>
 /// `detectors`: the face detectors alone (no landmarks, no embeddings), one photo at a time, on lfw-dev, the dev photos
-/// and synthetic group photos (24 lfw-dev faces 60-100 px wide on 4000x3000, and the same photo at 2000x1500), for the
-/// SSD, MTCNN and ways of combining them: MTCNN only where the SSD finds nothing; the SSD at a lower score threshold
-/// with its weaker boxes confirmed by MTCNN's O-Net; the SSD plus MTCNN's faces the SSD did not find. Per variant:
+/// and synthetic group photos (24 lfw-dev faces 60-100 px wide on 4000x3000; the same photo at 2000x1500; with three
+/// 300 px faces added; on 7300x5475, the service's 40-megapixel limit), for the
+/// SSD, MTCNN and ways of combining them: MTCNN only where the SSD finds nothing (Detector=SsdThenMtcnn); the SSD at a lower score threshold
+/// with its weaker boxes confirmed by MTCNN's O-Net; the SSD plus MTCNN's faces the SSD did not find
+/// (Detector=SsdAndMtcnn). Per variant:
 /// photos without a face, boxes beyond one per photo, the group and no-face photos, faces found in the synthetic
 /// photos, and the time per photo (median and 95th percentile) by photo size.
 /// Options: --variants (comma-separated names of <see cref="VariantNames"/>, default all), --limit N (first N lfw-dev
@@ -21,7 +23,7 @@ namespace FaceService.Bench;
 /// </summary>
 public static class DetectorBenchmark
 {
-    private static readonly string[] VariantNames = ["ssd", "mtcnn", "mtcnn-min20", "ssd+mtcnn-when-none", "ssd-low+onet", "ssd+mtcnn-union"];
+    private static readonly string[] VariantNames = ["ssd", "mtcnn", "mtcnn-min20", "ssd-then-mtcnn", "ssd-low+onet", "ssd-and-mtcnn"];
 
     private const int SyntheticFaces = 24;
 
@@ -40,6 +42,8 @@ public static class DetectorBenchmark
         using var ssdHost = InferenceHost.Build(args);
         using var ssdLowHost = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.DetectorScoreThreshold)] = $"{lowThreshold}" });
         using var mtcnnHost = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.Mtcnn) });
+        using var fallbackHost = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.SsdThenMtcnn) });
+        using var unionHost = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.SsdAndMtcnn) });
         using var mtcnn20Host = InferenceHost.Build(args, new Dictionary<string, string>
         {
             [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.Mtcnn), [nameof(InferenceOptions.MtcnnMinFaceSize)] = "20",
@@ -56,9 +60,9 @@ public static class DetectorBenchmark
             ["ssd"] = ssd.Detect,
             ["mtcnn"] = mtcnn.Detect,
             ["mtcnn-min20"] = mtcnn20.Detect,
-            ["ssd+mtcnn-when-none"] = image => ssd.Detect(image) is { Count: > 0 } faces ? faces : mtcnn.Detect(image),
+            ["ssd-then-mtcnn"] = fallbackHost.GetRequiredService<IFaceDetector>().Detect,
             ["ssd-low+onet"] = image => ConfirmWeakBoxes(image, ssdLow.Detect(image), mtcnn, normalThreshold, confirmProbability),
-            ["ssd+mtcnn-union"] = image => Union(ssd.Detect(image), mtcnn.Detect(image)),
+            ["ssd-and-mtcnn"] = unionHost.GetRequiredService<IFaceDetector>().Detect,
         };
 
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
@@ -68,12 +72,19 @@ public static class DetectorBenchmark
 
         var lfwPhotos = lfw.Photos.Take(limit).Select(p => (p.Path, Image: decoder.Decode(lfw.Read(p)))).ToList();
         var devPhotos = dev.Photos.Select(p => (p.Path, p.Person, Image: decoder.Decode(dev.Read(p)))).ToList();
-        var portraits = Enumerable.Range(0, SyntheticFaces).Select(i => lfw.Photos[i * lfw.Photos.Count / SyntheticFaces])
+        // 27 lfw-dev portraits spread over the set; the first 24 small (60-100 px), the last 3 near the camera (300 px).
+        var portraits = Enumerable.Range(0, SyntheticFaces + 3).Select(i => lfw.Photos[i * lfw.Photos.Count / (SyntheticFaces + 3)])
             .Select(p => decoder.Decode(lfw.Read(p))).ToArray();
         var widths = Enumerable.Range(0, SyntheticFaces).Select(i => 60f + 40f * i / (SyntheticFaces - 1)).ToArray();
-        var large = SmallFacesPhoto.Build(portraits, widths, 4000, 3000);
-        var synthetic = new[] { ("4000x3000", large), ("2000x1500", large.Scaled(0.5f)) };
-        Console.WriteLine($"lfw-dev: {lfwPhotos.Count} photos; dev set: {devPhotos.Count} photos; synthetic: {SyntheticFaces} lfw-dev faces, 60-100 px wide at 4000x3000, 30-50 px at 2000x1500");
+        var large = SmallFacesPhoto.Build(portraits[..SyntheticFaces], widths, 4000, 3000);
+        var synthetic = new[]
+        {
+            ("4000x3000, 24 faces 60-100 px", large),
+            ("2000x1500, 24 faces 30-50 px", large.Scaled(0.5f)),
+            ("4000x3000, 24 faces 60-100 px + 3 of 300 px", SmallFacesPhoto.Build(portraits, [.. widths, 300, 300, 300], 4000, 3000)),
+            ("7300x5475 (40 MP, the pixel limit), 24 faces 60-100 px", SmallFacesPhoto.Build(portraits[..SyntheticFaces], widths, 7300, 5475)),
+        };
+        Console.WriteLine($"lfw-dev: {lfwPhotos.Count} photos; dev set: {devPhotos.Count} photos; synthetic: lfw-dev faces on grey");
 
         Dictionary<string, IReadOnlyList<DetectedFace>>? ssdOnLfw = null;
         foreach (var name in names)
@@ -112,7 +123,7 @@ public static class DetectorBenchmark
                 IReadOnlyList<DetectedFace> faces = [];
                 for (var r = 0; r < repeats; r++) faces = Timed(detect, photo.Image, times);
                 var (found, other) = photo.Score(faces.Select(f => f.Box));
-                Console.WriteLine($"synthetic {size}: {found} of {SyntheticFaces} faces found, {other} other boxes; time {Describe(times)}");
+                Console.WriteLine($"synthetic {size}: {found} of {photo.Faces.Count} faces found, {other} other boxes; time {Describe(times)}");
             }
         }
         return 0;
@@ -129,37 +140,29 @@ public static class DetectorBenchmark
         return faces.Where(f => f.Score >= normalThreshold || confirmed.Contains(f)).ToArray();
     }
 
-    /// <summary>The first detector's faces plus the second's that overlap none of them (IoU ≤ 0.3); largest first.</summary>
-    private static IReadOnlyList<DetectedFace> Union(IReadOnlyList<DetectedFace> first, IReadOnlyList<DetectedFace> second) =>
-        first.Concat(second.Where(s => first.All(f => Iou(f.Box, s.Box) <= 0.3f))).OrderByDescending(f => f.Box.Area).ToArray();
-
-    private static float Iou(FaceBox a, FaceBox b)
-    {
-        var intersection = Math.Max(0, Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X)) * Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
-        return intersection / (a.Area + b.Area - intersection);
-    }
-
     /// <summary>
-    /// Where the MTCNN box of the central face sits relative to the SSD's on the lfw-dev photos where both found it:
-    /// the width ratio and the centre offset in SSD box widths (the landmark net was trained on boxes like the SSD's).
+    /// Where the SSD's box of the central face sits relative to this detector's on the lfw-dev photos where both found
+    /// it (the 68-point landmark net was trained on boxes like the SSD's): the medians of each edge's offset, left and
+    /// right in this box's widths, top and bottom in its heights; the form of <see cref="MtcnnFaceDetector.ToSsdFrame"/>.
     /// </summary>
     private static void CompareBoxes(IEnumerable<string> paths, Dictionary<string, IReadOnlyList<DetectedFace>> ssd, Dictionary<string, IReadOnlyList<DetectedFace>> other)
     {
-        var ratios = new List<double>();
-        var dx = new List<double>();
-        var dy = new List<double>();
-        var ssdCentres = new List<(double X, double Y, double Width)>();
+        var edges = new List<double>[4];
+        for (var e = 0; e < 4; e++) edges[e] = [];
+        var ssdWidths = new List<double>();
         foreach (var path in paths)
         {
             if (Central(ssd[path]) is not { } s || Central(other[path]) is not { } o) continue;
-            ratios.Add(o.Width / s.Width);
-            dx.Add((o.X + o.Width / 2 - s.X - s.Width / 2) / s.Width);
-            dy.Add((o.Y + o.Height / 2 - s.Y - s.Height / 2) / s.Width);
-            ssdCentres.Add((s.X + s.Width / 2, s.Y + s.Height / 2, s.Width));
+            edges[0].Add((s.X - o.X) / o.Width);
+            edges[1].Add((s.Y - o.Y) / o.Height);
+            edges[2].Add((s.Right - o.Right) / o.Width);
+            edges[3].Add((s.Bottom - o.Bottom) / o.Height);
+            ssdWidths.Add(s.Width);
         }
-        Console.WriteLine($"  central box vs the SSD's ({ratios.Count} photos, medians): width ratio {Median(ratios):F3}, centre offset " +
-                          $"x {Median(dx):+0.000;-0.000} y {Median(dy):+0.000;-0.000} SSD widths; SSD box centre ({Median(ssdCentres.Select(c => c.X).ToList()):F1}, " +
-                          $"{Median(ssdCentres.Select(c => c.Y).ToList()):F1}), width {Median(ssdCentres.Select(c => c.Width).ToList()):F1} px");
+        if (ssdWidths.Count == 0) return;
+        Console.WriteLine($"  SSD box minus this one, central face of {ssdWidths.Count} photos (medians): left {Median(edges[0]):F3}, " +
+                          $"top {Median(edges[1]):F3}, right {Median(edges[2]):F3}, bottom {Median(edges[3]):F3} " +
+                          $"box sizes; SSD box width median {Median(ssdWidths):F1} px");
     }
 
     /// <summary>The box nearest the centre of a 250x250 LFW photo.</summary>

@@ -47,9 +47,9 @@ public static class InferenceHost
         return $"device {options.Device.ToString().ToLowerInvariant()} → {sessions.ExecutionProvider} (ONNX Runtime {OrtEnv.Instance().GetVersionString()}), " +
                $"{threads} intra-op threads per session (spinning {(options.IntraOpSpinning ? "on" : "off")}), " +
                $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {sessions.RunGate.MaxConcurrentRuns} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
-               $"alignment {options.Alignment}, " + (options.Detector == FaceDetectorKind.Mtcnn
-                   ? $"detector MTCNN (pyramid from {options.MtcnnMinFaceSize} px faces)"
-                   : $"detector SSD, zoom-out pass {options.DetectorZoomOutPass}" + (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)"));
+               $"alignment {options.Alignment}, detector {options.Detector}" +
+               (options.Detector == FaceDetectorKind.Mtcnn ? "" : $", SSD zoom-out pass {options.DetectorZoomOutPass}" + (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)")) +
+               (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces");
     }
 
     /// <summary>The 1-, 5- and 15-minute load averages, or "n/a" off Linux: other work on the machine skews the timings.</summary>

@@ -30,6 +30,10 @@ public enum FaceDetectorKind
     Ssd,
     /// <summary>MTCNN (facenet's P/R/O-Nets) over an image pyramid from <see cref="InferenceOptions.MtcnnMinFaceSize"/> up.</summary>
     Mtcnn,
+    /// <summary>The SSD, and MTCNN for the photos in which the SSD finds no face.</summary>
+    SsdThenMtcnn,
+    /// <summary>Both on every photo: the SSD's faces plus MTCNN's that the SSD did not find (small faces in large photos).</summary>
+    SsdAndMtcnn,
 }
 
 /// <summary>Options of the face pipeline, bound from the "Inference" configuration section.</summary>
@@ -80,7 +84,7 @@ public sealed class InferenceOptions : IValidatableObject
     public FaceDetectorKind Detector { get; set; } = FaceDetectorKind.Ssd;
 
     /// <summary>
-    /// MTCNN only: the smallest face, in original pixels, its image pyramid is built to find. Its first level scales
+    /// MTCNN (also as the SSD's fallback): the smallest face, in original pixels, its image pyramid is built to find. Its first level scales
     /// the image by 12 / this (P-Net's window is 12 px), so halving it quadruples P-Net's work.
     /// </summary>
     [Range(12, 10_000)] public int MtcnnMinFaceSize { get; set; } = 40;

@@ -36,9 +36,14 @@ public static class InferenceServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<InferenceOptions>();
             var sessions = sp.GetRequiredService<OnnxSessionFactory>();
-            return options.Detector == FaceDetectorKind.Mtcnn
-                ? new MtcnnFaceDetector(sessions, options)
-                : new SsdFaceDetector(sessions, options);
+            return options.Detector switch
+            {
+                FaceDetectorKind.Mtcnn => new MtcnnFaceDetector(sessions, options),
+                FaceDetectorKind.SsdThenMtcnn or FaceDetectorKind.SsdAndMtcnn => new CombinedFaceDetector(
+                    new SsdFaceDetector(sessions, options), new MtcnnFaceDetector(sessions, options),
+                    secondaryOnlyWhenNone: options.Detector == FaceDetectorKind.SsdThenMtcnn, options.MaxFacesPerImage),
+                _ => new SsdFaceDetector(sessions, options),
+            };
         });
         services.AddSingleton<IFaceLandmarker, Landmark68Net>();
         services.AddSingleton<IFaceAligner>(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));

@@ -46,11 +46,17 @@ internal sealed unsafe class SkiaSource : IDisposable
 
     public SkiaSource(RgbaImage source)
     {
+        Width = source.Width;
+        Height = source.Height;
         _pin = GCHandle.Alloc(source.Pixels, GCHandleType.Pinned);
         var info = new SKImageInfo(source.Width, source.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         _pixmap = new SKPixmap(info, _pin.AddrOfPinnedObject(), source.Stride);
         _image = SKImage.FromPixels(_pixmap) ?? throw new InvalidOperationException("Skia could not wrap the image.");
     }
+
+    public int Width { get; }
+
+    public int Height { get; }
 
     /// <summary>Renders into width x height R, G, B planes of 0..255 floats.</summary>
     public void RenderPlanar(SKMatrix sourceToTarget, int width, int height, SKRect? sourceClip, Span<float> planes)

@@ -9,6 +9,9 @@ internal static class DevSet
 
     public static readonly string ModelsDirectory = Path.Combine(RepoRoot, "models");
 
+    /// <summary>The lfw-dev set in ../shared/data/lfw-dev (every photo shows a face near its centre).</summary>
+    public static readonly string LfwDevDirectory = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data", "lfw-dev"));
+
     /// <summary>manifest.tsv rows: path relative to <see cref="FacesDirectory"/> and person ("_group", "_noface" for the special folders).</summary>
     public static readonly IReadOnlyList<(string Path, string Person)> Manifest = ReadManifest();
 

@@ -126,4 +126,29 @@ public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHel
 
         Assert.Empty(mtcnn.Detector.Detect(photo.Image));
     }
+
+    /// <summary>
+    /// Photos of lfw-dev in which the SSD finds no face (frontal faces, about 100 px): MTCNN finds the central one,
+    /// and so does <c>Detector = SsdThenMtcnn</c>, which asks MTCNN only then.
+    /// </summary>
+    [Theory]
+    [InlineData("Bela_Karolyi/Bela_Karolyi_0001.jpg")]
+    [InlineData("Patsy_Mink/Patsy_Mink_0001.jpg")]
+    [InlineData("Tommy_Lasorda/Tommy_Lasorda_0001.jpg")]
+    public async Task Faces_the_ssd_misses_are_found_by_mtcnn_and_by_the_fallback(string path)
+    {
+        var image = mtcnn.Decoder.Decode(File.ReadAllBytes(Path.Combine(DevSet.LfwDevDirectory, "images", path)));
+        await using var ssdServices = ModelsFixture.BuildServices();
+        await using var fallbackServices = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Detector"] = "SsdThenMtcnn" });
+        var fallback = Assert.IsType<CombinedFaceDetector>(fallbackServices.GetRequiredService<IFaceDetector>());
+
+        Assert.Empty(Assert.IsType<SsdFaceDetector>(ssdServices.GetRequiredService<IFaceDetector>()).Detect(image));
+        foreach (var faces in new[] { mtcnn.Detector.Detect(image), fallback.Detect(image) })
+        {
+            Assert.NotEmpty(faces);
+            var central = faces.MinBy(f => Math.Abs(f.Box.X + f.Box.Width / 2 - 125) + Math.Abs(f.Box.Y + f.Box.Height / 2 - 125)).Box;
+            Assert.InRange(central.Width, 60, 160);
+            Assert.InRange(central.X + central.Width / 2, 95, 155);
+        }
+    }
 }

@@ -1,0 +1,35 @@
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+
+namespace FaceService.Inference;
+
+/// <summary>
+/// Two detectors as one: the primary's faces plus the secondary's faces that overlap none of them (IoU ≤ 0.3 counts
+/// as another face), largest first; with <paramref name="secondaryOnlyWhenNone"/> the secondary runs only for images
+/// in which the primary finds nothing, so its cost is paid only there.
+/// </summary>
+public sealed class CombinedFaceDetector(IFaceDetector primary, IFaceDetector secondary, bool secondaryOnlyWhenNone, int maxFaces)
+    : IFaceDetector, IDisposable
+{
+    private const float SameFaceIou = 0.3f;
+
+    public IReadOnlyList<DetectedFace> Detect(RgbaImage image)
+    {
+        var faces = primary.Detect(image);
+        if (secondaryOnlyWhenNone && faces.Count > 0) return faces;
+        var added = secondary.Detect(image).Where(s => faces.All(f => Iou(f.Box, s.Box) <= SameFaceIou)).ToArray();
+        return added.Length == 0 ? faces : faces.Concat(added).OrderByDescending(f => f.Box.Area).Take(maxFaces).ToArray();
+    }
+
+    private static float Iou(FaceBox a, FaceBox b)
+    {
+        var intersection = Math.Max(0, Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X)) * Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        return intersection / (a.Area + b.Area - intersection);
+    }
+
+    public void Dispose()
+    {
+        (primary as IDisposable)?.Dispose();
+        (secondary as IDisposable)?.Dispose();
+    }
+}

@@ -54,12 +54,6 @@ public readonly struct FlatBufferTable
         return at == 0 ? defaultValue : BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(at));
     }
 
-    public ulong UInt64(int slot, ulong defaultValue = 0)
-    {
-        int at = FieldPosition(slot);
-        return at == 0 ? defaultValue : BinaryPrimitives.ReadUInt64LittleEndian(_buffer.AsSpan(at));
-    }
-
     public sbyte SByte(int slot, sbyte defaultValue = 0)
     {
         int at = FieldPosition(slot);
@@ -70,12 +64,6 @@ public readonly struct FlatBufferTable
     {
         int at = FieldPosition(slot);
         return at == 0 ? defaultValue : _buffer[at];
-    }
-
-    public float Float(int slot, float defaultValue = 0)
-    {
-        int at = FieldPosition(slot);
-        return at == 0 ? defaultValue : BinaryPrimitives.ReadSingleLittleEndian(_buffer.AsSpan(at));
     }
 
     public string? String(int slot)

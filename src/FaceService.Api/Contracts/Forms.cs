@@ -46,9 +46,16 @@ public sealed class VerifyForm : ICollectionScoped
     // Two uploads compared with each other touch no collection.
     bool ICollectionScoped.UsesCollection => !string.IsNullOrEmpty(Subject);
 
-    /// <summary>Squared L2 distance at or below which the faces are the same person (default: configured).</summary>
+    /// <summary>Squared L2 distance at or below which the faces are the same person; instead of maxFalseAcceptRate.</summary>
     /// <example>0.15</example>
     [FromForm(Name = "threshold")] public float? Threshold { get; set; }
+
+    /// <summary>
+    /// The false-accept rate to decide at (greater than 0, at most 1): the threshold becomes the largest distance at which
+    /// at most this share of pairs of different people is accepted. Instead of threshold; default: configured (1e-3).
+    /// </summary>
+    /// <example>0.0001</example>
+    [FromForm(Name = "maxFalseAcceptRate")] public double? MaxFalseAcceptRate { get; set; }
 }
 
 public sealed class IdentifyForm : ICollectionScoped
@@ -60,9 +67,17 @@ public sealed class IdentifyForm : ICollectionScoped
     /// <example>5</example>
     [FromForm(Name = "k")] public int? K { get; set; }
 
-    /// <summary>Squared L2 distance at or below which a candidate is a match (default: configured).</summary>
-    /// <example>0.15</example>
+    /// <summary>Squared L2 distance at or below which a candidate is a match; instead of maxFalsePositiveIdentificationRate.</summary>
+    /// <example>0.1</example>
     [FromForm(Name = "threshold")] public float? Threshold { get; set; }
+
+    /// <summary>
+    /// The share of strangers (people not enrolled) that may be matched to someone, at the collection's size (greater
+    /// than 0, at most 1): the threshold becomes the largest distance that keeps it. Instead of threshold; default:
+    /// configured (0.01).
+    /// </summary>
+    /// <example>0.001</example>
+    [FromForm(Name = "maxFalsePositiveIdentificationRate")] public double? MaxFalsePositiveIdentificationRate { get; set; }
 
     /// <summary>Collection to search (default "default").</summary>
     [FromForm(Name = "collection")] public string? Collection { get; set; }

@@ -14,15 +14,31 @@ public sealed record EnrollResult(string Subject, string Collection, IReadOnlyLi
 /// <summary>The face that verify compared from one upload.</summary>
 public sealed record VerifiedFace(string Field, FaceBox Box, float Score);
 
+/// <param name="FalseAcceptRate">Estimated share of different-person pairs at or below <paramref name="Distance"/>.</param>
+/// <param name="ThresholdFalseAcceptRate">Estimated share of different-person pairs the threshold accepts.</param>
 /// <param name="MatchedFaceId">When verifying against a subject: the stored face at the reported (minimum) distance.</param>
-public sealed record VerifyResult(bool Verified, float Distance, float Threshold, IReadOnlyList<VerifiedFace> Faces, Guid? MatchedFaceId);
+public sealed record VerifyResult(bool Verified, float Distance, double FalseAcceptRate, float Threshold, double ThresholdFalseAcceptRate,
+    IReadOnlyList<VerifiedFace> Faces, Guid? MatchedFaceId);
 
-public sealed record IdentifyCandidate(string Subject, Guid FaceId, float Distance, bool Match);
+/// <summary>What an identify request asks besides its image and collection; null: the configured default.</summary>
+/// <param name="Threshold">An explicit distance, instead of <paramref name="MaxFalsePositiveIdentificationRate"/>.</param>
+/// <param name="EfSearch">The store's search breadth for this request (1..<see cref="FaceRecognitionService.MaxEfSearch"/>).</param>
+public sealed record IdentifyParameters(int? K = null, float? Threshold = null, double? MaxFalsePositiveIdentificationRate = null,
+    bool AllFaces = false, int? EfSearch = null);
+
+/// <param name="FalseAcceptRate">Estimated share of different-person pairs at or below <paramref name="Distance"/>.</param>
+/// <param name="FalsePositiveIdentificationRate">Estimated share of strangers whose nearest face in this gallery is at
+/// or below <paramref name="Distance"/>: how often someone not enrolled scores this well.</param>
+public sealed record IdentifyCandidate(string Subject, Guid FaceId, float Distance, double FalseAcceptRate, double FalsePositiveIdentificationRate, bool Match);
 
 /// <param name="Subject">The subject this face is assigned to, or null when no candidate is a free match.</param>
 public sealed record IdentifiedFace(FaceBox Box, float Score, string? Subject, IReadOnlyList<IdentifyCandidate> Candidates);
 
-public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float Threshold, IReadOnlyList<IdentifiedFace> Faces);
+/// <param name="ThresholdFalsePositiveIdentificationRate">Estimated share of strangers the threshold matches to someone
+/// in this gallery.</param>
+/// <param name="GalleryFaces">Faces of the model in the collection when it was searched.</param>
+public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float Threshold, double ThresholdFalsePositiveIdentificationRate, long GalleryFaces,
+    IReadOnlyList<IdentifiedFace> Faces);
 
 /// <summary>
 /// A clustered face: a stored face (<see cref="FaceId"/>, <see cref="Subject"/>) or a face found in an upload

@@ -124,11 +124,11 @@ public static class IdentificationBenchmark
     }
 
     /// <summary>The rule's decision in each draw's gallery, pooled; the threshold and predicted FPIR are means over the draws.</summary>
-    private static (OpenSetResult Result, float Threshold, double PredictedFpir) Evaluate(MatchDecisions.IdentifyRule rule, List<long> faces,
+    private static (OpenSetResult Result, float Threshold, double PredictedFpir) Evaluate(MatchDecisions.DecisionRule rule, List<long> faces,
         List<List<IdentificationSearch>> searches)
     {
-        var decisions = faces.Select(rule.ForGallery).ToList();
+        var decisions = faces.Select(rule.ForComparisons).ToList();
         var result = searches.Select((s, d) => OpenSetIdentification.Evaluate(s, decisions[d].Threshold)).Aggregate(OpenSetResult.None, (a, b) => a + b);
-        return (result, decisions.Average(d => d.Threshold), decisions.Average(d => d.ThresholdFalsePositiveIdentificationRate));
+        return (result, decisions.Average(d => d.Threshold), decisions.Average(d => d.ThresholdRate));
     }
 }

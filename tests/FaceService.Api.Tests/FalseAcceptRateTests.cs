@@ -82,15 +82,34 @@ public sealed class FalseAcceptRateTests(ApiFactory factory, ITestOutputHelper o
         Assert.Equal(0.1f, (float)byDistance["threshold"]!);
         Assert.InRange((double)byDistance["thresholdFalseAcceptRate"]!, 1e-7, 1e-4);
 
-        // Against an enrolled subject, the same rule.
+        // Against an enrolled subject with one face, the same rule.
         const string collection = "apitest-far-verify";
         await factory.ResetCollectionAsync(collection);
         await _client.EnrollOkAsync(collection, person.Name, person.Photos[0]);
-        var form = new Multipart().File("image1", person.Photos[1]).Field("subject", person.Name).Field("collection", collection)
-            .Field("maxFalseAcceptRate", Invariant(1e-5));
-        var subject = await (await _client.PostAsync("/v1/verify", form)).ReadAsync(HttpStatusCode.OK);
+        var subject = await VerifySubjectAsync(collection, person.Name, person.Photos[1], ("maxFalseAcceptRate", Invariant(1e-5)));
+        Assert.Equal(1, (int)subject["comparedFaces"]!);
         Assert.Equal((float)strict["threshold"]!, (float)subject["threshold"]!);
         Assert.Equal((double)strict["falseAcceptRate"]!, (double)subject["falseAcceptRate"]!, 1e-12);
+
+        // With three faces a stranger has three chances: a stricter threshold for the same rate, and a higher rate for the same distance.
+        var many = DevPhotos.People.First(p => p.Photos.Count >= 4);
+        await _client.EnrollOkAsync(collection, many.Name, many.Photos[0]);
+        var oneFace = await VerifySubjectAsync(collection, many.Name, many.Photos[3]);
+        await _client.EnrollOkAsync(collection, many.Name, many.Photos[1], many.Photos[2]);
+        var threeFaces = await VerifySubjectAsync(collection, many.Name, many.Photos[3]);
+        Assert.Equal(3, (int)threeFaces["comparedFaces"]!);
+        Assert.True((float)threeFaces["threshold"]! < (float)oneFace["threshold"]!);
+        Assert.InRange((double)threeFaces["thresholdFalseAcceptRate"]!, ConfiguredVerifyRate * 0.99, ConfiguredVerifyRate * (1 + 1e-9));
+        var toFirst = await VerifyAsync(many.Photos[3], many.Photos[0], HttpStatusCode.OK);
+        if ((float)threeFaces["distance"]! == (float)toFirst["distance"]!)
+            Assert.True((double)threeFaces["falseAcceptRate"]! > (double)toFirst["falseAcceptRate"]!);
+    }
+
+    private async Task<JsonNode> VerifySubjectAsync(string collection, string subject, string photo, params (string Name, string Value)[] fields)
+    {
+        var form = new Multipart().File("image1", photo).Field("subject", subject).Field("collection", collection);
+        foreach (var (name, value) in fields) form.Field(name, value);
+        return await (await _client.PostAsync("/v1/verify", form)).ReadAsync(HttpStatusCode.OK);
     }
 
     [Theory]

@@ -90,16 +90,17 @@ public sealed class VerifyResponse
     /// <example>0.0696</example>
     public required float Distance { get; init; }
 
-    /// <summary>Estimated false-accept rate of the distance: the share of pairs of different people at least this close.</summary>
-    /// <example>2.1e-7</example>
+    /// <summary>Estimated false-accept rate of the distance: the share of pairs of different people at least this close.
+    /// Against a subject, the share of other people with a face this close to one of the subject's comparedFaces.</summary>
+    /// <example>7.5e-7</example>
     public required double FalseAcceptRate { get; init; }
 
     /// <summary>The threshold applied: the request's distance, or the one for the request's or the configured false-accept rate.</summary>
     /// <example>0.147</example>
     public required float Threshold { get; init; }
 
-    /// <summary>Estimated false-accept rate of the threshold: the share of pairs of different people it accepts.</summary>
-    /// <example>0.001</example>
+    /// <summary>Estimated false-accept rate of the threshold: the share of other people it accepts.</summary>
+    /// <example>0.002</example>
     public required double ThresholdFalseAcceptRate { get; init; }
 
     /// <summary>The compared face of each uploaded image (its largest face).</summary>
@@ -110,6 +111,11 @@ public sealed class VerifyResponse
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Guid? MatchedFaceId { get; init; }
 
+    /// <summary>Against a subject: its stored faces, each compared (each a chance for someone else to come close).</summary>
+    /// <example>2</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ComparedFaces { get; init; }
+
     public static VerifyResponse From(VerifyResult r) => new()
     {
         Verified = r.Verified,
@@ -119,6 +125,7 @@ public sealed class VerifyResponse
         ThresholdFalseAcceptRate = r.ThresholdFalseAcceptRate,
         Faces = r.Faces.Select(f => new VerifiedFaceDto { Image = f.Field, Box = Box.From(f.Box), Score = f.Score }).ToList(),
         MatchedFaceId = r.MatchedFaceId,
+        ComparedFaces = r.ComparedFaces,
     };
 }
 

@@ -78,12 +78,12 @@ public sealed class FaceRecognitionService(
 
     /// <summary>
     /// Compares the largest face of each of two images. The threshold is the request's distance, or the one for the
-    /// request's false-accept rate, or for the configured rate (<see cref="MatchDecisions.ForVerify"/>).
+    /// request's false-accept rate, or for the configured rate (<see cref="MatchDecisions"/>).
     /// </summary>
     public async Task<VerifyResult> VerifyImagesAsync(ImageInput image1, ImageInput image2, float? threshold, double? maxFalseAcceptRate,
         CancellationToken ct = default)
     {
-        var decision = decisions.ForVerify(threshold, maxFalseAcceptRate);
+        var decision = decisions.ForVerify(threshold, maxFalseAcceptRate).ForComparisons(1);
         var analyses = await AnalyzeAllAsync([image1, image2], OneToOneFace, "verify", ct);
         var face1 = RequireFace(image1, analyses[0]);
         var face2 = RequireFace(image2, analyses[1]);
@@ -94,25 +94,26 @@ public sealed class FaceRecognitionService(
     /// <summary>
     /// Compares the largest face of the image with every stored face of the subject; the distance is the minimum over
     /// them (the person's closest enrolled photo decides, as a human checker comparing against a set of photos would).
+    /// A stranger compared with m photos has m chances to come close, so the rates are over m comparisons.
     /// </summary>
     public async Task<VerifyResult> VerifySubjectAsync(ImageInput image1, string? collection, string? subject, float? threshold,
         double? maxFalseAcceptRate, CancellationToken ct = default)
     {
         var coll = Identifiers.RequireCollection(collection);
         var subj = Identifiers.RequireSubject(subject);
-        var decision = decisions.ForVerify(threshold, maxFalseAcceptRate);
+        var rule = decisions.ForVerify(threshold, maxFalseAcceptRate);
         // The store is asked first: an unknown subject is answered without running the models.
         var stored = await store.GetSubjectCodesAsync(coll, pipeline.ModelId, subj, ct);
         if (stored.Count == 0) throw SubjectNotFound(subj, coll);
 
         var face = RequireFace(image1, await AnalyzeAsync(image1, OneToOneFace, "verify", ct));
         var best = stored.Select(s => (s.FaceId, Distance: quantizer.SquaredDistance(face.Code, s.Code))).MinBy(s => s.Distance);
-        return Verified(decision, best.Distance, [new VerifiedFace(image1.Field, face.Box, face.Score)], best.FaceId);
+        return Verified(rule.ForComparisons(stored.Count), best.Distance, [new VerifiedFace(image1.Field, face.Box, face.Score)], best.FaceId);
     }
 
-    private VerifyResult Verified(VerifyDecision decision, float distance, IReadOnlyList<VerifiedFace> faces, Guid? matchedFaceId) =>
-        new(distance <= decision.Threshold, distance, decisions.FalseAcceptRate(distance), decision.Threshold, decision.ThresholdFalseAcceptRate,
-            faces, matchedFaceId);
+    private VerifyResult Verified(MatchDecision decision, float distance, IReadOnlyList<VerifiedFace> faces, Guid? matchedFaceId) =>
+        new(distance <= decision.Threshold, distance, decisions.StrangerRate(distance, decision.Comparisons), decision.Threshold,
+            decision.ThresholdRate, faces, matchedFaceId, matchedFaceId is null ? null : (int)decision.Comparisons);
 
     /// <summary>pgvector's range for hnsw.ef_search.</summary>
     public const int MaxEfSearch = 1000;
@@ -121,7 +122,7 @@ public sealed class FaceRecognitionService(
     /// The k nearest subjects of the largest face (or of every face), one best entry per subject, ordered by distance.
     /// The threshold is the request's distance, or the one that keeps the share of strangers matched within the
     /// request's or the configured false-positive identification rate at the collection's size
-    /// (<see cref="MatchDecisions.IdentifyRule.ForGallery"/>). With several faces no subject is assigned twice: see
+    /// (<see cref="MatchDecisions.DecisionRule.ForComparisons"/>). With several faces no subject is assigned twice: see
     /// <see cref="IdentityAssignment"/>.
     /// </summary>
     public async Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, IdentifyParameters parameters, CancellationToken ct = default)
@@ -132,7 +133,7 @@ public sealed class FaceRecognitionService(
         if (count < 1 || count > _options.MaxK) throw Invalid($"k must be between 1 and {_options.MaxK}.", "k");
         if (parameters.EfSearch is < 1 or > MaxEfSearch) throw Invalid($"efSearch must be between 1 and {MaxEfSearch}.", "efSearch");
 
-        var decision = rule.ForGallery(await store.CountFacesAsync(coll, pipeline.ModelId, ct));
+        var decision = rule.ForComparisons(await store.CountFacesAsync(coll, pipeline.ModelId, ct));
         var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceAnalysisOptions.AllFaces : OneToOneFace, "identify", ct);
         var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
         foreach (var face in analysis.Faces)
@@ -145,9 +146,8 @@ public sealed class FaceRecognitionService(
             face.Box, face.Score,
             assigned[f] >= 0 ? candidates[f][assigned[f]].Subject : null,
             candidates[f].Select((m, c) => new IdentifyCandidate(m.Subject, m.FaceId, m.Distance, decisions.FalseAcceptRate(m.Distance),
-                decisions.FalsePositiveIdentificationRate(m.Distance, decision.GalleryFaces), c == assigned[f])).ToList())).ToList();
-        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, decision.Threshold, decision.ThresholdFalsePositiveIdentificationRate,
-            decision.GalleryFaces, faces);
+                decisions.StrangerRate(m.Distance, decision.Comparisons), c == assigned[f])).ToList())).ToList();
+        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, decision.Threshold, decision.ThresholdRate, decision.Comparisons, faces);
     }
 
     /// <summary>Clusters stored faces of a collection (all, or the given ids).</summary>

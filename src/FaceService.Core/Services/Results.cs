@@ -14,11 +14,14 @@ public sealed record EnrollResult(string Subject, string Collection, IReadOnlyLi
 /// <summary>The face that verify compared from one upload.</summary>
 public sealed record VerifiedFace(string Field, FaceBox Box, float Score);
 
-/// <param name="FalseAcceptRate">Estimated share of different-person pairs at or below <paramref name="Distance"/>.</param>
-/// <param name="ThresholdFalseAcceptRate">Estimated share of different-person pairs the threshold accepts.</param>
+/// <param name="FalseAcceptRate">Estimated share of other people who come at least this close: of different-person
+/// pairs at or below <paramref name="Distance"/>, or against a subject, of people with a face that close to one of its
+/// <paramref name="ComparedFaces"/> stored faces.</param>
+/// <param name="ThresholdFalseAcceptRate">The same for the threshold: the share of other people it accepts.</param>
 /// <param name="MatchedFaceId">When verifying against a subject: the stored face at the reported (minimum) distance.</param>
+/// <param name="ComparedFaces">When verifying against a subject: its stored faces, each a comparison.</param>
 public sealed record VerifyResult(bool Verified, float Distance, double FalseAcceptRate, float Threshold, double ThresholdFalseAcceptRate,
-    IReadOnlyList<VerifiedFace> Faces, Guid? MatchedFaceId);
+    IReadOnlyList<VerifiedFace> Faces, Guid? MatchedFaceId, int? ComparedFaces);
 
 /// <summary>What an identify request asks besides its image and collection; null: the configured default.</summary>
 /// <param name="Threshold">An explicit distance, instead of <paramref name="MaxFalsePositiveIdentificationRate"/>.</param>

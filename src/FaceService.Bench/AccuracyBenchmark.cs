@@ -24,6 +24,7 @@ public static class AccuracyBenchmark
         var dev = args.Get("faces", "") is { Length: > 0 } f ? LabelledPhotoSet.Load(f) : LabelledPhotoSet.LoadShared("faces");
         var limit = args.Get("limit", int.MaxValue);
         var variants = ParseVariants(args.Get("variants", "default"));
+        var groupPhotos = SmallFacePhotos(lfw, dev, args.Get("save-photos", ""));
 
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
@@ -41,9 +42,45 @@ public static class AccuracyBenchmark
             Console.WriteLine($"analysed {lfwFaces.Count + devFaces.Count} photos in {watch.Elapsed.TotalSeconds:F0} s");
             ReportDetection("lfw-dev", lfwFaces);
             ReportDetection("dev set", devFaces);
+            ReportSmallFaces(pipeline, groupPhotos);
             ReportVerification(lfw, lfwFaces);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Group photos of 24 lfw-dev faces each: 4000x3000 with faces 60-100 px wide on a landscape, 2000x1500 with faces
+    /// 40-70 px on plain grey, and 7200x5400 (39 MP, just under the default pixel limit) with faces 40-80 px on a landscape.
+    /// </summary>
+    public static IReadOnlyList<(string Name, SyntheticGroupPhoto Photo)> SmallFacePhotos(LabelledPhotoSet lfw, LabelledPhotoSet dev, string saveDirectory)
+    {
+        var shuffled = lfw.PersonPhotos.DistinctBy(p => p.Person).OrderBy(p => p.Path, StringComparer.Ordinal).ToArray();
+        new Random(20261203).Shuffle(shuffled);
+        var landscape = dev.Read(dev.Photos.First(p => p.Path.EndsWith("pilatus800.jpg", StringComparison.Ordinal)));
+        (string Name, int Width, int Height, float Min, float Max, byte[]? Background)[] specs =
+        [
+            ("4000x3000, faces 60-100 px, landscape", 4000, 3000, 60, 100, landscape),
+            ("2000x1500, faces 40-70 px, plain", 2000, 1500, 40, 70, null),
+            ("7200x5400, faces 40-80 px, landscape", 7200, 5400, 40, 80, landscape),
+        ];
+        return specs.Select((spec, i) =>
+        {
+            var portraits = shuffled.Skip(24 * i).Take(24).Select(p => (p.Person, lfw.Read(p))).ToList();
+            var photo = SyntheticGroupPhoto.Compose(spec.Width, spec.Height, portraits, spec.Min, spec.Max, spec.Background, seed: i + 1);
+            if (saveDirectory.Length > 0) File.WriteAllBytes(Path.Combine(saveDirectory, $"group-{spec.Width}x{spec.Height}.jpg"), photo.Jpeg);
+            return (spec.Name, photo);
+        }).ToList();
+    }
+
+    private static void ReportSmallFaces(IFacePipeline pipeline, IReadOnlyList<(string Name, SyntheticGroupPhoto Photo)> photos)
+    {
+        foreach (var (name, photo) in photos)
+        {
+            var watch = Stopwatch.StartNew();
+            var analysis = pipeline.AnalyzeAsync(photo.Jpeg, FaceAnalysisOptions.DetectOnly).GetAwaiter().GetResult();
+            var (found, falseDetections) = photo.Score(analysis.Faces.Select(f => (f.Box.X + f.Box.Width / 2, f.Box.Y + f.Box.Height / 2)));
+            Console.WriteLine($"small faces, {name}: {found} of {photo.Faces.Count} found, {falseDetections} other boxes, detect {watch.ElapsedMilliseconds} ms");
+        }
     }
 
     private static List<(string Name, Dictionary<string, string> Settings)> ParseVariants(string text) =>

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
@@ -12,7 +14,8 @@ public sealed class FacePipeline(
     IFaceAligner aligner,
     IFaceEmbedder embedder,
     IEmbeddingQuantizer quantizer,
-    FaceAlignment alignment) : IFacePipeline
+    FaceAlignment alignment,
+    bool mirrorAveraging) : IFacePipeline
 {
     public string ModelId => embedder.ModelId;
 
@@ -40,7 +43,9 @@ public sealed class FacePipeline(
             var chips = new RgbaImage[faces.Count];
             for (var i = 0; i < chips.Length; i++)
                 chips[i] = alignment == FaceAlignment.BoxCrop ? aligner.CropBox(image, boxes[i]) : aligner.Align(image, landmarks[i]);
-            embeddings = await embedder.EmbedAsync(chips, cancellationToken).ConfigureAwait(false);
+            embeddings = mirrorAveraging
+                ? MirrorAverage(await embedder.EmbedAsync([.. chips, .. chips.Select(Mirrored)], cancellationToken).ConfigureAwait(false))
+                : await embedder.EmbedAsync(chips, cancellationToken).ConfigureAwait(false);
         }
 
         var analyzed = new AnalyzedFace[faces.Count];
@@ -48,5 +53,33 @@ public sealed class FacePipeline(
             analyzed[i] = new AnalyzedFace(faces[i].Box, faces[i].Score, fivePoints[i],
                 embeddings?[i], embeddings is null ? null : quantizer.Quantize(embeddings[i]));
         return new ImageAnalysis(image.Width, image.Height, analyzed);
+    }
+
+    /// <summary>The chip flipped left to right.</summary>
+    private static RgbaImage Mirrored(RgbaImage chip)
+    {
+        var pixels = new byte[chip.Pixels.Length];
+        var source = MemoryMarshal.Cast<byte, uint>(chip.Pixels.AsSpan());
+        var target = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan());
+        for (var y = 0; y < chip.Height; y++)
+        {
+            source.Slice(y * chip.Width, chip.Width).CopyTo(target.Slice(y * chip.Width, chip.Width));
+            target.Slice(y * chip.Width, chip.Width).Reverse();
+        }
+        return new RgbaImage(chip.Width, chip.Height, pixels);
+    }
+
+    /// <summary>Embeddings of n chips followed by their n mirror images → n unit means (dlib's jitter idea, at its cheapest).</summary>
+    private static float[][] MirrorAverage(float[][] embeddings)
+    {
+        var n = embeddings.Length / 2;
+        var result = new float[n][];
+        for (var i = 0; i < n; i++)
+        {
+            result[i] = new float[embeddings[i].Length];
+            TensorPrimitives.Add(embeddings[i], embeddings[n + i], result[i]);
+            EmbeddingMath.NormalizeInPlace(result[i]);
+        }
+        return result;
     }
 }

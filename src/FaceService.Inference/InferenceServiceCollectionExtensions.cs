@@ -50,7 +50,8 @@ public static class InferenceServiceCollectionExtensions
             sp.GetRequiredService<IFaceAligner>(),
             sp.GetRequiredService<IFaceEmbedder>(),
             sp.GetRequiredService<IEmbeddingQuantizer>(),
-            sp.GetRequiredService<InferenceOptions>().Alignment));
+            sp.GetRequiredService<InferenceOptions>().Alignment,
+            sp.GetRequiredService<InferenceOptions>().MirrorAveraging));
         services.AddSingleton<InferenceWarmUp>();
         services.AddHostedService<InferenceWarmUpService>();
         services.AddHostedService<NativeMemoryTrimService>();

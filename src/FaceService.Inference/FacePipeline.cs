@@ -22,14 +22,15 @@ public sealed class FacePipeline(
     public async Task<ImageAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> encodedImage, FaceAnalysisOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.MaxFaces is <= 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxFaces must be positive.");
 
         var image = decoder.Decode(encodedImage.Span);
         cancellationToken.ThrowIfCancellationRequested();
 
         IReadOnlyList<DetectedFace> faces = detector.Detect(image);
-        if (options.MaxFaces is { } max && faces.Count > max) faces = faces.Take(max).ToArray();
-        if (faces.Count == 0) return new ImageAnalysis(image.Width, image.Height, []);
+        var detected = faces.Count;
+        if (detected == 0) return new ImageAnalysis(image.Width, image.Height, [], 0);
+        if (options.PrimaryOnly && detected > 1)
+            faces = [faces[PrimaryFace.Select(faces.Select(f => (f.Box, f.Score)).ToList(), image.Width, image.Height)]];
         cancellationToken.ThrowIfCancellationRequested();
 
         var boxes = faces.Select(f => f.Box).ToArray();
@@ -52,7 +53,7 @@ public sealed class FacePipeline(
         for (var i = 0; i < analyzed.Length; i++)
             analyzed[i] = new AnalyzedFace(faces[i].Box, faces[i].Score, fivePoints[i],
                 embeddings?[i], embeddings is null ? null : quantizer.Quantize(embeddings[i]));
-        return new ImageAnalysis(image.Width, image.Height, analyzed);
+        return new ImageAnalysis(image.Width, image.Height, analyzed, detected);
     }
 
     /// <summary>The chip flipped left to right.</summary>

@@ -7,12 +7,13 @@ namespace FaceService.Core.Services;
 public sealed record ImageInput(string Field, string? FileName, ReadOnlyMemory<byte> Content);
 
 /// <summary>A face stored by enroll, reported against the upload it came from.</summary>
-public sealed record EnrolledFace(Guid FaceId, FaceBox Box, float Score, string ImageSha256, string Field, string? FileName);
+/// <param name="FacesDetected">Faces found in the upload; the stored one is its primary face.</param>
+public sealed record EnrolledFace(Guid FaceId, FaceBox Box, float Score, string ImageSha256, string Field, string? FileName, int FacesDetected);
 
 public sealed record EnrollResult(string Subject, string Collection, IReadOnlyList<EnrolledFace> Faces);
 
-/// <summary>The face that verify compared from one upload.</summary>
-public sealed record VerifiedFace(string Field, FaceBox Box, float Score);
+/// <summary>The face that verify compared from one upload: its primary face, one of <paramref name="FacesDetected"/>.</summary>
+public sealed record VerifiedFace(string Field, FaceBox Box, float Score, int FacesDetected);
 
 /// <param name="MatchedFaceId">When verifying against a subject: the stored face at the reported (minimum) distance.</param>
 public sealed record VerifyResult(bool Verified, float Distance, float Threshold, IReadOnlyList<VerifiedFace> Faces, Guid? MatchedFaceId);
@@ -22,7 +23,8 @@ public sealed record IdentifyCandidate(string Subject, Guid FaceId, float Distan
 /// <param name="Subject">The subject this face is assigned to, or null when no candidate is a free match.</param>
 public sealed record IdentifiedFace(FaceBox Box, float Score, string? Subject, IReadOnlyList<IdentifyCandidate> Candidates);
 
-public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float Threshold, IReadOnlyList<IdentifiedFace> Faces);
+/// <param name="FacesDetected">Faces found in the photo; without allFaces only the primary one is identified.</param>
+public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float Threshold, IReadOnlyList<IdentifiedFace> Faces, int FacesDetected);
 
 /// <summary>
 /// A clustered face: a stored face (<see cref="FaceId"/>, <see cref="Subject"/>) or a face found in an upload

@@ -4,12 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceService.Cli;
 
-/// <summary>identify &lt;image&gt;: the nearest enrolled subjects of the photo's largest face (or of every face), as the API's identify.</summary>
+/// <summary>identify &lt;image&gt;: the nearest enrolled subjects of the photo's primary face (or of every face), as the API's identify.</summary>
 public static class IdentifyCommand
 {
     public const string Usage = """
         faceservice identify <image> [--collection <name>] [--k <n>] [--threshold <d>] [--all-faces] [--json <file>] [common options]
-          The k nearest subjects (default 5) of the largest face, or of every face with --all-faces; a candidate within
+          The k nearest subjects (default 5) of the primary face, or of every face with --all-faces; a candidate within
           the threshold (squared L2, 0..4; default: the distance that keeps the share of strangers matched within
           Recognition:IdentifyMaxFalsePositiveIdentificationRate at the collection's size) is a match.
         """;

@@ -52,7 +52,8 @@ public static class InferenceServiceCollectionExtensions
             sp.GetRequiredService<IFaceAligner>(),
             sp.GetRequiredService<IFaceEmbedder>(),
             sp.GetRequiredService<IEmbeddingQuantizer>(),
-            sp.GetRequiredService<InferenceOptions>().Alignment));
+            sp.GetRequiredService<InferenceOptions>().Alignment,
+            sp.GetRequiredService<InferenceOptions>().MirrorAveraging));
         // The rates of the recognition model's distances, shipped beside the models; resolved at start-up (below).
         services.AddSingleton(sp => DistanceCalibration.Load(sp.GetRequiredService<OnnxSessionFactory>().ModelsDirectory,
             sp.GetRequiredService<IFacePipeline>().ModelId));

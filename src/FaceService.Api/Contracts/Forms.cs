@@ -20,7 +20,7 @@ public sealed class EnrollForm : ICollectionScoped
     /// <example>alice</example>
     [Required, FromForm(Name = "subject")] public string? Subject { get; set; }
 
-    /// <summary>One or more photos of the person; the largest face of each is enrolled.</summary>
+    /// <summary>One or more photos of the person; the primary face of each (the most prominent) is enrolled.</summary>
     [Required, FromForm(Name = "image")] public List<IFormFile>? Image { get; set; }
 
     /// <summary>Collection (default "default"): 1-64 of letters, digits, '_', '.', '-'.</summary>
@@ -82,7 +82,7 @@ public sealed class IdentifyForm : ICollectionScoped
     /// <summary>Collection to search (default "default").</summary>
     [FromForm(Name = "collection")] public string? Collection { get; set; }
 
-    /// <summary>Identify every face instead of only the largest.</summary>
+    /// <summary>Identify every face instead of only the primary one.</summary>
     [FromForm(Name = "allFaces")] public bool AllFaces { get; set; }
 
     /// <summary>

@@ -53,6 +53,7 @@ public sealed class EnrollResponse
         Faces = r.Faces.Select(f => new EnrolledFaceDto
         {
             FaceId = f.FaceId, Box = Box.From(f.Box), Score = f.Score, ImageSha256 = f.ImageSha256, Image = f.Field, FileName = f.FileName,
+            FacesDetected = f.FacesDetected,
         }).ToList(),
     };
 }
@@ -77,6 +78,10 @@ public sealed class EnrolledFaceDto
 
     /// <example>alice_0001.jpg</example>
     public string? FileName { get; init; }
+
+    /// <summary>Faces found in the image; the enrolled one is its primary face (the most prominent).</summary>
+    /// <example>1</example>
+    public required int FacesDetected { get; init; }
 }
 
 public sealed class VerifyResponse
@@ -103,7 +108,7 @@ public sealed class VerifyResponse
     /// <example>0.002</example>
     public required double ThresholdFalseAcceptRate { get; init; }
 
-    /// <summary>The compared face of each uploaded image (its largest face).</summary>
+    /// <summary>The compared face of each uploaded image: its primary face (the most prominent: size, nearness to the centre, detector score).</summary>
     public required IReadOnlyList<VerifiedFaceDto> Faces { get; init; }
 
     /// <summary>Against a subject: the stored face that gave the distance.</summary>
@@ -123,7 +128,7 @@ public sealed class VerifyResponse
         FalseAcceptRate = r.FalseAcceptRate,
         Threshold = r.Threshold,
         ThresholdFalseAcceptRate = r.ThresholdFalseAcceptRate,
-        Faces = r.Faces.Select(f => new VerifiedFaceDto { Image = f.Field, Box = Box.From(f.Box), Score = f.Score }).ToList(),
+        Faces = r.Faces.Select(f => new VerifiedFaceDto { Image = f.Field, Box = Box.From(f.Box), Score = f.Score, FacesDetected = f.FacesDetected }).ToList(),
         MatchedFaceId = r.MatchedFaceId,
         ComparedFaces = r.ComparedFaces,
     };
@@ -139,6 +144,10 @@ public sealed class VerifiedFaceDto
 
     /// <example>0.996</example>
     public required float Score { get; init; }
+
+    /// <summary>Faces found in the image; the compared one is its primary face (the most prominent).</summary>
+    /// <example>1</example>
+    public required int FacesDetected { get; init; }
 }
 
 public sealed class IdentifyResponse
@@ -162,8 +171,12 @@ public sealed class IdentifyResponse
     /// <example>1944</example>
     public required long GalleryFaces { get; init; }
 
-    /// <summary>The largest face, or with allFaces every face (largest first); empty when the photo shows none.</summary>
+    /// <summary>The primary face, or with allFaces every face (largest first); empty when the photo shows none.</summary>
     public required IReadOnlyList<IdentifiedFaceDto> Faces { get; init; }
+
+    /// <summary>Faces found in the photo (without allFaces only the primary one is identified).</summary>
+    /// <example>1</example>
+    public required int FacesDetected { get; init; }
 
     public static IdentifyResponse From(IdentifyResult r) => new()
     {
@@ -172,6 +185,7 @@ public sealed class IdentifyResponse
         Threshold = r.Threshold,
         ThresholdFalsePositiveIdentificationRate = r.ThresholdFalsePositiveIdentificationRate,
         GalleryFaces = r.GalleryFaces,
+        FacesDetected = r.FacesDetected,
         Faces = r.Faces.Select(f => new IdentifiedFaceDto
         {
             Box = Box.From(f.Box),

@@ -39,7 +39,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
 
     /// <summary>Enroll photos of a person.</summary>
     /// <remarks>
-    /// Stores the largest face of each image for <c>subject</c> in <c>collection</c>. All images are analysed before
+    /// Stores the primary face of each image for <c>subject</c> in <c>collection</c>. All images are analysed before
     /// anything is written and the faces are written in one transaction: if any image has no face the request fails
     /// with 422 <c>no_face</c> and nothing is stored. Enrolling the same image bytes for the same subject again
     /// returns the stored face (same <c>faceId</c>, no duplicate).
@@ -62,7 +62,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
 
     /// <summary>Are two faces the same person?</summary>
     /// <remarks>
-    /// Compares the largest face of <c>image1</c> with the largest face of <c>image2</c>, or with the stored faces of
+    /// Compares the primary face of <c>image1</c> with the primary face of <c>image2</c>, or with the stored faces of
     /// <c>subject</c> (in <c>collection</c>), where the distance is the minimum over the subject's faces.
     /// <c>distance</c> is the squared L2 distance of the unit embeddings (0..4); <c>verified</c> is distance ≤ threshold.
     /// The threshold is set by a false-accept rate (<c>maxFalseAcceptRate</c>, default configured) unless the request
@@ -92,7 +92,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
 
     /// <summary>Who is in this photo?</summary>
     /// <remarks>
-    /// For the largest face (or every face with <c>allFaces</c>), the <c>k</c> nearest enrolled subjects of
+    /// For the primary face (or every face with <c>allFaces</c>), the <c>k</c> nearest enrolled subjects of
     /// <c>collection</c>, one best entry per subject, nearest first. A candidate within <c>threshold</c> is a match.
     /// The threshold keeps the share of strangers matched to someone within a false-positive identification rate at the
     /// collection's size (<c>maxFalsePositiveIdentificationRate</c>, default configured: 1 %), so it falls as the

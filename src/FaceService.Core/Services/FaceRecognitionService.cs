@@ -29,17 +29,11 @@ public sealed class FaceRecognitionService(
     private readonly RecognitionOptions _options = options.Value;
     private readonly int _maxClusterFaces = clusteringOptions.Value.MaxFaces;
 
-    /// <summary>
-    /// The face of an image that enroll, verify and identify (without allFaces) use: one face per image. The calibration
-    /// (bench calibrate) embeds the same face of each photo, so its false-accept rates describe what verify compares.
-    /// </summary>
-    public static readonly FaceAnalysisOptions OneToOneFace = FaceAnalysisOptions.LargestFace;
-
     public Task<ImageAnalysis> DetectAsync(ImageInput image, CancellationToken ct = default) =>
         AnalyzeAsync(image, FaceAnalysisOptions.DetectOnly, "detect", ct);
 
     /// <summary>
-    /// Stores the largest face of each image for the subject. Every image is analysed before anything is written, and
+    /// Stores the primary face (<see cref="PrimaryFace"/>) of each image for the subject. Every image is analysed before anything is written, and
     /// the faces are written in one transaction: an image without a face fails the whole request and stores nothing.
     /// The same bytes enrolled again for the same subject give back the stored face (same id, no new row). The audit
     /// record of <paramref name="actor"/> is written in the same transaction.
@@ -51,7 +45,7 @@ public sealed class FaceRecognitionService(
         var subj = Identifiers.RequireSubject(subject);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
-        var analyses = await AnalyzeAllAsync(images, OneToOneFace, "enroll", ct);
+        var analyses = await AnalyzeAllAsync(images, FaceAnalysisOptions.Primary, "enroll", ct);
         var faces = new (AnalyzedFace Face, string Sha256)[images.Count];
         for (var i = 0; i < images.Count; i++)
         {
@@ -71,28 +65,29 @@ public sealed class FaceRecognitionService(
         var result = images.Select((image, i) =>
         {
             var s = stored[faces[i].Sha256];
-            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName);
+            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyses[i].FacesDetected);
         }).ToList();
         return new EnrollResult(subj, coll, result);
     }
 
     /// <summary>
-    /// Compares the largest face of each of two images. The threshold is the request's distance, or the one for the
+    /// Compares the primary face of each of two images. The threshold is the request's distance, or the one for the
     /// request's false-accept rate, or for the configured rate (<see cref="MatchDecisions"/>).
     /// </summary>
     public async Task<VerifyResult> VerifyImagesAsync(ImageInput image1, ImageInput image2, float? threshold, double? maxFalseAcceptRate,
         CancellationToken ct = default)
     {
         var decision = decisions.ForVerify(threshold, maxFalseAcceptRate).ForComparisons(1);
-        var analyses = await AnalyzeAllAsync([image1, image2], OneToOneFace, "verify", ct);
+        var analyses = await AnalyzeAllAsync([image1, image2], FaceAnalysisOptions.Primary, "verify", ct);
         var face1 = RequireFace(image1, analyses[0]);
         var face2 = RequireFace(image2, analyses[1]);
         return Verified(decision, quantizer.SquaredDistance(face1.Code, face2.Code),
-            [new VerifiedFace(image1.Field, face1.Box, face1.Score), new VerifiedFace(image2.Field, face2.Box, face2.Score)], null);
+            [new VerifiedFace(image1.Field, face1.Box, face1.Score, analyses[0].FacesDetected),
+             new VerifiedFace(image2.Field, face2.Box, face2.Score, analyses[1].FacesDetected)], null);
     }
 
     /// <summary>
-    /// Compares the largest face of the image with every stored face of the subject; the distance is the minimum over
+    /// Compares the primary face of the image with every stored face of the subject; the distance is the minimum over
     /// them (the person's closest enrolled photo decides, as a human checker comparing against a set of photos would).
     /// A stranger compared with m photos has m chances to come close, so the rates are over m comparisons.
     /// </summary>
@@ -106,9 +101,11 @@ public sealed class FaceRecognitionService(
         var stored = await store.GetSubjectCodesAsync(coll, pipeline.ModelId, subj, ct);
         if (stored.Count == 0) throw SubjectNotFound(subj, coll);
 
-        var face = RequireFace(image1, await AnalyzeAsync(image1, OneToOneFace, "verify", ct));
+        var analysis = await AnalyzeAsync(image1, FaceAnalysisOptions.Primary, "verify", ct);
+        var face = RequireFace(image1, analysis);
         var best = stored.Select(s => (s.FaceId, Distance: quantizer.SquaredDistance(face.Code, s.Code))).MinBy(s => s.Distance);
-        return Verified(rule.ForComparisons(stored.Count), best.Distance, [new VerifiedFace(image1.Field, face.Box, face.Score)], best.FaceId);
+        return Verified(rule.ForComparisons(stored.Count), best.Distance,
+            [new VerifiedFace(image1.Field, face.Box, face.Score, analysis.FacesDetected)], best.FaceId);
     }
 
     private VerifyResult Verified(MatchDecision decision, float distance, IReadOnlyList<VerifiedFace> faces, Guid? matchedFaceId) =>
@@ -119,7 +116,7 @@ public sealed class FaceRecognitionService(
     public const int MaxEfSearch = 1000;
 
     /// <summary>
-    /// The k nearest subjects of the largest face (or of every face), one best entry per subject, ordered by distance.
+    /// The k nearest subjects of the primary face (or of every face), one best entry per subject, ordered by distance.
     /// The threshold is the request's distance, or the one that keeps the share of strangers matched within the
     /// request's or the configured false-positive identification rate at the collection's size
     /// (<see cref="MatchDecisions.DecisionRule.ForComparisons"/>). With several faces no subject is assigned twice: see
@@ -134,7 +131,7 @@ public sealed class FaceRecognitionService(
         if (parameters.EfSearch is < 1 or > MaxEfSearch) throw Invalid($"efSearch must be between 1 and {MaxEfSearch}.", "efSearch");
 
         var decision = rule.ForComparisons(await store.CountFacesAsync(coll, pipeline.ModelId, ct));
-        var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceAnalysisOptions.AllFaces : OneToOneFace, "identify", ct);
+        var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceAnalysisOptions.AllFaces : FaceAnalysisOptions.Primary, "identify", ct);
         var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
         foreach (var face in analysis.Faces)
             candidates.Add(await (parameters.EfSearch is { } ef
@@ -147,7 +144,8 @@ public sealed class FaceRecognitionService(
             assigned[f] >= 0 ? candidates[f][assigned[f]].Subject : null,
             candidates[f].Select((m, c) => new IdentifyCandidate(m.Subject, m.FaceId, m.Distance, decisions.FalseAcceptRate(m.Distance),
                 decisions.StrangerRate(m.Distance, decision.Comparisons), c == assigned[f])).ToList())).ToList();
-        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, decision.Threshold, decision.ThresholdRate, decision.Comparisons, faces);
+        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, decision.Threshold, decision.ThresholdRate, decision.Comparisons, faces,
+            analysis.FacesDetected);
     }
 
     /// <summary>Clusters stored faces of a collection (all, or the given ids).</summary>

@@ -7,12 +7,13 @@ namespace FaceService.Core.Services;
 public sealed record ImageInput(string Field, string? FileName, ReadOnlyMemory<byte> Content);
 
 /// <summary>A face stored by enroll, reported against the upload it came from.</summary>
-public sealed record EnrolledFace(Guid FaceId, FaceBox Box, float Score, string ImageSha256, string Field, string? FileName);
+/// <param name="FacesDetected">Faces found in the upload; the stored one is its primary face.</param>
+public sealed record EnrolledFace(Guid FaceId, FaceBox Box, float Score, string ImageSha256, string Field, string? FileName, int FacesDetected);
 
 public sealed record EnrollResult(string Subject, string Collection, IReadOnlyList<EnrolledFace> Faces);
 
-/// <summary>The face that verify compared from one upload.</summary>
-public sealed record VerifiedFace(string Field, FaceBox Box, float Score);
+/// <summary>The face that verify compared from one upload: its primary face, one of <paramref name="FacesDetected"/>.</summary>
+public sealed record VerifiedFace(string Field, FaceBox Box, float Score, int FacesDetected);
 
 /// <param name="FalseAcceptRate">Estimated share of other people who come at least this close: of different-person
 /// pairs at or below <paramref name="Distance"/>, or against a subject, of people with a face that close to one of its
@@ -40,8 +41,9 @@ public sealed record IdentifiedFace(FaceBox Box, float Score, string? Subject, I
 /// <param name="ThresholdFalsePositiveIdentificationRate">Estimated share of strangers the threshold matches to someone
 /// in this gallery.</param>
 /// <param name="GalleryFaces">Faces of the model in the collection when it was searched.</param>
+/// <param name="FacesDetected">Faces found in the photo; without allFaces only the primary one is identified.</param>
 public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float Threshold, double ThresholdFalsePositiveIdentificationRate, long GalleryFaces,
-    IReadOnlyList<IdentifiedFace> Faces);
+    IReadOnlyList<IdentifiedFace> Faces, int FacesDetected);
 
 /// <summary>
 /// A clustered face: a stored face (<see cref="FaceId"/>, <see cref="Subject"/>) or a face found in an upload

@@ -20,7 +20,6 @@ public sealed class DistanceCalibration
         if (string.IsNullOrEmpty(modelId)) throw new InvalidDataException("The calibration names no model id.");
         ModelId = modelId;
         Description = description;
-        points ??= [];
         if (points.Count < 2 || points[0].Distance != 0 || points[^1].Distance != 4)
             throw new InvalidDataException("A calibration's distances run from 0 to 4.");
         for (var i = 0; i < points.Count; i++)

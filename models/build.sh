@@ -83,8 +83,25 @@ for (const file of files) {
 JS
 }
 
+# The service sets its thresholds from models/calibration/<model id>.json, a model id ending in "@" and the first 12
+# hex digits of the recognition weights' sha256 (models/README.md, Calibration). It refuses to start without the one
+# for its weights and alignment; name those there are, or say how to make one.
+report_calibration() {
+  local sha
+  sha="$(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(m.models.find((x) => x.file === "face_recognition.onnx").sha256.slice(0, 12));' "$models_dir/manifest.json")"
+  local found=("$models_dir"/calibration/*@"$sha".json)
+  if [[ -f "${found[0]}" ]]; then
+    log "calibration for these weights: ${found[*]#"$models_dir"/}"
+  else
+    log "WARNING: no calibration in models/calibration for these weights (@$sha): the service will not start. Generate one with"
+    log "  dotnet run -c Release --project src/FaceService.Bench -- calibrate"
+  fi
+}
+
 if ! $force && outputs_up_to_date; then
   log "models are up to date (converter $converter_version, ${PACKAGES[*]%% *}); skipping conversion. Use --force to rebuild."
+  report_calibration
   exit 0
 fi
 
@@ -129,3 +146,4 @@ for file in "${OUTPUTS[@]}" manifest.json; do
 done
 outputs_up_to_date || die "models/manifest.json does not match the files just written"
 log "done: ${OUTPUTS[*]} and manifest.json in $models_dir"
+report_calibration

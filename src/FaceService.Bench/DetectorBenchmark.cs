@@ -9,8 +9,7 @@ namespace FaceService.Bench;
 
 /// <summary>
 /// `detectors`: the face detectors alone (no landmarks, no embeddings), one photo at a time, on lfw-dev, the dev photos
-/// and synthetic group photos (24 lfw-dev faces 60-100 px wide on 4000x3000; the same photo at 2000x1500; with three
-/// 300 px faces added; on 7300x5475, the service's 40-megapixel limit), for the
+/// and the synthetic group photos of `accuracy` (<see cref="AccuracyBenchmark.SmallFacePhotos"/>), for the
 /// SSD, MTCNN and ways of combining them: MTCNN only where the SSD finds nothing (Detector=SsdThenMtcnn); the SSD at a lower score threshold
 /// with its weaker boxes confirmed by MTCNN's O-Net; the SSD plus MTCNN's faces the SSD did not find
 /// (Detector=SsdAndMtcnn). Per variant:
@@ -24,8 +23,6 @@ namespace FaceService.Bench;
 public static class DetectorBenchmark
 {
     private static readonly string[] VariantNames = ["ssd", "mtcnn", "mtcnn-min20", "ssd-then-mtcnn", "ssd-low+onet", "ssd-and-mtcnn"];
-
-    private const int SyntheticFaces = 24;
 
     public static int Run(BenchArguments args)
     {
@@ -72,19 +69,10 @@ public static class DetectorBenchmark
 
         var lfwPhotos = lfw.Photos.Take(limit).Select(p => (p.Path, Image: decoder.Decode(lfw.Read(p)))).ToList();
         var devPhotos = dev.Photos.Select(p => (p.Path, p.Person, Image: decoder.Decode(dev.Read(p)))).ToList();
-        // 27 lfw-dev portraits spread over the set; the first 24 small (60-100 px), the last 3 near the camera (300 px).
-        var portraits = Enumerable.Range(0, SyntheticFaces + 3).Select(i => lfw.Photos[i * lfw.Photos.Count / (SyntheticFaces + 3)])
-            .Select(p => decoder.Decode(lfw.Read(p))).ToArray();
-        var widths = Enumerable.Range(0, SyntheticFaces).Select(i => 60f + 40f * i / (SyntheticFaces - 1)).ToArray();
-        var large = SmallFacesPhoto.Build(portraits[..SyntheticFaces], widths, 4000, 3000);
-        var synthetic = new[]
-        {
-            ("4000x3000, 24 faces 60-100 px", large),
-            ("2000x1500, 24 faces 30-50 px", large.Scaled(0.5f)),
-            ("4000x3000, 24 faces 60-100 px + 3 of 300 px", SmallFacesPhoto.Build(portraits, [.. widths, 300, 300, 300], 4000, 3000)),
-            ("7300x5475 (40 MP, the pixel limit), 24 faces 60-100 px", SmallFacesPhoto.Build(portraits[..SyntheticFaces], widths, 7300, 5475)),
-        };
-        Console.WriteLine($"lfw-dev: {lfwPhotos.Count} photos; dev set: {devPhotos.Count} photos; synthetic: lfw-dev faces on grey");
+        // The group photos of `bench accuracy`: 24 lfw-dev faces each, 60-100 px on 4000x3000, 40-70 px on 2000x1500,
+        // 40-80 px on 7200x5400 (39 MP, just under the pixel limit).
+        var synthetic = AccuracyBenchmark.SmallFacePhotos(lfw, dev, "").Select(p => (p.Name, p.Photo, Image: decoder.Decode(p.Photo.Jpeg))).ToArray();
+        Console.WriteLine($"lfw-dev: {lfwPhotos.Count} photos; dev set: {devPhotos.Count} photos; synthetic group photos: {synthetic.Length}");
 
         Dictionary<string, IReadOnlyList<DetectedFace>>? ssdOnLfw = null;
         foreach (var name in names)
@@ -117,13 +105,13 @@ public static class DetectorBenchmark
                               (devMissed.Count > 0 ? $" ({string.Join(" ", devMissed)})" : "") +
                               $"; time per larger photo (374-2333 px, {devTimes.Count}) {Describe(devTimes)}");
 
-            foreach (var (size, photo) in synthetic)
+            foreach (var (photoName, photo, image) in synthetic)
             {
                 var times = new List<double>();
                 IReadOnlyList<DetectedFace> faces = [];
-                for (var r = 0; r < repeats; r++) faces = Timed(detect, photo.Image, times);
-                var (found, other) = photo.Score(faces.Select(f => f.Box));
-                Console.WriteLine($"synthetic {size}: {found} of {photo.Faces.Count} faces found, {other} other boxes; time {Describe(times)}");
+                for (var r = 0; r < repeats; r++) faces = Timed(detect, image, times);
+                var (found, other) = photo.Score(faces.Select(f => (f.Box.X + f.Box.Width / 2, f.Box.Y + f.Box.Height / 2)));
+                Console.WriteLine($"synthetic {photoName}: {found} of {photo.Faces.Count} faces found, {other} other boxes; time {Describe(times)}");
             }
         }
         return 0;

@@ -5,9 +5,11 @@ using FaceService.Bench;
 var modes = new Dictionary<string, Func<BenchArguments, int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["accuracy"] = AccuracyBenchmark.Run,
+    ["calibrate"] = CalibrationBenchmark.Run,
     ["cluster"] = ClusterBenchmark.Run,
     ["detectors"] = DetectorBenchmark.Run,
     ["flops"] = ModelFlops.Run,
+    ["identification"] = IdentificationBenchmark.Run,
     ["load"] = LoadTest.Run,
     ["pipeline"] = PipelineBenchmark.Run,
     ["search"] = SearchBenchmark.Run,

@@ -4,13 +4,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceService.Cli;
 
-/// <summary>identify &lt;image&gt;: the nearest enrolled subjects of the photo's largest face (or of every face), as the API's identify.</summary>
+/// <summary>identify &lt;image&gt;: the nearest enrolled subjects of the photo's primary face (or of every face), as the API's identify.</summary>
 public static class IdentifyCommand
 {
     public const string Usage = """
         faceservice identify <image> [--collection <name>] [--k <n>] [--threshold <d>] [--all-faces] [--json <file>] [common options]
-          The k nearest subjects (default 5) of the largest face, or of every face with --all-faces; a candidate within
-          the threshold (squared L2, 0..4; default from Recognition:IdentifyThreshold) is a match.
+          The k nearest subjects (default 5) of the primary face, or of every face with --all-faces; a candidate within
+          the threshold (squared L2, 0..4; default: the distance that keeps the share of strangers matched within
+          Recognition:IdentifyMaxFalsePositiveIdentificationRate at the collection's size) is a match.
         """;
 
     public static readonly string[] Options = [.. CliHost.Options, "collection", "k", "threshold"];
@@ -30,7 +31,7 @@ public static class IdentifyCommand
         await CliHost.MigrateAsync(host, ct);
         var recognition = host.Services.GetRequiredService<FaceRecognitionService>();
         var image = new ImageInput(Path.GetFileName(path), null, await File.ReadAllBytesAsync(path, ct));
-        var result = await recognition.IdentifyAsync(image, collection, k, threshold, args.Has("all-faces"), ct);
+        var result = await recognition.IdentifyAsync(image, collection, new IdentifyParameters(k, threshold, AllFaces: args.Has("all-faces")), ct);
 
         Write(console.Out, collection, result);
         if (jsonPath is not null) await CliJson.WriteAsync(jsonPath, result, ct);
@@ -54,12 +55,12 @@ public static class IdentifyCommand
                 face.Subject is { } subject ? subject : $"no match in '{collection}' within {result.Threshold:F3}"));
             if (face.Candidates.Count == 0) continue;
             var width = Math.Max(7, face.Candidates.Max(c => c.Subject.Length));
-            writer.WriteLine($"   #  {"subject".PadRight(width)}  distance  match");
+            writer.WriteLine($"   #  {"subject".PadRight(width)}  distance  strangers this close  match");
             for (var c = 0; c < face.Candidates.Count; c++)
             {
                 var candidate = face.Candidates[c];
-                writer.WriteLine(string.Format(inv, "  {0,2}  {1}  {2,8:F3}  {3}", c + 1, candidate.Subject.PadRight(width), candidate.Distance,
-                    candidate.Match ? "yes" : ""));
+                writer.WriteLine(string.Format(inv, "  {0,2}  {1}  {2,8:F3}  {3,20:P3}  {4}", c + 1, candidate.Subject.PadRight(width), candidate.Distance,
+                    candidate.FalsePositiveIdentificationRate, candidate.Match ? "yes" : ""));
             }
         }
     }

@@ -17,7 +17,7 @@ public sealed record ImportSummary(
     double Seconds, double FacesPerSecond, double ImagesPerSecond, IReadOnlyList<ImageProblem> Problems);
 
 /// <summary>
-/// import &lt;folder&gt;: enrolls the largest face of every photo in each sub-folder under the sub-folder's name as the
+/// import &lt;folder&gt;: enrolls the primary face of every photo in each sub-folder under the sub-folder's name as the
 /// subject, through the same <see cref="FaceRecognitionService.EnrollAsync"/> as the API (one transaction per photo), with
 /// several photos in flight so the recognition batcher fills its batches. Resumable: a photo whose SHA-256 is already
 /// enrolled for its subject is skipped before the models run. A photo without a face or that cannot be read is counted

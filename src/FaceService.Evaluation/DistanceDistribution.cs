@@ -20,7 +20,9 @@ public sealed class DistanceDistribution
     public ReadOnlySpan<float> Sorted => _sorted;
 
     /// <summary>Share of the sample at or below <paramref name="distance"/>: the false-accept rate for impostor pairs, the true-accept rate for genuine ones.</summary>
-    public double ShareAtOrBelow(float distance) => (double)UpperBound(distance) / _sorted.Length;
+    public double ShareAtOrBelow(float distance) => (double)CountAtOrBelow(distance) / _sorted.Length;
+
+    public int CountAtOrBelow(float distance) => UpperBound(distance);
 
     /// <summary>
     /// The largest threshold whose share at or below stays ≤ <paramref name="share"/> (just under the ⌊share·n⌋+1-th

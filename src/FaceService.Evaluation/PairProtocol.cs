@@ -15,11 +15,14 @@ public sealed record ProtocolResult(double Accuracy, double StandardError, IRead
 /// <summary>
 /// LFW's verification protocol: for each fold, the threshold of highest accuracy on the other folds is applied to that
 /// fold; the result is the mean of the fold accuracies ± their standard error. Pairs without a distance count as wrong
-/// (a 422 is no answer), unless only answered pairs are asked for.
+/// (a 422 is no answer), unless only answered pairs are asked for. LFW's View 2 has as many same-person as
+/// different-person pairs; a set with another mix (lfw-dev has three different-person pairs to each same-person pair)
+/// can be scored <c>balanced</c>: the mean of the two classes' accuracies, for threshold choice and score alike, which
+/// is what plain accuracy on a balanced set estimates.
 /// </summary>
 public static class PairProtocol
 {
-    public static ProtocolResult Evaluate(IReadOnlyList<ScoredPair> pairs, bool answeredOnly = false)
+    public static ProtocolResult Evaluate(IReadOnlyList<ScoredPair> pairs, bool answeredOnly = false, bool balanced = false)
     {
         var counted = answeredOnly ? pairs.Where(p => p.Distance is not null).ToList() : pairs.ToList();
         var folds = counted.Select(p => p.Fold).Distinct().Order().ToArray();
@@ -29,11 +32,10 @@ public static class PairProtocol
         var errors = 0;
         foreach (var fold in folds)
         {
-            var threshold = BestThreshold(counted.Where(p => p.Fold != fold && p.Distance is not null).ToList());
+            var threshold = BestThreshold(counted.Where(p => p.Fold != fold && p.Distance is not null).ToList(), balanced);
             var test = counted.Where(p => p.Fold == fold).ToList();
-            var wrong = test.Count(p => !Correct(p, threshold));
-            errors += wrong;
-            accuracies.Add(1 - (double)wrong / test.Count);
+            errors += test.Count(p => !Correct(p, threshold));
+            accuracies.Add(AccuracyAt(test, threshold, answeredOnly, balanced));
             thresholds.Add(threshold);
         }
         var mean = accuracies.Average();
@@ -41,31 +43,36 @@ public static class PairProtocol
         return new ProtocolResult(mean, sd / Math.Sqrt(accuracies.Count), thresholds, counted.Count, errors);
     }
 
-    /// <summary>Plain accuracy of "same iff distance ≤ threshold"; unanswered pairs count as wrong unless excluded.</summary>
-    public static double AccuracyAt(IReadOnlyList<ScoredPair> pairs, float threshold, bool answeredOnly = false)
+    /// <summary>Accuracy (plain or balanced) of "same iff distance ≤ threshold"; unanswered pairs count as wrong unless excluded.</summary>
+    public static double AccuracyAt(IReadOnlyList<ScoredPair> pairs, float threshold, bool answeredOnly = false, bool balanced = false)
     {
         var counted = answeredOnly ? pairs.Where(p => p.Distance is not null).ToList() : pairs.ToList();
-        return (double)counted.Count(p => Correct(p, threshold)) / counted.Count;
+        if (!balanced) return (double)counted.Count(p => Correct(p, threshold)) / counted.Count;
+        var (same, different) = (counted.Where(p => p.Same).ToList(), counted.Where(p => !p.Same).ToList());
+        return 0.5 * ((double)same.Count(p => Correct(p, threshold)) / same.Count + (double)different.Count(p => Correct(p, threshold)) / different.Count);
     }
 
     /// <summary>
-    /// The threshold of highest plain accuracy: of the intervals between consecutive sorted distances that reach the best
+    /// The threshold of highest accuracy (plain, or balanced: each same-person pair weighted by the share of
+    /// different-person pairs and vice versa): of the intervals between consecutive sorted distances that reach the best
     /// value, the middle of the widest, so that it does not hug one pair.
     /// </summary>
-    public static float BestThreshold(IReadOnlyList<ScoredPair> answered)
+    public static float BestThreshold(IReadOnlyList<ScoredPair> answered, bool balanced = false)
     {
         var sorted = answered.OrderBy(p => p.Distance!.Value).ToArray();
         if (sorted.Length == 0) throw new ArgumentException("No answered pair to choose a threshold on.", nameof(answered));
+        var sameCount = sorted.Count(p => p.Same);
+        var (sameWeight, differentWeight) = balanced ? ((double)(sorted.Length - sameCount), (double)sameCount) : (1.0, 1.0);
         // Below every distance: everything is "different", so the correct ones are the different-person pairs.
-        var correct = sorted.Count(p => !p.Same);
+        var correct = (sorted.Length - sameCount) * differentWeight;
         var best = correct;
         (float Low, float High) bestRun = (0, sorted[0].Distance!.Value);
         for (var i = 0; i < sorted.Length; i++)
         {
-            correct += sorted[i].Same ? 1 : -1;
+            correct += sorted[i].Same ? sameWeight : -differentWeight;
             if (i + 1 < sorted.Length && sorted[i + 1].Distance == sorted[i].Distance) continue;
             var run = (sorted[i].Distance!.Value, i + 1 < sorted.Length ? sorted[i + 1].Distance!.Value : 4f);
-            if (correct > best || (correct == best && run.Item2 - run.Item1 > bestRun.High - bestRun.Low))
+            if (correct > best + 1e-9 || (Math.Abs(correct - best) <= 1e-9 && run.Item2 - run.Item1 > bestRun.High - bestRun.Low))
                 (best, bestRun) = (correct, run);
         }
         return (bestRun.Low + bestRun.High) / 2;

@@ -115,6 +115,12 @@ public sealed class InferenceOptions : IValidatableObject
 
     public FaceAlignment Alignment { get; set; } = FaceAlignment.Landmarks68;
 
+    /// <summary>
+    /// Embed each chip and its mirror image and keep their normalised mean: one more chip per face through the
+    /// recognition net, less sensitivity to the chip's left-right asymmetries (dlib's jitter, at its cheapest).
+    /// </summary>
+    public bool MirrorAveraging { get; set; }
+
     /// <summary>Run each model once on a blank input at start-up so the first request does not pay for it.</summary>
     public bool WarmUp { get; set; } = true;
 

@@ -1,3 +1,4 @@
+using FaceService.Core.Calibration;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
@@ -12,9 +13,10 @@ namespace FaceService.Inference;
 public static class InferenceServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the face pipeline and its parts as singletons, <see cref="InferenceOptions"/> from the "Inference"
-    /// section (validated at start-up), a hosted service that opens the models and warms them up at start-up, and one
-    /// that gives unused native memory back at an interval.
+    /// Registers the face pipeline and its parts as singletons, the recognition model's <see cref="DistanceCalibration"/>
+    /// (models/calibration), <see cref="InferenceOptions"/> from the "Inference" section (validated at start-up), a
+    /// hosted service that opens the models and their calibration and warms them up at start-up, and one that gives
+    /// unused native memory back at an interval.
     /// </summary>
     public static IServiceCollection AddFaceInference(this IServiceCollection services, IConfiguration configuration)
     {
@@ -62,7 +64,11 @@ public static class InferenceServiceCollectionExtensions
             sp.GetRequiredService<IFaceAligner>(),
             sp.GetRequiredService<IFaceEmbedder>(),
             sp.GetRequiredService<IEmbeddingQuantizer>(),
-            sp.GetRequiredService<InferenceOptions>().Alignment));
+            sp.GetRequiredService<InferenceOptions>().Alignment,
+            sp.GetRequiredService<InferenceOptions>().MirrorAveraging));
+        // The rates of the recognition model's distances, shipped beside the models; resolved at start-up (below).
+        services.AddSingleton(sp => DistanceCalibration.Load(sp.GetRequiredService<OnnxSessionFactory>().ModelsDirectory,
+            sp.GetRequiredService<IFacePipeline>().ModelId));
         services.AddSingleton<InferenceWarmUp>();
         services.AddHostedService<InferenceWarmUpService>();
         services.AddHostedService<NativeMemoryTrimService>();

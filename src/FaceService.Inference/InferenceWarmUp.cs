@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FaceService.Core.Calibration;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,12 +27,17 @@ public sealed class InferenceWarmUp(
     }
 }
 
-/// <summary>Resolves the pipeline at host start (missing models or an unusable CUDA fail start-up) and warms it up.</summary>
-internal sealed class InferenceWarmUpService(IServiceProvider services, InferenceOptions options) : IHostedService
+/// <summary>
+/// Resolves the pipeline and its calibration at host start (missing models, an unusable CUDA, or no calibration for the
+/// recognition model fail start-up) and warms the models up.
+/// </summary>
+internal sealed class InferenceWarmUpService(IServiceProvider services, InferenceOptions options, ILogger<InferenceWarmUpService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         services.GetRequiredService<IFacePipeline>();
+        var calibration = services.GetRequiredService<DistanceCalibration>();
+        logger.LogInformation("Calibration of {ModelId}: {Calibration}", calibration.ModelId, calibration.Description);
         return options.WarmUp ? services.GetRequiredService<InferenceWarmUp>().RunAsync(cancellationToken) : Task.CompletedTask;
     }
 

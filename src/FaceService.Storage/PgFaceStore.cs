@@ -307,6 +307,21 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
     private static bool IsBefore(float distance, Guid faceId, float otherDistance, Guid otherFaceId) =>
         distance < otherDistance || (distance == otherDistance && faceId.CompareTo(otherFaceId) < 0);
 
+    /// <summary>One row of gallery_sizes, which triggers on faces keep exact (migration 0005).</summary>
+    public async Task<long> CountFacesAsync(string collection, string modelId, CancellationToken ct = default)
+    {
+        RequireCollection(collection);
+        RequireModelId(modelId);
+        var rows = await QueryListAsync("SELECT faces FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
+            command =>
+            {
+                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("model_id", modelId);
+            },
+            reader => reader.GetInt64(0), ct);
+        return rows.Count == 0 ? 0 : rows[0];
+    }
+
     public Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default)
     {
         RequireCollection(collection);

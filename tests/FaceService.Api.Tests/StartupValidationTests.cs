@@ -12,7 +12,10 @@ public sealed class StartupValidationTests
     [Theory]
     [InlineData("Limits:MaxFileBytes", "16777216", "MaxFileBytes may not exceed MaxRequestBytes")]
     [InlineData("Limits:MaxFilesPerRequest", "0", "MaxFilesPerRequest")]
-    [InlineData("Recognition:VerifyThreshold", "5", "VerifyThreshold")]
+    [InlineData("Recognition:VerifyMaxFalseAcceptRate", "0", "VerifyMaxFalseAcceptRate")]
+    [InlineData("Recognition:IdentifyMaxFalsePositiveIdentificationRate", "1.5", "IdentifyMaxFalsePositiveIdentificationRate")]
+    [InlineData("Recognition:VerifyThreshold", "0.158", "no longer read")]
+    [InlineData("Recognition:IdentifyThreshold", "0.158", "no longer read")]
     [InlineData("Recognition:DefaultK", "500", "DefaultK")]
     [InlineData("Api:ShutdownTimeoutSeconds", "0", "ShutdownTimeoutSeconds")]
     [InlineData("Api:ShutdownTimeoutSeconds", "10", "ShutdownTimeoutSeconds must exceed Concurrency:MaxQueueWaitMs")]
@@ -29,6 +32,39 @@ public sealed class StartupValidationTests
         using var factory = new MisconfiguredFactory("Api:ShutdownTimeoutSeconds", "45");
         factory.CreateClient().Dispose();
         Assert.Equal(TimeSpan.FromSeconds(45), factory.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+    }
+
+    /// <summary>
+    /// The models folder with the real models but a calibration that describes another model under this model's name:
+    /// the service refuses to start rather than state rates that are not its own.
+    /// </summary>
+    [Fact]
+    public void A_calibration_of_another_model_fails_start_up()
+    {
+        var models = Directory.CreateTempSubdirectory("faceservice-models").FullName;
+        try
+        {
+            var real = Path.Combine(DevPhotos.RepoRoot, "models");
+            foreach (var model in Directory.EnumerateFiles(real, "*.onnx"))
+                File.CreateSymbolicLink(Path.Combine(models, Path.GetFileName(model)), model);
+            var calibration = Directory.EnumerateFiles(Path.Combine(real, "calibration"), "*.json").First();
+            var modelId = Path.GetFileNameWithoutExtension(calibration);
+            Directory.CreateDirectory(Path.Combine(models, "calibration"));
+            File.WriteAllText(Path.Combine(models, "calibration", Path.GetFileName(calibration)),
+                File.ReadAllText(calibration).Replace($"\"modelId\": \"{modelId}\"", "\"modelId\": \"another-model@000000000000\""));
+
+            using var factory = new MisconfiguredFactory("Inference:ModelsPath", models);
+            var error = Assert.ThrowsAny<InvalidOperationException>(() => factory.CreateClient());
+            Assert.Contains("describes model another-model@000000000000", error.Message);
+
+            File.Delete(Path.Combine(models, "calibration", Path.GetFileName(calibration)));
+            using var without = new MisconfiguredFactory("Inference:ModelsPath", models);
+            Assert.Contains($"No calibration for model {modelId}", Assert.ThrowsAny<InvalidOperationException>(() => without.CreateClient()).Message);
+        }
+        finally
+        {
+            Directory.Delete(models, recursive: true);
+        }
     }
 
     private sealed class MisconfiguredFactory(string key, string value) : ApiFactory

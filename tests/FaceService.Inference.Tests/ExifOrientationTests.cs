@@ -26,8 +26,8 @@ public sealed class ExifOrientationTests(ModelsFixture models, ITestOutputHelper
         var uprightJpeg = TestImages.Encode(upright, SKEncodedImageFormat.Jpeg);
         var taggedJpeg = TestImages.WithExifOrientation(TestImages.Encode(sideways, SKEncodedImageFormat.Jpeg), orientation);
 
-        var expected = Assert.Single((await models.Pipeline.AnalyzeAsync(uprightJpeg, FaceAnalysisOptions.LargestFace)).Faces);
-        var actual = await models.Pipeline.AnalyzeAsync(taggedJpeg, FaceAnalysisOptions.LargestFace);
+        var expected = Assert.Single((await models.Pipeline.AnalyzeAsync(uprightJpeg, FaceAnalysisOptions.Primary)).Faces);
+        var actual = await models.Pipeline.AnalyzeAsync(taggedJpeg, FaceAnalysisOptions.Primary);
 
         Assert.Equal((upright.Width, upright.Height), (actual.ImageWidth, actual.ImageHeight));
         var face = Assert.Single(actual.Faces);
@@ -37,7 +37,7 @@ public sealed class ExifOrientationTests(ModelsFixture models, ITestOutputHelper
         Assert.True(maxDifference <= 1e-3, $"max component difference {maxDifference}");
         Assert.True(distance <= 1e-4, $"squared distance {distance}");
 
-        var untagged = await models.Pipeline.AnalyzeAsync(TestImages.Encode(sideways, SKEncodedImageFormat.Jpeg), FaceAnalysisOptions.LargestFace);
+        var untagged = await models.Pipeline.AnalyzeAsync(TestImages.Encode(sideways, SKEncodedImageFormat.Jpeg), FaceAnalysisOptions.Primary);
         Assert.Equal((upright.Height, upright.Width), (untagged.ImageWidth, untagged.ImageHeight));
         var untaggedDistance = untagged.Faces.Count == 0 ? float.NaN : EmbeddingMath.SquaredDistance(expected.Embedding!, untagged.Faces[0].Embedding!);
         output.WriteLine($"untagged: {untagged.Faces.Count} faces, squared distance {untaggedDistance}");

@@ -20,7 +20,7 @@ public sealed class EnrollForm : ICollectionScoped
     /// <example>alice</example>
     [Required, FromForm(Name = "subject")] public string? Subject { get; set; }
 
-    /// <summary>One or more photos of the person; the largest face of each is enrolled.</summary>
+    /// <summary>One or more photos of the person; the primary face of each (the most prominent) is enrolled.</summary>
     [Required, FromForm(Name = "image")] public List<IFormFile>? Image { get; set; }
 
     /// <summary>Collection (default "default"): 1-64 of letters, digits, '_', '.', '-'.</summary>
@@ -46,9 +46,16 @@ public sealed class VerifyForm : ICollectionScoped
     // Two uploads compared with each other touch no collection.
     bool ICollectionScoped.UsesCollection => !string.IsNullOrEmpty(Subject);
 
-    /// <summary>Squared L2 distance at or below which the faces are the same person (default: configured).</summary>
+    /// <summary>Squared L2 distance at or below which the faces are the same person; instead of maxFalseAcceptRate.</summary>
     /// <example>0.15</example>
     [FromForm(Name = "threshold")] public float? Threshold { get; set; }
+
+    /// <summary>
+    /// The false-accept rate to decide at (greater than 0, at most 1): the threshold becomes the largest distance at which
+    /// at most this share of pairs of different people is accepted. Instead of threshold; default: configured (1e-3).
+    /// </summary>
+    /// <example>0.0001</example>
+    [FromForm(Name = "maxFalseAcceptRate")] public double? MaxFalseAcceptRate { get; set; }
 }
 
 public sealed class IdentifyForm : ICollectionScoped
@@ -60,14 +67,22 @@ public sealed class IdentifyForm : ICollectionScoped
     /// <example>5</example>
     [FromForm(Name = "k")] public int? K { get; set; }
 
-    /// <summary>Squared L2 distance at or below which a candidate is a match (default: configured).</summary>
-    /// <example>0.15</example>
+    /// <summary>Squared L2 distance at or below which a candidate is a match; instead of maxFalsePositiveIdentificationRate.</summary>
+    /// <example>0.1</example>
     [FromForm(Name = "threshold")] public float? Threshold { get; set; }
+
+    /// <summary>
+    /// The share of strangers (people not enrolled) that may be matched to someone, at the collection's size (greater
+    /// than 0, at most 1): the threshold becomes the largest distance that keeps it. Instead of threshold; default:
+    /// configured (0.01).
+    /// </summary>
+    /// <example>0.001</example>
+    [FromForm(Name = "maxFalsePositiveIdentificationRate")] public double? MaxFalsePositiveIdentificationRate { get; set; }
 
     /// <summary>Collection to search (default "default").</summary>
     [FromForm(Name = "collection")] public string? Collection { get; set; }
 
-    /// <summary>Identify every face instead of only the largest.</summary>
+    /// <summary>Identify every face instead of only the primary one.</summary>
     [FromForm(Name = "allFaces")] public bool AllFaces { get; set; }
 
     /// <summary>

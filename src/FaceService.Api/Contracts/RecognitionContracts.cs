@@ -53,6 +53,7 @@ public sealed class EnrollResponse
         Faces = r.Faces.Select(f => new EnrolledFaceDto
         {
             FaceId = f.FaceId, Box = Box.From(f.Box), Score = f.Score, ImageSha256 = f.ImageSha256, Image = f.Field, FileName = f.FileName,
+            FacesDetected = f.FacesDetected,
         }).ToList(),
     };
 }
@@ -77,6 +78,10 @@ public sealed class EnrolledFaceDto
 
     /// <example>alice_0001.jpg</example>
     public string? FileName { get; init; }
+
+    /// <summary>Faces found in the image; the enrolled one is its primary face (the most prominent).</summary>
+    /// <example>1</example>
+    public required int FacesDetected { get; init; }
 }
 
 public sealed class VerifyResponse
@@ -87,14 +92,23 @@ public sealed class VerifyResponse
 
     /// <summary>Squared L2 distance between the unit embeddings, 0 (identical) .. 4 (opposite). Against a subject: the
     /// minimum over the subject's stored faces.</summary>
-    /// <example>0.183</example>
+    /// <example>0.0696</example>
     public required float Distance { get; init; }
 
-    /// <summary>The threshold applied (the request's, or the configured default).</summary>
-    /// <example>0.15</example>
+    /// <summary>Estimated false-accept rate of the distance: the share of pairs of different people at least this close.
+    /// Against a subject, the share of other people with a face this close to one of the subject's comparedFaces.</summary>
+    /// <example>7.5e-7</example>
+    public required double FalseAcceptRate { get; init; }
+
+    /// <summary>The threshold applied: the request's distance, or the one for the request's or the configured false-accept rate.</summary>
+    /// <example>0.147</example>
     public required float Threshold { get; init; }
 
-    /// <summary>The compared face of each uploaded image (its largest face).</summary>
+    /// <summary>Estimated false-accept rate of the threshold: the share of other people it accepts.</summary>
+    /// <example>0.002</example>
+    public required double ThresholdFalseAcceptRate { get; init; }
+
+    /// <summary>The compared face of each uploaded image: its primary face (the most prominent: size, nearness to the centre, detector score).</summary>
     public required IReadOnlyList<VerifiedFaceDto> Faces { get; init; }
 
     /// <summary>Against a subject: the stored face that gave the distance.</summary>
@@ -102,13 +116,21 @@ public sealed class VerifyResponse
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Guid? MatchedFaceId { get; init; }
 
+    /// <summary>Against a subject: its stored faces, each compared (each a chance for someone else to come close).</summary>
+    /// <example>2</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ComparedFaces { get; init; }
+
     public static VerifyResponse From(VerifyResult r) => new()
     {
         Verified = r.Verified,
         Distance = r.Distance,
+        FalseAcceptRate = r.FalseAcceptRate,
         Threshold = r.Threshold,
-        Faces = r.Faces.Select(f => new VerifiedFaceDto { Image = f.Field, Box = Box.From(f.Box), Score = f.Score }).ToList(),
+        ThresholdFalseAcceptRate = r.ThresholdFalseAcceptRate,
+        Faces = r.Faces.Select(f => new VerifiedFaceDto { Image = f.Field, Box = Box.From(f.Box), Score = f.Score, FacesDetected = f.FacesDetected }).ToList(),
         MatchedFaceId = r.MatchedFaceId,
+        ComparedFaces = r.ComparedFaces,
     };
 }
 
@@ -122,6 +144,10 @@ public sealed class VerifiedFaceDto
 
     /// <example>0.996</example>
     public required float Score { get; init; }
+
+    /// <summary>Faces found in the image; the compared one is its primary face (the most prominent).</summary>
+    /// <example>1</example>
+    public required int FacesDetected { get; init; }
 }
 
 public sealed class IdentifyResponse
@@ -132,24 +158,44 @@ public sealed class IdentifyResponse
     /// <example>375</example>
     public required int ImageHeight { get; init; }
 
-    /// <summary>The threshold applied to mark candidates as matches.</summary>
-    /// <example>0.15</example>
+    /// <summary>The threshold applied to mark candidates as matches: the request's distance, or the one for the
+    /// request's or the configured false-positive identification rate at this collection's size.</summary>
+    /// <example>0.093</example>
     public required float Threshold { get; init; }
 
-    /// <summary>The largest face, or with allFaces every face (largest first); empty when the photo shows none.</summary>
+    /// <summary>Estimated share of strangers (people not enrolled) the threshold matches to someone in this collection.</summary>
+    /// <example>0.0098</example>
+    public required double ThresholdFalsePositiveIdentificationRate { get; init; }
+
+    /// <summary>Faces enrolled in the collection (for the current model): the comparisons a stranger's face faces.</summary>
+    /// <example>1944</example>
+    public required long GalleryFaces { get; init; }
+
+    /// <summary>The primary face, or with allFaces every face (largest first); empty when the photo shows none.</summary>
     public required IReadOnlyList<IdentifiedFaceDto> Faces { get; init; }
+
+    /// <summary>Faces found in the photo (without allFaces only the primary one is identified).</summary>
+    /// <example>1</example>
+    public required int FacesDetected { get; init; }
 
     public static IdentifyResponse From(IdentifyResult r) => new()
     {
         ImageWidth = r.ImageWidth,
         ImageHeight = r.ImageHeight,
         Threshold = r.Threshold,
+        ThresholdFalsePositiveIdentificationRate = r.ThresholdFalsePositiveIdentificationRate,
+        GalleryFaces = r.GalleryFaces,
+        FacesDetected = r.FacesDetected,
         Faces = r.Faces.Select(f => new IdentifiedFaceDto
         {
             Box = Box.From(f.Box),
             Score = f.Score,
             Subject = f.Subject,
-            Candidates = f.Candidates.Select(c => new CandidateDto { Subject = c.Subject, FaceId = c.FaceId, Distance = c.Distance, Match = c.Match }).ToList(),
+            Candidates = f.Candidates.Select(c => new CandidateDto
+            {
+                Subject = c.Subject, FaceId = c.FaceId, Distance = c.Distance, FalseAcceptRate = c.FalseAcceptRate,
+                FalsePositiveIdentificationRate = c.FalsePositiveIdentificationRate, Match = c.Match,
+            }).ToList(),
         }).ToList(),
     };
 }
@@ -179,8 +225,17 @@ public sealed class CandidateDto
     public required Guid FaceId { get; init; }
 
     /// <summary>Squared L2 distance, 0..4.</summary>
-    /// <example>0.21</example>
+    /// <example>0.071</example>
     public required float Distance { get; init; }
+
+    /// <summary>Estimated false-accept rate of the distance: the share of pairs of different people at least this close.</summary>
+    /// <example>1.9e-6</example>
+    public required double FalseAcceptRate { get; init; }
+
+    /// <summary>Estimated share of strangers who would have someone in this collection at least this close: how likely a
+    /// match this good is by chance, at the collection's size.</summary>
+    /// <example>0.0037</example>
+    public required double FalsePositiveIdentificationRate { get; init; }
 
     /// <summary>True for the one candidate this face is assigned to: within the threshold and, with allFaces, not
     /// already taken by a closer face of the same photo.</summary>

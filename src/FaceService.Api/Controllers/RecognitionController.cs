@@ -39,7 +39,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
 
     /// <summary>Enroll photos of a person.</summary>
     /// <remarks>
-    /// Stores the largest face of each image for <c>subject</c> in <c>collection</c>. All images are analysed before
+    /// Stores the primary face of each image for <c>subject</c> in <c>collection</c>. All images are analysed before
     /// anything is written and the faces are written in one transaction: if any image has no face the request fails
     /// with 422 <c>no_face</c> and nothing is stored. Enrolling the same image bytes for the same subject again
     /// returns the stored face (same <c>faceId</c>, no duplicate).
@@ -62,9 +62,12 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
 
     /// <summary>Are two faces the same person?</summary>
     /// <remarks>
-    /// Compares the largest face of <c>image1</c> with the largest face of <c>image2</c>, or with the stored faces of
+    /// Compares the primary face of <c>image1</c> with the primary face of <c>image2</c>, or with the stored faces of
     /// <c>subject</c> (in <c>collection</c>), where the distance is the minimum over the subject's faces.
     /// <c>distance</c> is the squared L2 distance of the unit embeddings (0..4); <c>verified</c> is distance ≤ threshold.
+    /// The threshold is set by a false-accept rate (<c>maxFalseAcceptRate</c>, default configured) unless the request
+    /// gives a distance (<c>threshold</c>); one or the other. <c>falseAcceptRate</c> is the estimated share of pairs of
+    /// different people at least this close, <c>thresholdFalseAcceptRate</c> that of the threshold.
     /// </remarks>
     /// <response code="200">The decision and the distance.</response>
     [HttpPost("verify")]
@@ -82,15 +85,19 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
 
         var image1 = await Uploads.ReadAsync(form.Image1!, "image1", ct);
         var result = hasSubject
-            ? await recognition.VerifySubjectAsync(image1, form.Collection, form.Subject, form.Threshold, ct)
-            : await recognition.VerifyImagesAsync(image1, await Uploads.ReadAsync(form.Image2!, "image2", ct), form.Threshold, ct);
+            ? await recognition.VerifySubjectAsync(image1, form.Collection, form.Subject, form.Threshold, form.MaxFalseAcceptRate, ct)
+            : await recognition.VerifyImagesAsync(image1, await Uploads.ReadAsync(form.Image2!, "image2", ct), form.Threshold, form.MaxFalseAcceptRate, ct);
         return VerifyResponse.From(result);
     }
 
     /// <summary>Who is in this photo?</summary>
     /// <remarks>
-    /// For the largest face (or every face with <c>allFaces</c>), the <c>k</c> nearest enrolled subjects of
-    /// <c>collection</c>, one best entry per subject, nearest first. A candidate within <c>threshold</c> is a match;
+    /// For the primary face (or every face with <c>allFaces</c>), the <c>k</c> nearest enrolled subjects of
+    /// <c>collection</c>, one best entry per subject, nearest first. A candidate within <c>threshold</c> is a match.
+    /// The threshold keeps the share of strangers matched to someone within a false-positive identification rate at the
+    /// collection's size (<c>maxFalsePositiveIdentificationRate</c>, default configured: 1 %), so it falls as the
+    /// collection grows; or it is the request's <c>threshold</c>. Each candidate carries the estimated false-accept
+    /// rate of its distance and the share of strangers who would score that well against this collection;
     /// with several faces no subject is given to two faces of the photo: pairs are assigned greedily by distance, so a
     /// face whose best subject went to a closer face gets its next candidate. A photo without a face answers 200
     /// with an empty <c>faces</c> list.
@@ -105,6 +112,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     public async Task<IdentifyResponse> Identify([FromForm] IdentifyForm form, CancellationToken ct)
     {
         var image = await Uploads.ReadAsync(form.Image!, "image", ct);
-        return IdentifyResponse.From(await recognition.IdentifyAsync(image, form.Collection, form.K, form.Threshold, form.AllFaces, form.EfSearch, ct));
+        var parameters = new IdentifyParameters(form.K, form.Threshold, form.MaxFalsePositiveIdentificationRate, form.AllFaces, form.EfSearch);
+        return IdentifyResponse.From(await recognition.IdentifyAsync(image, form.Collection, parameters, ct));
     }
 }

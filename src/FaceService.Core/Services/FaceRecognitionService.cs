@@ -20,6 +20,7 @@ public sealed class FaceRecognitionService(
     IFaceStore store,
     IFaceClusterer clusterer,
     IEmbeddingQuantizer quantizer,
+    MatchDecisions decisions,
     IOptions<RecognitionOptions> options,
     IOptions<ClusteringOptions> clusteringOptions,
     FaceServiceMetrics metrics,
@@ -32,7 +33,7 @@ public sealed class FaceRecognitionService(
         AnalyzeAsync(image, FaceAnalysisOptions.DetectOnly, "detect", ct);
 
     /// <summary>
-    /// Stores the largest face of each image for the subject. Every image is analysed before anything is written, and
+    /// Stores the primary face (<see cref="PrimaryFace"/>) of each image for the subject. Every image is analysed before anything is written, and
     /// the faces are written in one transaction: an image without a face fails the whole request and stores nothing.
     /// The same bytes enrolled again for the same subject give back the stored face (same id, no new row). The audit
     /// record of <paramref name="actor"/> is written in the same transaction.
@@ -44,7 +45,7 @@ public sealed class FaceRecognitionService(
         var subj = Identifiers.RequireSubject(subject);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
-        var analyses = await AnalyzeAllAsync(images, FaceAnalysisOptions.LargestFace, "enroll", ct);
+        var analyses = await AnalyzeAllAsync(images, FaceAnalysisOptions.Primary, "enroll", ct);
         var faces = new (AnalyzedFace Face, string Sha256)[images.Count];
         for (var i = 0; i < images.Count; i++)
         {
@@ -64,74 +65,87 @@ public sealed class FaceRecognitionService(
         var result = images.Select((image, i) =>
         {
             var s = stored[faces[i].Sha256];
-            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName);
+            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyses[i].FacesDetected);
         }).ToList();
         return new EnrollResult(subj, coll, result);
     }
 
-    /// <summary>Compares the largest face of each of two images.</summary>
-    public async Task<VerifyResult> VerifyImagesAsync(ImageInput image1, ImageInput image2, float? threshold, CancellationToken ct = default)
+    /// <summary>
+    /// Compares the primary face of each of two images. The threshold is the request's distance, or the one for the
+    /// request's false-accept rate, or for the configured rate (<see cref="MatchDecisions"/>).
+    /// </summary>
+    public async Task<VerifyResult> VerifyImagesAsync(ImageInput image1, ImageInput image2, float? threshold, double? maxFalseAcceptRate,
+        CancellationToken ct = default)
     {
-        var limit = CheckThreshold(threshold, _options.VerifyThreshold);
-        var analyses = await AnalyzeAllAsync([image1, image2], FaceAnalysisOptions.LargestFace, "verify", ct);
+        var decision = decisions.ForVerify(threshold, maxFalseAcceptRate).ForComparisons(1);
+        var analyses = await AnalyzeAllAsync([image1, image2], FaceAnalysisOptions.Primary, "verify", ct);
         var face1 = RequireFace(image1, analyses[0]);
         var face2 = RequireFace(image2, analyses[1]);
-        var distance = quantizer.SquaredDistance(face1.Code, face2.Code);
-        return new VerifyResult(distance <= limit, distance, limit,
-            [new VerifiedFace(image1.Field, face1.Box, face1.Score), new VerifiedFace(image2.Field, face2.Box, face2.Score)], null);
+        return Verified(decision, quantizer.SquaredDistance(face1.Code, face2.Code),
+            [new VerifiedFace(image1.Field, face1.Box, face1.Score, analyses[0].FacesDetected),
+             new VerifiedFace(image2.Field, face2.Box, face2.Score, analyses[1].FacesDetected)], null);
     }
 
     /// <summary>
-    /// Compares the largest face of the image with every stored face of the subject; the distance is the minimum over
+    /// Compares the primary face of the image with every stored face of the subject; the distance is the minimum over
     /// them (the person's closest enrolled photo decides, as a human checker comparing against a set of photos would).
+    /// A stranger compared with m photos has m chances to come close, so the rates are over m comparisons.
     /// </summary>
-    public async Task<VerifyResult> VerifySubjectAsync(ImageInput image1, string? collection, string? subject, float? threshold, CancellationToken ct = default)
+    public async Task<VerifyResult> VerifySubjectAsync(ImageInput image1, string? collection, string? subject, float? threshold,
+        double? maxFalseAcceptRate, CancellationToken ct = default)
     {
         var coll = Identifiers.RequireCollection(collection);
         var subj = Identifiers.RequireSubject(subject);
-        var limit = CheckThreshold(threshold, _options.VerifyThreshold);
+        var rule = decisions.ForVerify(threshold, maxFalseAcceptRate);
         // The store is asked first: an unknown subject is answered without running the models.
         var stored = await store.GetSubjectCodesAsync(coll, pipeline.ModelId, subj, ct);
         if (stored.Count == 0) throw SubjectNotFound(subj, coll);
 
-        var face = RequireFace(image1, await AnalyzeAsync(image1, FaceAnalysisOptions.LargestFace, "verify", ct));
+        var analysis = await AnalyzeAsync(image1, FaceAnalysisOptions.Primary, "verify", ct);
+        var face = RequireFace(image1, analysis);
         var best = stored.Select(s => (s.FaceId, Distance: quantizer.SquaredDistance(face.Code, s.Code))).MinBy(s => s.Distance);
-        return new VerifyResult(best.Distance <= limit, best.Distance, limit, [new VerifiedFace(image1.Field, face.Box, face.Score)], best.FaceId);
+        return Verified(rule.ForComparisons(stored.Count), best.Distance,
+            [new VerifiedFace(image1.Field, face.Box, face.Score, analysis.FacesDetected)], best.FaceId);
     }
+
+    private VerifyResult Verified(MatchDecision decision, float distance, IReadOnlyList<VerifiedFace> faces, Guid? matchedFaceId) =>
+        new(distance <= decision.Threshold, distance, decisions.StrangerRate(distance, decision.Comparisons), decision.Threshold,
+            decision.ThresholdRate, faces, matchedFaceId, matchedFaceId is null ? null : (int)decision.Comparisons);
 
     /// <summary>pgvector's range for hnsw.ef_search.</summary>
     public const int MaxEfSearch = 1000;
 
     /// <summary>
-    /// The k nearest subjects of the largest face (or of every face), one best entry per subject, ordered by distance.
-    /// With several faces no subject is assigned twice: see <see cref="IdentityAssignment"/>.
+    /// The k nearest subjects of the primary face (or of every face), one best entry per subject, ordered by distance.
+    /// The threshold is the request's distance, or the one that keeps the share of strangers matched within the
+    /// request's or the configured false-positive identification rate at the collection's size
+    /// (<see cref="MatchDecisions.DecisionRule.ForComparisons"/>). With several faces no subject is assigned twice: see
+    /// <see cref="IdentityAssignment"/>.
     /// </summary>
-    public Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, int? k, float? threshold, bool allFaces, CancellationToken ct = default) =>
-        IdentifyAsync(image, collection, k, threshold, allFaces, efSearch: null, ct);
-
-    /// <param name="efSearch">The store's search breadth for this request (1..<see cref="MaxEfSearch"/>); null: configured.</param>
-    public async Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, int? k, float? threshold, bool allFaces, int? efSearch,
-        CancellationToken ct = default)
+    public async Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, IdentifyParameters parameters, CancellationToken ct = default)
     {
         var coll = Identifiers.RequireCollection(collection);
-        var limit = CheckThreshold(threshold, _options.IdentifyThreshold);
-        var count = k ?? _options.DefaultK;
+        var rule = decisions.ForIdentify(parameters.Threshold, parameters.MaxFalsePositiveIdentificationRate);
+        var count = parameters.K ?? _options.DefaultK;
         if (count < 1 || count > _options.MaxK) throw Invalid($"k must be between 1 and {_options.MaxK}.", "k");
-        if (efSearch is < 1 or > MaxEfSearch) throw Invalid($"efSearch must be between 1 and {MaxEfSearch}.", "efSearch");
+        if (parameters.EfSearch is < 1 or > MaxEfSearch) throw Invalid($"efSearch must be between 1 and {MaxEfSearch}.", "efSearch");
 
-        var analysis = await AnalyzeAsync(image, allFaces ? FaceAnalysisOptions.AllFaces : FaceAnalysisOptions.LargestFace, "identify", ct);
+        var decision = rule.ForComparisons(await store.CountFacesAsync(coll, pipeline.ModelId, ct));
+        var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceAnalysisOptions.AllFaces : FaceAnalysisOptions.Primary, "identify", ct);
         var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
         foreach (var face in analysis.Faces)
-            candidates.Add(await (efSearch is { } ef
+            candidates.Add(await (parameters.EfSearch is { } ef
                 ? store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code!, count, ef, ct)
                 : store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code!, count, ct)));
 
-        var assigned = IdentityAssignment.Assign(candidates, limit);
+        var assigned = IdentityAssignment.Assign(candidates, decision.Threshold);
         var faces = analysis.Faces.Select((face, f) => new IdentifiedFace(
             face.Box, face.Score,
             assigned[f] >= 0 ? candidates[f][assigned[f]].Subject : null,
-            candidates[f].Select((m, c) => new IdentifyCandidate(m.Subject, m.FaceId, m.Distance, c == assigned[f])).ToList())).ToList();
-        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, limit, faces);
+            candidates[f].Select((m, c) => new IdentifyCandidate(m.Subject, m.FaceId, m.Distance, decisions.FalseAcceptRate(m.Distance),
+                decisions.StrangerRate(m.Distance, decision.Comparisons), c == assigned[f])).ToList())).ToList();
+        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, decision.Threshold, decision.ThresholdRate, decision.Comparisons, faces,
+            analysis.FacesDetected);
     }
 
     /// <summary>Clusters stored faces of a collection (all, or the given ids).</summary>
@@ -219,17 +233,9 @@ public sealed class FaceRecognitionService(
         return new AnalyzedFaceWithCode(face.Box, face.Score, face.Code!);
     }
 
-    private float CheckThreshold(float? threshold, float fallback)
-    {
-        if (threshold is null) return fallback;
-        if (!float.IsFinite(threshold.Value) || threshold <= 0 || threshold > 4)
-            throw Invalid("threshold is a squared L2 distance: greater than 0 and at most 4.", "threshold");
-        return threshold.Value;
-    }
-
     private (float Threshold, Linkage Linkage) CheckClusterParameters(float? threshold, Linkage? linkage)
     {
-        var limit = CheckThreshold(threshold, _options.ClusterThreshold);
+        var limit = threshold is { } t ? MatchDecisions.RequireThreshold(t) : _options.ClusterThreshold;
         var link = linkage ?? _options.ClusterLinkage;
         if (!Enum.IsDefined(link)) throw Invalid("linkage must be average, complete or single.", "linkage");
         return (limit, link);

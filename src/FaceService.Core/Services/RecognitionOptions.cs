@@ -9,13 +9,19 @@ public sealed class RecognitionOptions : IValidatableObject
 {
     public const string SectionName = "Recognition";
 
-    /// <summary>Squared L2 distance (0..4) at or below which verify says "same person".</summary>
-    [Range(0.0001, 4.0)] public float VerifyThreshold { get; set; } = VerificationDefaults.Threshold;
+    /// <summary>
+    /// The false-accept rate verify's default threshold is set for: the estimated share of pairs of different people
+    /// it calls the same (models/calibration). Chosen in docs/ACCURACY.md, False-accept rates.
+    /// </summary>
+    public double VerifyMaxFalseAcceptRate { get; set; } = 2e-3;
 
-    /// <summary>Squared L2 distance at or below which an identify candidate is a match.</summary>
-    [Range(0.0001, 4.0)] public float IdentifyThreshold { get; set; } = VerificationDefaults.Threshold;
+    /// <summary>
+    /// The share of strangers identify's default threshold may match to someone, at the searched collection's size:
+    /// the larger the gallery, the stricter the threshold.
+    /// </summary>
+    public double IdentifyMaxFalsePositiveIdentificationRate { get; set; } = 0.01;
 
-    /// <summary>Linkage distance at which agglomerative clustering stops merging.</summary>
+    /// <summary>Linkage distance at which agglomerative clustering stops merging (a distance: clusters have no gallery).</summary>
     [Range(0.0001, 4.0)] public float ClusterThreshold { get; set; } = VerificationDefaults.Threshold;
 
     public Linkage ClusterLinkage { get; set; } = Linkage.Average;
@@ -32,6 +38,11 @@ public sealed class RecognitionOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (!(VerifyMaxFalseAcceptRate is > 0 and <= 1))
+            yield return new ValidationResult("VerifyMaxFalseAcceptRate is a rate: greater than 0 and at most 1.", [nameof(VerifyMaxFalseAcceptRate)]);
+        if (!(IdentifyMaxFalsePositiveIdentificationRate is > 0 and <= 1))
+            yield return new ValidationResult("IdentifyMaxFalsePositiveIdentificationRate is a rate: greater than 0 and at most 1.",
+                [nameof(IdentifyMaxFalsePositiveIdentificationRate)]);
         if (DefaultK > MaxK)
             yield return new ValidationResult("DefaultK may not exceed MaxK.", [nameof(DefaultK), nameof(MaxK)]);
         if (!Enum.IsDefined(ClusterLinkage))

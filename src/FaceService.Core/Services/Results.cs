@@ -7,22 +7,43 @@ namespace FaceService.Core.Services;
 public sealed record ImageInput(string Field, string? FileName, ReadOnlyMemory<byte> Content);
 
 /// <summary>A face stored by enroll, reported against the upload it came from.</summary>
-public sealed record EnrolledFace(Guid FaceId, FaceBox Box, float Score, string ImageSha256, string Field, string? FileName);
+/// <param name="FacesDetected">Faces found in the upload; the stored one is its primary face.</param>
+public sealed record EnrolledFace(Guid FaceId, FaceBox Box, float Score, string ImageSha256, string Field, string? FileName, int FacesDetected);
 
 public sealed record EnrollResult(string Subject, string Collection, IReadOnlyList<EnrolledFace> Faces);
 
-/// <summary>The face that verify compared from one upload.</summary>
-public sealed record VerifiedFace(string Field, FaceBox Box, float Score);
+/// <summary>The face that verify compared from one upload: its primary face, one of <paramref name="FacesDetected"/>.</summary>
+public sealed record VerifiedFace(string Field, FaceBox Box, float Score, int FacesDetected);
 
+/// <param name="FalseAcceptRate">Estimated share of other people who come at least this close: of different-person
+/// pairs at or below <paramref name="Distance"/>, or against a subject, of people with a face that close to one of its
+/// <paramref name="ComparedFaces"/> stored faces.</param>
+/// <param name="ThresholdFalseAcceptRate">The same for the threshold: the share of other people it accepts.</param>
 /// <param name="MatchedFaceId">When verifying against a subject: the stored face at the reported (minimum) distance.</param>
-public sealed record VerifyResult(bool Verified, float Distance, float Threshold, IReadOnlyList<VerifiedFace> Faces, Guid? MatchedFaceId);
+/// <param name="ComparedFaces">When verifying against a subject: its stored faces, each a comparison.</param>
+public sealed record VerifyResult(bool Verified, float Distance, double FalseAcceptRate, float Threshold, double ThresholdFalseAcceptRate,
+    IReadOnlyList<VerifiedFace> Faces, Guid? MatchedFaceId, int? ComparedFaces);
 
-public sealed record IdentifyCandidate(string Subject, Guid FaceId, float Distance, bool Match);
+/// <summary>What an identify request asks besides its image and collection; null: the configured default.</summary>
+/// <param name="Threshold">An explicit distance, instead of <paramref name="MaxFalsePositiveIdentificationRate"/>.</param>
+/// <param name="EfSearch">The store's search breadth for this request (1..<see cref="FaceRecognitionService.MaxEfSearch"/>).</param>
+public sealed record IdentifyParameters(int? K = null, float? Threshold = null, double? MaxFalsePositiveIdentificationRate = null,
+    bool AllFaces = false, int? EfSearch = null);
+
+/// <param name="FalseAcceptRate">Estimated share of different-person pairs at or below <paramref name="Distance"/>.</param>
+/// <param name="FalsePositiveIdentificationRate">Estimated share of strangers whose nearest face in this gallery is at
+/// or below <paramref name="Distance"/>: how often someone not enrolled scores this well.</param>
+public sealed record IdentifyCandidate(string Subject, Guid FaceId, float Distance, double FalseAcceptRate, double FalsePositiveIdentificationRate, bool Match);
 
 /// <param name="Subject">The subject this face is assigned to, or null when no candidate is a free match.</param>
 public sealed record IdentifiedFace(FaceBox Box, float Score, string? Subject, IReadOnlyList<IdentifyCandidate> Candidates);
 
-public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float Threshold, IReadOnlyList<IdentifiedFace> Faces);
+/// <param name="ThresholdFalsePositiveIdentificationRate">Estimated share of strangers the threshold matches to someone
+/// in this gallery.</param>
+/// <param name="GalleryFaces">Faces of the model in the collection when it was searched.</param>
+/// <param name="FacesDetected">Faces found in the photo; without allFaces only the primary one is identified.</param>
+public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float Threshold, double ThresholdFalsePositiveIdentificationRate, long GalleryFaces,
+    IReadOnlyList<IdentifiedFace> Faces, int FacesDetected);
 
 /// <summary>
 /// A clustered face: a stored face (<see cref="FaceId"/>, <see cref="Subject"/>) or a face found in an upload

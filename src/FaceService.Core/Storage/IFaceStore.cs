@@ -42,6 +42,12 @@ public interface IFaceStore
     /// <summary>The same with the index's search breadth for this call (1..1000) instead of the configured one.</summary>
     Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, int efSearch, CancellationToken ct = default);
 
+    /// <summary>
+    /// Faces of the model in the collection: the gallery a search compares a face with (0 when there are none). Cheap
+    /// at any size (a maintained count, not a scan).
+    /// </summary>
+    Task<long> CountFacesAsync(string collection, string modelId, CancellationToken ct = default);
+
     /// <summary>Stored codes of one subject (for verify against a subject); empty if the subject is unknown.</summary>
     Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default);
 

@@ -35,7 +35,7 @@ public sealed class TfliteGraphTests
         Assert.Equal(270, filter.Data!.Length);
         Assert.All(filter.Data, v => Assert.True(float.IsFinite(v)));
         Assert.Equal([10], graph.Tensor("pnet/PReLU1/alpha/read").Shape);
-        Assert.Equal([3], graph.Tensor("pnet/Max/reduction_indices").Int32Data);
+        Assert.Equal([3], graph.Tensor("pnet/Max/reduction_indices").Int32Data!);
     }
 
     [Fact]

@@ -7,6 +7,7 @@ var modes = new Dictionary<string, Func<BenchArguments, int>>(StringComparer.Ord
     ["accuracy"] = AccuracyBenchmark.Run,
     ["calibrate"] = CalibrationBenchmark.Run,
     ["cluster"] = ClusterBenchmark.Run,
+    ["dlib-box-fit"] = DlibBoxFit.Run,
     ["export-rgb"] = RgbExport.Run,
     ["flops"] = ModelFlops.Run,
     ["identification"] = IdentificationBenchmark.Run,

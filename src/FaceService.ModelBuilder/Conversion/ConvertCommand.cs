@@ -1,18 +1,24 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using FaceService.Inference;
+using FaceService.ModelBuilder.Dlib;
 using FaceService.ModelBuilder.Networks;
 using FaceService.ModelBuilder.Onnx;
 using FaceService.ModelBuilder.Tfjs;
 
 namespace FaceService.ModelBuilder.Conversion;
 
-/// <summary>convert: tfjs weights of the face-api npm package to ONNX files plus models/manifest.json.</summary>
+/// <summary>
+/// convert: tfjs weights of the face-api npm package to ONNX files, dlib's 68-point shape predictor from Debian's
+/// libdlib-data to its compact file, plus models/manifest.json.
+/// </summary>
 public static class ConvertCommand
 {
     public static readonly Command Command = new(
         "convert",
-        "convert --package-dir <unpacked @vladmandic/face-api package> --out <folder> [--package-integrity <sha512-...>]",
+        "convert --package-dir <unpacked @vladmandic/face-api package> --dlib-data-dir <unpacked libdlib-data .deb> --out <folder> " +
+        "[--package-integrity <sha512-...>] [--dlib-data-deb-sha256 <hex>]",
         Run);
 
     public static IReadOnlyList<NetworkRecipe> Recipes { get; } =
@@ -25,8 +31,10 @@ public static class ConvertCommand
     private static int Run(CommandArguments args)
     {
         string packageDir = Path.GetFullPath(args.Required("package-dir"));
+        string dlibDataDir = Path.GetFullPath(args.Required("dlib-data-dir"));
         string outDir = Path.GetFullPath(args.Required("out"));
         string? integrity = args.Optional("package-integrity");
+        string? debSha256 = args.Optional("dlib-data-deb-sha256");
         args.RejectUnknown();
 
         RequireExpectedPackage(packageDir);
@@ -45,7 +53,12 @@ public static class ConvertCommand
                 $"{model.Recipe.OutputFile}: {model.Bytes:N0} bytes, sha256 {model.Sha256}, {stopwatch.ElapsedMilliseconds} ms");
         }
 
-        ManifestWriter.Write(manifestPath, integrity, converted);
+        ConvertedShapePredictor predictor = ShapePredictorConversion.Convert(dlibDataDir, outDir);
+        Console.WriteLine(
+            $"{DlibShapePredictor.ModelFile}: {predictor.Bytes:N0} bytes, sha256 {predictor.Sha256}; reading the {predictor.SourceSha256[..12]}… .dat " +
+            $"took {predictor.ReadDatMilliseconds} ms, loading the converted file {predictor.LoadOutputMilliseconds} ms");
+
+        ManifestWriter.Write(manifestPath, integrity, converted, predictor, debSha256);
         Console.WriteLine($"{manifestPath} written.");
         return 0;
     }

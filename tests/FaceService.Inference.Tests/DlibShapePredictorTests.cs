@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
+using Xunit.Abstractions;
+
+namespace FaceService.Inference.Tests;
+
+/// <summary>
+/// One row of Fixtures/dlib_landmarks.tsv (tests/parity/dlib/generate-fixtures.sh): what dlib 19.24's shape_predictor
+/// gave for a dev photo decoded by our decoder (its RGB bytes' sha256) and a rectangle, found by dlib's HOG detector
+/// ("hog") or hanging over a corner of the photo ("edge").
+/// </summary>
+internal sealed record DlibLandmarksFixture(string Path, string RgbSha256, DlibRectangle Rect, string Kind, Point2[] Points)
+{
+    public static readonly IReadOnlyList<DlibLandmarksFixture> All = File.ReadLines(
+            System.IO.Path.Combine(DevSet.RepoRoot, "tests", "FaceService.Inference.Tests", "Fixtures", "dlib_landmarks.tsv"))
+        .Skip(1).Select(line => line.Split('\t')).Select(f =>
+        {
+            int At(int i) => int.Parse(f[i], CultureInfo.InvariantCulture);
+            var points = Enumerable.Range(0, FaceLandmarks.Count).Select(k => new Point2(At(9 + 2 * k), At(10 + 2 * k))).ToArray();
+            return new DlibLandmarksFixture(f[0], f[3], new DlibRectangle(At(4), At(5), At(6), At(7)), f[8], points);
+        }).ToList();
+
+    /// <summary>The photo as our decoder gives it; fails when its pixels are not the ones dlib was given.</summary>
+    public RgbaImage Decode(IImageDecoder decoder)
+    {
+        var image = decoder.Decode(DevSet.Read(Path));
+        var rgb = new byte[image.Width * image.Height * 3];
+        for (int i = 0, p = 0; i < rgb.Length; i += 3, p += 4) (rgb[i], rgb[i + 1], rgb[i + 2]) = (image.Pixels[p], image.Pixels[p + 1], image.Pixels[p + 2]);
+        Assert.True(Convert.ToHexStringLower(SHA256.HashData(rgb)) == RgbSha256,
+            $"{Path} decodes to other pixels than the fixture was made from (another libjpeg-turbo?): regenerate it with tests/parity/dlib/generate-fixtures.sh.");
+        return image;
+    }
+}
+
+/// <summary>The shape predictor, loaded once (66 MB) for the tests that need it.</summary>
+public sealed class DlibShapePredictorFixture
+{
+    public DlibShapePredictor Predictor { get; } = DlibShapePredictor.Open(DevSet.ModelsDirectory);
+}
+
+public sealed class DlibShapePredictorTests(DlibShapePredictorFixture fixture, ITestOutputHelper output) : IClassFixture<DlibShapePredictorFixture>
+{
+    private readonly IImageDecoder _decoder = new SkiaImageDecoder(new InferenceOptions().MaxImagePixels);
+
+    [Fact]
+    public void Gives_dlibs_landmarks_exactly_on_the_dev_photos()
+    {
+        var rows = DlibLandmarksFixture.All;
+        Assert.True(rows.Count(r => r.Kind == "hog") >= 30 && rows.Count(r => r.Kind == "edge") >= 20, "the fixture lost rows");
+        var mismatches = new List<string>();
+        foreach (var photo in rows.GroupBy(r => r.Path))
+        {
+            var image = photo.First().Decode(_decoder);
+            foreach (var row in photo)
+            {
+                var points = fixture.Predictor.Predict(image, row.Rect);
+                var differing = Enumerable.Range(0, points.Length).Where(k => points[k] != row.Points[k]).ToList();
+                if (differing.Count > 0)
+                    mismatches.Add($"{row.Path} {row.Rect} ({row.Kind}): points {string.Join(", ", differing.Select(k => $"{k} {points[k]} ≠ {row.Points[k]}"))}");
+            }
+        }
+        output.WriteLine($"{rows.Count} rectangles on {rows.Select(r => r.Path).Distinct().Count()} photos, {rows.Count * FaceLandmarks.Count} points compared; {mismatches.Count} rectangles differ");
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+    }
+
+    [Fact]
+    public void Predicting_allocates_nothing_per_tree_and_takes_about_a_millisecond()
+    {
+        var row = DlibLandmarksFixture.All.First(r => r.Kind == "hog");
+        var image = row.Decode(_decoder);
+        fixture.Predictor.Predict(image, row.Rect);
+
+        const int runs = 200;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < runs; i++) fixture.Predictor.Predict(image, row.Rect);
+        watch.Stop();
+        var bytesPerFace = (GC.GetAllocatedBytesForCurrentThread() - allocated) / runs;
+        var ms = watch.Elapsed.TotalMilliseconds / runs;
+        output.WriteLine($"{ms:F3} ms and {bytesPerFace} bytes allocated per face ({runs} runs; load average {File.ReadAllText("/proc/loadavg")[..14]})");
+
+        // 7,500 trees: anything allocated per tree would be kilobytes. The points array is all that is allocated.
+        Assert.InRange(bytesPerFace, 0, 1024);
+        // Generous for a shared, loaded 2-core machine; about 1 ms when the machine is idle.
+        Assert.InRange(ms, 0, 20);
+    }
+
+    [Fact]
+    public void The_model_file_reads_back_what_was_written()
+    {
+        var path = Path.Combine(DevSet.ModelsDirectory, DlibShapePredictor.ModelFile);
+        var model = DlibShapePredictorModel.Load(path);
+        Assert.Equal((68, 15, 500, 4, 500), (model.Parts, model.Cascades, model.TreesPerCascade, model.TreeDepth, model.FeaturesPerCascade));
+
+        using var written = new MemoryStream();
+        model.Write(written);
+        Assert.Equal(new FileInfo(path).Length, written.Length);
+        Assert.True(written.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(path)), "writing the loaded model does not give the file's bytes");
+
+        written.SetLength(written.Length - 4);
+        written.Position = 0;
+        Assert.Throws<EndOfStreamException>(() => DlibShapePredictorModel.Read(written));
+        written.Position = 0;
+        written.WriteByte((byte)'X');
+        written.Position = 0;
+        Assert.Throws<InvalidDataException>(() => DlibShapePredictorModel.Read(written));
+    }
+
+    [Fact]
+    public void A_box_is_mapped_to_a_square_of_whole_pixels_around_the_shifted_centre()
+    {
+        // Side √(80·125) = 100: centre (100 − 1.64, 112.5 + 3.64) = (98.36, 116.14), half side 48.79; continuous
+        // edges 49.57 .. 147.15 and 67.35 .. 164.93, each rounded, right and bottom one pixel in (inclusive).
+        var rect = DlibBoxMapping.FromDetectorBox(new FaceBox(60, 50, 80, 125));
+
+        Assert.Equal(new DlibRectangle(50, 67, 146, 164), rect);
+    }
+}
+
+/// <summary>The service's detector boxes, mapped, against the boxes dlib's HOG detector found on the same dev photos.</summary>
+[Collection(ModelsCollection.Name)]
+public sealed class DlibBoxMappingTests(ModelsFixture models, ITestOutputHelper output)
+{
+    [Fact]
+    public void Mapped_detector_boxes_overlap_dlibs_HOG_boxes()
+    {
+        var ious = new List<double>();
+        foreach (var photo in DlibLandmarksFixture.All.Where(r => r.Kind == "hog").GroupBy(r => r.Path))
+        {
+            var faces = models.Detector.Detect(photo.First().Decode(models.Decoder));
+            foreach (var hog in photo)
+            {
+                var best = faces.Select(f => Iou(DlibBoxMapping.FromDetectorBox(f.Box), hog.Rect)).DefaultIfEmpty().Max();
+                if (best > 0.3) ious.Add(best);
+            }
+        }
+        output.WriteLine($"{ious.Count} HOG boxes with a detector face; IoU of the mapped box: mean {ious.Average():F3}, min {ious.Min():F3}");
+        Assert.True(ious.Count >= 30, $"only {ious.Count} HOG boxes matched a detector face");
+        Assert.True(ious.Average() >= 0.7, $"mean IoU {ious.Average():F3}");
+    }
+
+    private static double Iou(DlibRectangle a, DlibRectangle b)
+    {
+        double w = Math.Max(0, Math.Min(a.Right, b.Right) - Math.Max(a.Left, b.Left) + 1);
+        double h = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Top, b.Top) + 1);
+        return w * h / ((double)a.Width * a.Height + (double)b.Width * b.Height - w * h);
+    }
+}
+

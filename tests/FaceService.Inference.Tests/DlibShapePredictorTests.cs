@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace FaceService.Inference.Tests;
@@ -150,3 +151,36 @@ public sealed class DlibBoxMappingTests(ModelsFixture models, ITestOutputHelper 
     }
 }
 
+/// <summary>Inference:Landmarker picks the landmark source at start-up, and the model id follows it.</summary>
+public sealed class LandmarkerOptionTests
+{
+    [Fact]
+    public async Task Dlib68_runs_the_pipeline_on_the_shape_predictor_under_its_own_model_id()
+    {
+        await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Landmarker"] = "Dlib68" });
+        await using var faceApi = ModelsFixture.BuildServices();
+        var pipeline = services.GetRequiredService<IFacePipeline>();
+        var sha = services.GetRequiredService<RecognitionNet>().WeightsSha256;
+
+        Assert.IsType<DlibShapePredictor>(services.GetRequiredService<IFaceLandmarker>());
+        Assert.Equal($"dlib-resnet-v1+facechip150-dlibsp@{sha[..12]}", pipeline.ModelId);
+        Assert.NotEqual(faceApi.GetRequiredService<IFacePipeline>().ModelId, pipeline.ModelId);
+
+        // Same photo, both landmark sources: the same person, so the two chips embed close together.
+        var photo = DevSet.Read("Barack_Obama/Barack_Obama_0001.jpg");
+        var dlib = (await pipeline.AnalyzeAsync(photo, FaceAnalysisOptions.LargestFace)).Faces.Single();
+        var net = (await faceApi.GetRequiredService<IFacePipeline>().AnalyzeAsync(photo, FaceAnalysisOptions.LargestFace)).Faces.Single();
+        var distance = Core.Embeddings.EmbeddingMath.SquaredDistance(dlib.Embedding!, net.Embedding!);
+        Assert.True(distance < 0.05, $"squared distance {distance:F4} between the two chips' embeddings");
+    }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("Dlib5")]
+    public async Task An_unknown_landmarker_fails_start_up(string value)
+    {
+        await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Landmarker"] = value });
+        var error = Assert.ThrowsAny<Exception>(() => services.GetRequiredService<InferenceOptions>());
+        Assert.Contains("Landmarker", error.ToString());
+    }
+}

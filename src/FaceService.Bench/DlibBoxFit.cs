@@ -7,12 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FaceService.Bench;
 
 /// <summary>
-/// `dlib-box-fit`: fits <see cref="DlibBoxMapping"/>, the map from the service's detector box to the box dlib's HOG face
-/// detector gives for the same face (the boxes dlib's 68-point shape predictor was trained on). Runs the service's
-/// detector over lfw-dev, pairs each face with the HOG box of highest IoU (≥ 0.3) that
-/// `tests/parity/dlib/bin/dlib_reference hog` found in the same photo, and prints the medians of the centre offset and
-/// of the side ratio (fractions of the detector box's side), with how well the fitted map and the map now in the code
-/// reproduce the HOG boxes. Medians rather than least squares: lfw-dev's faces are all about the same size, so a
+/// `dlib-box-fit`: fits <see cref="DlibBoxMapping"/>, the maps to the box dlib's HOG face detector gives for a face (the
+/// boxes dlib's 68-point shape predictor was trained on) from the service's detector box and from face-api's landmarks.
+/// Runs the service's detector and face-api's landmark net over lfw-dev, pairs each face with the HOG box of highest
+/// IoU (≥ 0.3) that `tests/parity/dlib/bin/dlib_reference hog` found in the same photo, and prints the medians of the
+/// centre offsets and of the side ratios (fractions of the detector box's side, or of the side of the mean-shape fit to
+/// the landmarks), with how well the fitted maps and the maps now in the code reproduce the HOG boxes. Medians rather than least squares: lfw-dev's faces are all about the same size, so a
 /// regression of the HOG side on the detector's would mostly fit the noise of the HOG detector's 6/5 scale steps.
 /// Options: --hog &lt;TSV written by dlib_reference hog&gt; (required), --lfw-dev &lt;folder&gt;, and the inference settings.
 /// </summary>
@@ -28,19 +28,25 @@ public static class DlibBoxFit
         using var services = InferenceHost.Build(args);
         var decoder = services.GetRequiredService<Core.Imaging.IImageDecoder>();
         var detector = services.GetRequiredService<IFaceDetector>();
-        var detections = new IReadOnlyList<DetectedFace>[lfw.Photos.Count];
-        Parallel.For(0, lfw.Photos.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 },
-            i => detections[i] = detector.Detect(decoder.Decode(lfw.Read(lfw.Photos[i]))));
-
-        var pairs = new List<(FaceBox Detector, DlibRectangle Hog)>();
-        for (var i = 0; i < lfw.Photos.Count; i++)
-        foreach (var face in detections[i])
+        using var faceApi = new Landmark68Net(services.GetRequiredService<OnnxSessionFactory>());
+        var meanShape = DlibShapePredictorModel.Load(Path.Combine(services.GetRequiredService<OnnxSessionFactory>().ModelsDirectory, DlibShapePredictor.ModelFile)).InitialShape;
+        var detections = new (IReadOnlyList<DetectedFace> Faces, IReadOnlyList<FaceLandmarks> Landmarks)[lfw.Photos.Count];
+        Parallel.For(0, lfw.Photos.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var best = hogBoxes[lfw.Photos[i].Path].Select(r => (Rect: r, Iou: Iou(face.Box, AsBox(r))))
-                .DefaultIfEmpty().MaxBy(c => c.Iou);
-            if (best.Iou >= 0.3) pairs.Add((face.Box, best.Rect));
+            var image = decoder.Decode(lfw.Read(lfw.Photos[i]));
+            var faces = detector.Detect(image);
+            detections[i] = (faces, faceApi.Detect(image, faces.Select(f => f.Box).ToArray()));
+        });
+
+        var pairs = new List<(FaceBox Detector, (double Left, double Top, double Side) Fit, DlibRectangle Hog)>();
+        for (var i = 0; i < lfw.Photos.Count; i++)
+        for (var f = 0; f < detections[i].Faces.Count; f++)
+        {
+            var box = detections[i].Faces[f].Box;
+            var best = hogBoxes[lfw.Photos[i].Path].Select(r => (Rect: r, Iou: Iou(box, AsBox(r)))).DefaultIfEmpty().MaxBy(c => c.Iou);
+            if (best.Iou >= 0.3) pairs.Add((box, DlibBoxMapping.FitMeanShape(detections[i].Landmarks[f].Points, meanShape), best.Rect));
         }
-        Console.WriteLine($"lfw-dev: {lfw.Photos.Count} photos, {detections.Sum(d => d.Count)} detector faces, " +
+        Console.WriteLine($"lfw-dev: {lfw.Photos.Count} photos, {detections.Sum(d => d.Faces.Count)} detector faces, " +
                           $"{hogBoxes.Sum(g => g.Count())} HOG boxes in {hogBoxes.Count} photos, {pairs.Count} pairs at IoU ≥ 0.3");
 
         var offsetX = Median(pairs.Select(p => (Centre(p.Hog.Left, p.Hog.Right) - (p.Detector.X + p.Detector.Width / 2)) / DlibBoxMapping.Side(p.Detector)));
@@ -48,22 +54,32 @@ public static class DlibBoxFit
         var scale = Median(pairs.Select(p => Side(p.Hog) / DlibBoxMapping.Side(p.Detector)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"fitted, as fractions of the detector box's side √(width·height): CentreOffsetX = {offsetX:F4}, CentreOffsetY = {offsetY:F4}, SideScale = {scale:F4}"));
-        Report("fitted map", pairs, box => DlibBoxMapping.Map(box, offsetX, offsetY, scale));
-        Report("map in DlibBoxMapping", pairs, DlibBoxMapping.FromDetectorBox);
+        Report("from the detector box, fitted map", pairs, p => DlibBoxMapping.Map(p.Detector, offsetX, offsetY, scale));
+        Report("from the detector box, map in DlibBoxMapping", pairs, p => DlibBoxMapping.FromDetectorBox(p.Detector));
+
+        var fitOffsetX = Median(pairs.Select(p => ((p.Hog.Left + p.Hog.Right) / 2.0 - (p.Fit.Left + p.Fit.Side / 2)) / p.Fit.Side));
+        var fitOffsetY = Median(pairs.Select(p => ((p.Hog.Top + p.Hog.Bottom) / 2.0 - (p.Fit.Top + p.Fit.Side / 2)) / p.Fit.Side));
+        var fitScale = Median(pairs.Select(p => (p.Hog.Right - p.Hog.Left) / p.Fit.Side));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"fitted, as fractions of the side of the mean shape's fit to face-api's landmarks: LandmarkCentreOffsetX = {fitOffsetX:F4}, " +
+            $"LandmarkCentreOffsetY = {fitOffsetY:F4}, LandmarkSideScale = {fitScale:F4}"));
+        Report("from face-api's landmarks, fitted map", pairs, p => DlibBoxMapping.FromFit(p.Fit, fitOffsetX, fitOffsetY, fitScale));
+        Report("from face-api's landmarks, map in DlibBoxMapping", pairs,
+            p => DlibBoxMapping.FromFit(p.Fit, DlibBoxMapping.LandmarkCentreOffsetX, DlibBoxMapping.LandmarkCentreOffsetY, DlibBoxMapping.LandmarkSideScale));
         return 0;
     }
 
-    private static void Report(string name, List<(FaceBox Detector, DlibRectangle Hog)> pairs, Func<FaceBox, DlibRectangle> map)
+    private static void Report(string name, List<(FaceBox Detector, (double Left, double Top, double Side) Fit, DlibRectangle Hog)> pairs,
+        Func<(FaceBox Detector, (double Left, double Top, double Side) Fit, DlibRectangle Hog), DlibRectangle> map)
     {
-        var ious = pairs.Select(p => Iou(AsBox(map(p.Detector)), AsBox(p.Hog))).OrderBy(x => x).ToArray();
-        var cornerErrors = pairs.Select(p =>
-        {
-            var r = map(p.Detector);
-            return (Math.Abs(r.Left - p.Hog.Left) + Math.Abs(r.Top - p.Hog.Top) + Math.Abs(r.Right - p.Hog.Right) + Math.Abs(r.Bottom - p.Hog.Bottom)) / 4.0 / Side(p.Hog);
-        }).OrderBy(x => x).ToArray();
+        var mapped = pairs.Select(p => (Rect: map(p), p.Hog)).ToList();
+        var ious = mapped.Select(m => Iou(AsBox(m.Rect), AsBox(m.Hog))).OrderBy(x => x).ToArray();
+        var edgeErrors = mapped.Select(m =>
+            (Math.Abs(m.Rect.Left - m.Hog.Left) + Math.Abs(m.Rect.Top - m.Hog.Top) + Math.Abs(m.Rect.Right - m.Hog.Right) + Math.Abs(m.Rect.Bottom - m.Hog.Bottom))
+            / 4.0 / Side(m.Hog)).OrderBy(x => x).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name}: IoU with the HOG box mean {ious.Average():F3}, 5th percentile {ious[ious.Length / 20]:F3}; " +
-            $"mean edge error {cornerErrors.Average():P1} of the HOG side (median {cornerErrors[cornerErrors.Length / 2]:P1}, 95th percentile {cornerErrors[cornerErrors.Length * 19 / 20]:P1})"));
+            $"mean edge error {edgeErrors.Average():P1} of the HOG side (median {edgeErrors[edgeErrors.Length / 2]:P1}, 95th percentile {edgeErrors[edgeErrors.Length * 19 / 20]:P1})"));
     }
 
     private static int Int(string s) => int.Parse(s, CultureInfo.InvariantCulture);

@@ -24,10 +24,12 @@ public readonly record struct DlibRectangle(int Left, int Top, int Right, int Bo
 /// the initial to the current shape places the feature pixels, each rounded to a whole pixel and read as dlib's
 /// intensity (R+G+B)/3, 0 outside the image; every tree walks to a leaf (difference > threshold → left child) whose
 /// increment is added; the final shape is mapped into the image and rounded to whole pixels as dlib's
-/// full_object_detection stores it. Seeded from the service's detector box mapped to the box dlib's HOG detector
-/// would give (<see cref="DlibBoxMapping"/>), since the model was trained on HOG boxes.
+/// full_object_detection stores it. The model was trained on boxes from dlib's HOG detector, so each face's box is the
+/// one HOG would give (<see cref="DlibBoxMapping"/>): placed from seed landmarks when there are any, otherwise from the
+/// service's detector box.
 /// </summary>
-public sealed class DlibShapePredictor(DlibShapePredictorModel model) : IFaceLandmarker
+/// <param name="seed">Landmarks to place each face's box from (face-api's net, owned and disposed here); null = the detector box.</param>
+public sealed class DlibShapePredictor(DlibShapePredictorModel model, IFaceLandmarker? seed = null) : IFaceLandmarker, IDisposable
 {
     public const string ModelFile = "dlib_shape_predictor_68.bin";
 
@@ -38,24 +40,37 @@ public sealed class DlibShapePredictor(DlibShapePredictorModel model) : IFaceLan
     // The initial shape's mean and spread, the fixed "from" side of every cascade's similarity fit.
     private readonly (double MeanX, double MeanY, double SumSquares) _initial = Spread(model.InitialShape);
 
-    public static DlibShapePredictor Open(string modelsDirectory)
+    public DlibShapePredictorModel Model => _model;
+
+    public static DlibShapePredictor Open(string modelsDirectory, IFaceLandmarker? seed = null)
     {
         var path = Path.Combine(modelsDirectory, ModelFile);
         if (!File.Exists(path))
             throw new FileNotFoundException(
                 $"Shape predictor '{path}' is missing. Build the models with models/build.sh or point Inference:ModelsPath at them.", path);
-        return new DlibShapePredictor(DlibShapePredictorModel.Load(path));
+        return new DlibShapePredictor(DlibShapePredictorModel.Load(path), seed);
     }
 
     public IReadOnlyList<FaceLandmarks> Detect(RgbaImage image, IReadOnlyList<FaceBox> boxes)
     {
-        var result = new FaceLandmarks[boxes.Count];
-        for (var i = 0; i < result.Length; i++)
-            result[i] = new FaceLandmarks(Predict(image, DlibBoxMapping.FromDetectorBox(boxes[i])));
+        var rects = seed is null
+            ? boxes.Select(DlibBoxMapping.FromDetectorBox).ToArray()
+            : seed.Detect(image, boxes).Select(l => DlibBoxMapping.FromLandmarks(l.Points, _model.InitialShape)).ToArray();
+        var result = new FaceLandmarks[rects.Length];
+        for (var i = 0; i < result.Length; i++) result[i] = ToImageLandmarks(Predict(image, rects[i]));
         return result;
     }
 
-    /// <summary>dlib's shape_predictor(img, rect): the landmarks in image pixels, whole numbers.</summary>
+    /// <summary>
+    /// dlib's points in the service's image coordinates: dlib puts pixel i's centre at i, the service (Skia, face-api)
+    /// at i + 0.5, so half a pixel is added.
+    /// </summary>
+    public static FaceLandmarks ToImageLandmarks(IEnumerable<Point2> dlibPoints) =>
+        new([.. dlibPoints.Select(p => new Point2(p.X + 0.5f, p.Y + 0.5f))]);
+
+    public void Dispose() => (seed as IDisposable)?.Dispose();
+
+    /// <summary>dlib's shape_predictor(img, rect): the landmarks in dlib's pixel coordinates (pixel i's centre at i), whole numbers.</summary>
     public Point2[] Predict(RgbaImage image, DlibRectangle rect)
     {
         var m = _model;
@@ -165,17 +180,25 @@ public sealed class DlibShapePredictor(DlibShapePredictorModel model) : IFaceLan
 }
 
 /// <summary>
-/// The box dlib's HOG face detector (get_frontal_face_detector) would give for a face the service's detector found:
-/// dlib's shape predictor was trained on HOG boxes, which are square and sit lower on the face than the SSD's.
-/// With the detector box's side s = √(width·height): a square of side <see cref="SideScale"/>·s centred at the
-/// detector box's centre moved by (<see cref="CentreOffsetX"/>·s, <see cref="CentreOffsetY"/>·s), rounded to whole pixels.
+/// The box dlib's HOG face detector (get_frontal_face_detector) would give for a face, the kind of box dlib's shape
+/// predictor was trained on; HOG boxes are square and sit lower on the face than the SSD's. Two ways, both fitted on
+/// lfw-dev against the boxes HOG finds there:
+/// <list type="bullet">
+/// <item>from the service's detector box: with its side s = √(width·height), a square of side
+/// <see cref="SideScale"/>·s centred at the box's centre moved by (<see cref="CentreOffsetX"/>·s, <see cref="CentreOffsetY"/>·s);</item>
+/// <item>from landmarks (face-api's): the predictor's mean shape fitted to them by scale and shift (least squares)
+/// places a square of side s; HOG's box is centred (<see cref="LandmarkCentreOffsetX"/>·s, <see cref="LandmarkCentreOffsetY"/>·s)
+/// from its centre with right − left = <see cref="LandmarkSideScale"/>·s.</item>
+/// </list>
+/// Edges are rounded to whole pixels.
 /// </summary>
 /// <remarks>
 /// Fitted on lfw-dev (2026-12-03): medians over the 1,551 detector faces of its 1,549 photos that pair (IoU ≥ 0.3) with
-/// a box dlib's HOG detector finds in the same photo (upsampled once, as dlib's Python API with upsample 1). The mapped
-/// box overlaps the HOG box with IoU 0.77 on average (edges off by 6.8 % of the side); the HOG detector's own sizes
-/// come in steps of 6/5, which bounds how close any map can get. Refit with
-/// <c>tests/parity/dlib/bin/dlib_reference hog &lt;rgb-dir&gt; &gt; hog.tsv</c> and
+/// a box dlib's HOG detector finds in the same photo (upsampled once, as dlib's Python API with upsample 1). From the
+/// detector box, the mapped box overlaps HOG's with IoU 0.78 on average (edges off by 6.7 % of the side), but in about
+/// 4 % of faces the SSD box is off by a quarter of its side and the predictor, seeded there, fails; from face-api's
+/// landmarks the box follows the face. HOG's own sizes come in steps of 6/5, which bounds how close any map can get.
+/// Refit with <c>tests/parity/dlib/bin/dlib_reference hog &lt;rgb-dir&gt; &gt; hog.tsv</c> and
 /// <c>dotnet run -c Release --project src/FaceService.Bench -- dlib-box-fit --hog hog.tsv</c> (tests/parity/dlib/README.md).
 /// </remarks>
 public static class DlibBoxMapping
@@ -183,6 +206,10 @@ public static class DlibBoxMapping
     public const double CentreOffsetX = -0.0164;
     public const double CentreOffsetY = 0.0364;
     public const double SideScale = 0.9758;
+
+    public const double LandmarkCentreOffsetX = -0.0315;
+    public const double LandmarkCentreOffsetY = 0.0249;
+    public const double LandmarkSideScale = 1.0494;
 
     public static DlibRectangle FromDetectorBox(FaceBox box) => Map(box, CentreOffsetX, CentreOffsetY, SideScale);
 
@@ -197,5 +224,38 @@ public static class DlibBoxMapping
         var half = sideScale * side / 2;
         // Continuous edges to the pixels they cover: dlib's right and bottom are the last pixel inside.
         return DlibRectangle.Round(centreX - half, centreY - half, centreX + half - 1, centreY + half - 1);
+    }
+
+    public static DlibRectangle FromLandmarks(IReadOnlyList<Point2> points, float[] meanShape) =>
+        FromFit(FitMeanShape(points, meanShape), LandmarkCentreOffsetX, LandmarkCentreOffsetY, LandmarkSideScale);
+
+    /// <summary>The box whose unit square carries the mean shape (box-normalised x0, y0, …) closest to the points.</summary>
+    public static (double Left, double Top, double Side) FitMeanShape(IReadOnlyList<Point2> points, float[] meanShape)
+    {
+        if (meanShape.Length != 2 * points.Count) throw new ArgumentException($"{points.Count} points for a mean shape of {meanShape.Length / 2}.", nameof(points));
+        double mx = 0, my = 0, px = 0, py = 0;
+        for (var k = 0; k < points.Count; k++) { mx += meanShape[2 * k]; my += meanShape[2 * k + 1]; px += points[k].X; py += points[k].Y; }
+        (mx, my, px, py) = (mx / points.Count, my / points.Count, px / points.Count, py / points.Count);
+        double dot = 0, norm = 0;
+        for (var k = 0; k < points.Count; k++)
+        {
+            double dx = meanShape[2 * k] - mx, dy = meanShape[2 * k + 1] - my;
+            dot += dx * (points[k].X - px) + dy * (points[k].Y - py);
+            norm += dx * dx + dy * dy;
+        }
+        var side = dot / norm;
+        return (px - side * mx, py - side * my, side);
+    }
+
+    /// <summary>
+    /// The square centred (offsetX·side, offsetY·side) from the fitted box's centre with right − left = scale·side: the
+    /// fit is in the landmarks' coordinates, and its offsets were measured against dlib's (l + r) / 2 centre.
+    /// </summary>
+    public static DlibRectangle FromFit((double Left, double Top, double Side) fit, double centreOffsetX, double centreOffsetY, double sideScale)
+    {
+        var centreX = fit.Left + fit.Side / 2 + centreOffsetX * fit.Side;
+        var centreY = fit.Top + fit.Side / 2 + centreOffsetY * fit.Side;
+        var half = sideScale * fit.Side / 2;
+        return DlibRectangle.Round(centreX - half, centreY - half, centreX + half, centreY + half);
     }
 }

@@ -38,9 +38,12 @@ public static class InferenceServiceCollectionExtensions
         services.AddSingleton<IFaceLandmarker>(sp =>
         {
             var sessions = sp.GetRequiredService<OnnxSessionFactory>();
-            return sp.GetRequiredService<InferenceOptions>().Landmarker == LandmarkSource.Dlib68
-                ? DlibShapePredictor.Open(sessions.ModelsDirectory)
-                : new Landmark68Net(sessions);
+            return sp.GetRequiredService<InferenceOptions>().Landmarker switch
+            {
+                LandmarkSource.Dlib68 => DlibShapePredictor.Open(sessions.ModelsDirectory, seed: new Landmark68Net(sessions)),
+                LandmarkSource.Dlib68FromBox => DlibShapePredictor.Open(sessions.ModelsDirectory),
+                _ => new Landmark68Net(sessions),
+            };
         });
         services.AddSingleton<IFaceAligner>(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));
         services.AddSingleton<RecognitionNet>();
@@ -78,7 +81,12 @@ public static class FaceModelId
 {
     public static string For(string weightsSha256, FaceAlignment alignment, LandmarkSource landmarker)
     {
-        var landmarks = landmarker == LandmarkSource.Dlib68 ? "-dlibsp" : "";
+        var landmarks = landmarker switch
+        {
+            LandmarkSource.Dlib68 => "-dlibsp",
+            LandmarkSource.Dlib68FromBox => "-dlibsp-box",
+            _ => "",
+        };
         return alignment switch
         {
             FaceAlignment.Landmarks68 => $"dlib-resnet-v1+facechip150{landmarks}@{weightsSha256[..12]}",

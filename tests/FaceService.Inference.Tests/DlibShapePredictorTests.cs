@@ -119,28 +119,52 @@ public sealed class DlibShapePredictorTests(DlibShapePredictorFixture fixture, I
 
         Assert.Equal(new DlibRectangle(50, 67, 146, 164), rect);
     }
+
+    [Fact]
+    public void Landmarks_place_the_box_where_the_mean_shape_fits_them()
+    {
+        // The predictor's mean shape drawn into the square (100, 50) + 80: the fit finds that square again.
+        var meanShape = fixture.Predictor.Model.InitialShape;
+        var points = Enumerable.Range(0, FaceLandmarks.Count).Select(k => new Point2(100 + 80 * meanShape[2 * k], 50 + 80 * meanShape[2 * k + 1])).ToArray();
+
+        var fit = DlibBoxMapping.FitMeanShape(points, meanShape);
+        var rect = DlibBoxMapping.FromLandmarks(points, meanShape);
+
+        Assert.Equal(100, fit.Left, 3);
+        Assert.Equal(50, fit.Top, 3);
+        Assert.Equal(80, fit.Side, 3);
+        // Centre (140 − 0.0315·80, 90 + 0.0249·80) = (137.48, 91.99), half of 1.0494·80 = 41.98: edges 95.50, 50.02, 179.46, 133.97.
+        Assert.Equal(new DlibRectangle(96, 50, 179, 134), rect);
+    }
 }
 
-/// <summary>The service's detector boxes, mapped, against the boxes dlib's HOG detector found on the same dev photos.</summary>
+/// <summary>Boxes placed from the service's detector box and from face-api's landmarks, against the boxes dlib's HOG detector found on the same dev photos.</summary>
 [Collection(ModelsCollection.Name)]
-public sealed class DlibBoxMappingTests(ModelsFixture models, ITestOutputHelper output)
+public sealed class DlibBoxMappingTests(ModelsFixture models, DlibShapePredictorFixture dlib, ITestOutputHelper output) : IClassFixture<DlibShapePredictorFixture>
 {
     [Fact]
-    public void Mapped_detector_boxes_overlap_dlibs_HOG_boxes()
+    public void Mapped_boxes_overlap_dlibs_HOG_boxes()
     {
-        var ious = new List<double>();
+        var fromBox = new List<double>();
+        var fromLandmarks = new List<double>();
         foreach (var photo in DlibLandmarksFixture.All.Where(r => r.Kind == "hog").GroupBy(r => r.Path))
         {
-            var faces = models.Detector.Detect(photo.First().Decode(models.Decoder));
-            foreach (var hog in photo)
+            var image = photo.First().Decode(models.Decoder);
+            var faces = models.Detector.Detect(image);
+            var landmarks = models.Landmarker.Detect(image, faces.Select(f => f.Box).ToArray());
+            foreach (var hog in photo.Where(_ => faces.Count > 0))
             {
-                var best = faces.Select(f => Iou(DlibBoxMapping.FromDetectorBox(f.Box), hog.Rect)).DefaultIfEmpty().Max();
-                if (best > 0.3) ious.Add(best);
+                var best = Enumerable.Range(0, faces.Count).MaxBy(i => Iou(DlibBoxMapping.FromDetectorBox(faces[i].Box), hog.Rect));
+                if (Iou(DlibBoxMapping.FromDetectorBox(faces[best].Box), hog.Rect) < 0.3) continue;
+                fromBox.Add(Iou(DlibBoxMapping.FromDetectorBox(faces[best].Box), hog.Rect));
+                fromLandmarks.Add(Iou(DlibBoxMapping.FromLandmarks(landmarks[best].Points, dlib.Predictor.Model.InitialShape), hog.Rect));
             }
         }
-        output.WriteLine($"{ious.Count} HOG boxes with a detector face; IoU of the mapped box: mean {ious.Average():F3}, min {ious.Min():F3}");
-        Assert.True(ious.Count >= 30, $"only {ious.Count} HOG boxes matched a detector face");
-        Assert.True(ious.Average() >= 0.7, $"mean IoU {ious.Average():F3}");
+        output.WriteLine($"{fromBox.Count} HOG boxes with a detector face; IoU with them: from the detector box mean {fromBox.Average():F3} (min {fromBox.Min():F3}), " +
+                         $"from face-api's landmarks mean {fromLandmarks.Average():F3} (min {fromLandmarks.Min():F3})");
+        Assert.True(fromBox.Count >= 30, $"only {fromBox.Count} HOG boxes matched a detector face");
+        Assert.True(fromBox.Average() >= 0.7, $"from the detector box: mean IoU {fromBox.Average():F3}");
+        Assert.True(fromLandmarks.Average() >= 0.75, $"from the landmarks: mean IoU {fromLandmarks.Average():F3}");
     }
 
     private static double Iou(DlibRectangle a, DlibRectangle b)
@@ -154,16 +178,18 @@ public sealed class DlibBoxMappingTests(ModelsFixture models, ITestOutputHelper 
 /// <summary>Inference:Landmarker picks the landmark source at start-up, and the model id follows it.</summary>
 public sealed class LandmarkerOptionTests
 {
-    [Fact]
-    public async Task Dlib68_runs_the_pipeline_on_the_shape_predictor_under_its_own_model_id()
+    [Theory]
+    [InlineData("Dlib68", "-dlibsp")]
+    [InlineData("Dlib68FromBox", "-dlibsp-box")]
+    public async Task Dlib68_runs_the_pipeline_on_the_shape_predictor_under_its_own_model_id(string landmarker, string idSuffix)
     {
-        await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Landmarker"] = "Dlib68" });
+        await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Landmarker"] = landmarker });
         await using var faceApi = ModelsFixture.BuildServices();
         var pipeline = services.GetRequiredService<IFacePipeline>();
         var sha = services.GetRequiredService<RecognitionNet>().WeightsSha256;
 
         Assert.IsType<DlibShapePredictor>(services.GetRequiredService<IFaceLandmarker>());
-        Assert.Equal($"dlib-resnet-v1+facechip150-dlibsp@{sha[..12]}", pipeline.ModelId);
+        Assert.Equal($"dlib-resnet-v1+facechip150{idSuffix}@{sha[..12]}", pipeline.ModelId);
         Assert.NotEqual(faceApi.GetRequiredService<IFacePipeline>().ModelId, pipeline.ModelId);
 
         // Same photo, both landmark sources: the same person, so the two chips embed close together.

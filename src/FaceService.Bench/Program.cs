@@ -8,6 +8,7 @@ var modes = new Dictionary<string, Func<BenchArguments, int>>(StringComparer.Ord
     ["calibrate"] = CalibrationBenchmark.Run,
     ["cluster"] = ClusterBenchmark.Run,
     ["dlib-box-fit"] = DlibBoxFit.Run,
+    ["dlib-pipeline"] = DlibPipelineBenchmark.Run,
     ["export-rgb"] = RgbExport.Run,
     ["flops"] = ModelFlops.Run,
     ["identification"] = IdentificationBenchmark.Run,

@@ -70,18 +70,26 @@ public sealed class DlibShapePredictorTests(DlibShapePredictorFixture fixture, I
     [Fact]
     public void Predicting_allocates_nothing_per_tree_and_takes_about_a_millisecond()
     {
-        var row = DlibLandmarksFixture.All.First(r => r.Kind == "hog");
-        var image = row.Decode(_decoder);
-        fixture.Predictor.Predict(image, row.Rect);
+        // Every HOG face of the fixture in turn, so that each prediction walks other leaves than the last.
+        var faces = DlibLandmarksFixture.All.Where(r => r.Kind == "hog").GroupBy(r => r.Path)
+            .SelectMany(photo => { var image = photo.First().Decode(_decoder); return photo.Select(r => (Image: image, r.Rect)); }).ToArray();
+        foreach (var (image, rect) in faces) fixture.Predictor.Predict(image, rect);
 
-        const int runs = 200;
+        const int batches = 50, runs = 20;
         var allocated = GC.GetAllocatedBytesForCurrentThread();
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < runs; i++) fixture.Predictor.Predict(image, row.Rect);
-        watch.Stop();
-        var bytesPerFace = (GC.GetAllocatedBytesForCurrentThread() - allocated) / runs;
-        var ms = watch.Elapsed.TotalMilliseconds / runs;
-        output.WriteLine($"{ms:F3} ms and {bytesPerFace} bytes allocated per face ({runs} runs; load average {File.ReadAllText("/proc/loadavg")[..14]})");
+        var batchMs = new double[batches];
+        for (var b = 0; b < batches; b++)
+        {
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < runs; i++) fixture.Predictor.Predict(faces[(b * runs + i) % faces.Length].Image, faces[(b * runs + i) % faces.Length].Rect);
+            batchMs[b] = watch.Elapsed.TotalMilliseconds / runs;
+        }
+        var bytesPerFace = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (batches * runs);
+        // On a loaded machine the wall time also counts the waits for a core: the fastest batch tells more about the code.
+        Array.Sort(batchMs);
+        var ms = batchMs[batches / 2];
+        output.WriteLine($"per face: {batchMs[0]:F3} ms in the fastest batch of {runs}, median {ms:F3} ms; " +
+                         $"{bytesPerFace} bytes allocated ({batches * runs} runs over {faces.Length} faces; load average {File.ReadAllText("/proc/loadavg")[..14]})");
 
         // 7,500 trees: anything allocated per tree would be kilobytes. The points array is all that is allocated.
         Assert.InRange(bytesPerFace, 0, 1024);

@@ -202,8 +202,8 @@ public sealed class LandmarkerOptionTests
 
         // Same photo, both landmark sources: the same person, so the two chips embed close together.
         var photo = DevSet.Read("Barack_Obama/Barack_Obama_0001.jpg");
-        var dlib = (await pipeline.AnalyzeAsync(photo, FaceAnalysisOptions.LargestFace)).Faces.Single();
-        var net = (await faceApi.GetRequiredService<IFacePipeline>().AnalyzeAsync(photo, FaceAnalysisOptions.LargestFace)).Faces.Single();
+        var dlib = (await pipeline.AnalyzeAsync(photo, FaceAnalysisOptions.Primary)).Faces.Single();
+        var net = (await faceApi.GetRequiredService<IFacePipeline>().AnalyzeAsync(photo, FaceAnalysisOptions.Primary)).Faces.Single();
         var distance = Core.Embeddings.EmbeddingMath.SquaredDistance(dlib.Embedding!, net.Embedding!);
         Assert.True(distance < 0.05, $"squared distance {distance:F4} between the two chips' embeddings");
     }

@@ -12,8 +12,9 @@ namespace FaceService.Bench;
 /// Runs the service's detector and face-api's landmark net over lfw-dev, pairs each face with the HOG box of highest
 /// IoU (≥ 0.3) that `tests/parity/dlib/bin/dlib_reference hog` found in the same photo, and prints the medians of the
 /// centre offsets and of the side ratios (fractions of the detector box's side, or of the side of the mean-shape fit to
-/// the landmarks), with how well the fitted maps and the maps now in the code reproduce the HOG boxes. Medians rather than least squares: lfw-dev's faces are all about the same size, so a
-/// regression of the HOG side on the detector's would mostly fit the noise of the HOG detector's 6/5 scale steps.
+/// the landmarks), with how well the fitted maps and the maps now in the code reproduce the HOG boxes. Medians rather
+/// than least squares: lfw-dev's faces are all about the same size, so a regression of the HOG side on the detector's
+/// would mostly fit the noise of the HOG detector's 6/5 scale steps.
 /// Options: --hog &lt;TSV written by dlib_reference hog&gt; (required), --lfw-dev &lt;folder&gt;, and the inference settings.
 /// </summary>
 public static class DlibBoxFit

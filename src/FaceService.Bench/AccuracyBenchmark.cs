@@ -92,7 +92,7 @@ public static class AccuracyBenchmark
             return (v, settings);
         }).ToList();
 
-    private sealed record PhotoFaces(LabelledPhoto Photo, int Width, int Height, IReadOnlyList<AnalyzedFace> Faces);
+    internal sealed record PhotoFaces(LabelledPhoto Photo, int Width, int Height, IReadOnlyList<AnalyzedFace> Faces);
 
     private static List<PhotoFaces> Analyze(IFacePipeline pipeline, LabelledPhotoSet set, IReadOnlyList<LabelledPhoto> photos)
     {
@@ -137,7 +137,7 @@ public static class AccuracyBenchmark
         return dx * dx + dy * dy;
     });
 
-    private static void ReportVerification(LabelledPhotoSet set, List<PhotoFaces> photos)
+    internal static void ReportVerification(LabelledPhotoSet set, List<PhotoFaces> photos)
     {
         var quantizer = new EmbeddingQuantizer();
         foreach (var (rule, choose) in new (string, Func<PhotoFaces, AnalyzedFace?>)[] { ("largest", p => p.Faces.FirstOrDefault()), ("primary", Primary) })

@@ -47,14 +47,23 @@ public static class InferenceServiceCollectionExtensions
                 _ => new SsdFaceDetector(sessions, options),
             };
         });
-        services.AddSingleton<IFaceLandmarker, Landmark68Net>();
+        services.AddSingleton<IFaceLandmarker>(sp =>
+        {
+            var sessions = sp.GetRequiredService<OnnxSessionFactory>();
+            return sp.GetRequiredService<InferenceOptions>().Landmarker switch
+            {
+                LandmarkSource.Dlib68 => DlibShapePredictor.Open(sessions.ModelsDirectory, seed: new Landmark68Net(sessions)),
+                LandmarkSource.Dlib68FromBox => DlibShapePredictor.Open(sessions.ModelsDirectory),
+                _ => new Landmark68Net(sessions),
+            };
+        });
         services.AddSingleton<IFaceAligner>(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));
         services.AddSingleton<RecognitionNet>();
         services.AddSingleton<IFaceEmbedder>(sp =>
         {
             var options = sp.GetRequiredService<InferenceOptions>();
             var net = sp.GetRequiredService<RecognitionNet>();
-            return new BatchingFaceEmbedder(net, FaceModelId.For(net.WeightsSha256, options.Alignment), options.MaxBatchSize, options.MaxBatchWaitMs);
+            return new BatchingFaceEmbedder(net, FaceModelId.For(net.WeightsSha256, options.Alignment, options.Landmarker, options.MirrorAveraging), options.MaxBatchSize, options.MaxBatchWaitMs);
         });
         services.AddSingleton<IEmbeddingQuantizer, EmbeddingQuantizer>();
         services.AddSingleton<IFacePipeline>(sp => new FacePipeline(
@@ -76,15 +85,28 @@ public static class InferenceServiceCollectionExtensions
     }
 }
 
-/// <summary>Identity of an embedding space: recognition weights plus the way chips are cut.</summary>
+/// <summary>
+/// Identity of an embedding space: recognition weights plus the way chips are cut (the fit and, for the landmark
+/// fits, the landmark source; a box crop uses no landmarks) and whether the chip's mirror image is averaged in.
+/// </summary>
 public static class FaceModelId
 {
-    public static string For(string weightsSha256, FaceAlignment alignment) => alignment switch
+    public static string For(string weightsSha256, FaceAlignment alignment, LandmarkSource landmarker, bool mirrorAveraging)
     {
-        FaceAlignment.Landmarks68 => $"dlib-resnet-v1+facechip150@{weightsSha256[..12]}",
-        FaceAlignment.FivePoint => $"dlib-resnet-v1+facechip150-5pt@{weightsSha256[..12]}",
-        _ => $"dlib-resnet-v1+boxcrop150@{weightsSha256[..12]}",
-    };
+        var mirror = mirrorAveraging ? "+mirror" : "";
+        var landmarks = landmarker switch
+        {
+            LandmarkSource.Dlib68 => "-dlibsp",
+            LandmarkSource.Dlib68FromBox => "-dlibsp-box",
+            _ => "",
+        };
+        return alignment switch
+        {
+            FaceAlignment.Landmarks68 => $"dlib-resnet-v1+facechip150{landmarks}{mirror}@{weightsSha256[..12]}",
+            FaceAlignment.FivePoint => $"dlib-resnet-v1+facechip150-5pt{landmarks}{mirror}@{weightsSha256[..12]}",
+            _ => $"dlib-resnet-v1+boxcrop150{mirror}@{weightsSha256[..12]}",
+        };
+    }
 }
 
 internal static class ModelDirectory

@@ -8,6 +8,13 @@ public static class ConverterInfo
     // It is written into every file (producer_version), so a bump also changes face_recognition.onnx's sha256 and with
     // it the model id stored with every embedding: adding a model is no reason to bump it.
     public const string Version = "1.0.0";
+
+    // Bump whenever the produced shape predictor file changes (models/build.sh reads this line too).
+    public const string ShapePredictorVersion = "1.0.0";
+
+    /// <summary>The Debian package dlib's 68-point shape predictor comes from.</summary>
+    public const string DlibDataPackage = "libdlib-data";
+    public const string DlibDataVersion = "19.24+dfsg-1";
 }
 
 /// <summary>

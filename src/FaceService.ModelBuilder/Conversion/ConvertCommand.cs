@@ -1,18 +1,24 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using FaceService.Inference;
+using FaceService.ModelBuilder.Dlib;
 using FaceService.ModelBuilder.Networks;
 using FaceService.ModelBuilder.Onnx;
 
 namespace FaceService.ModelBuilder.Conversion;
 
-/// <summary>convert: the trained networks of the source npm packages to ONNX files plus models/manifest.json.</summary>
+/// <summary>
+/// convert: the trained networks of the source npm packages to ONNX files, dlib's 68-point shape predictor from Debian's
+/// libdlib-data to its compact file, plus models/manifest.json.
+/// </summary>
 public static class ConvertCommand
 {
     public static readonly Command Command = new(
         "convert",
         "convert --out <folder> " + string.Join(" ", SourcePackages.All.Select(p =>
-            $"--{p.Key}-dir <unpacked {p.Id} package> [--{p.Key}-integrity <sha512-...>]")),
+            $"--{p.Key}-dir <unpacked {p.Id} package> [--{p.Key}-integrity <sha512-...>]")) +
+        " --dlib-data-dir <unpacked libdlib-data .deb> [--dlib-data-deb-sha256 <hex>]",
         Run);
 
     public static IReadOnlyList<NetworkRecipe> Recipes { get; } =
@@ -30,6 +36,8 @@ public static class ConvertCommand
         string outDir = Path.GetFullPath(args.Required("out"));
         var packages = SourcePackages.All.Select(p => new ConvertedPackage(
             p, Path.GetFullPath(args.Required($"{p.Key}-dir")), args.Optional($"{p.Key}-integrity"))).ToArray();
+        string dlibDataDir = Path.GetFullPath(args.Required("dlib-data-dir"));
+        string? debSha256 = args.Optional("dlib-data-deb-sha256");
         args.RejectUnknown();
 
         foreach (ConvertedPackage package in packages)
@@ -52,7 +60,12 @@ public static class ConvertCommand
                 $"{model.Recipe.OutputFile}: {model.Bytes:N0} bytes, sha256 {model.Sha256}, {stopwatch.ElapsedMilliseconds} ms");
         }
 
-        ManifestWriter.Write(manifestPath, packages, converted);
+        ConvertedShapePredictor predictor = ShapePredictorConversion.Convert(dlibDataDir, outDir);
+        Console.WriteLine(
+            $"{DlibShapePredictor.ModelFile}: {predictor.Bytes:N0} bytes, sha256 {predictor.Sha256}; reading the {predictor.SourceSha256[..12]}… .dat " +
+            $"took {predictor.ReadDatMilliseconds} ms, loading the converted file {predictor.LoadOutputMilliseconds} ms");
+
+        ManifestWriter.Write(manifestPath, packages, converted, predictor, debSha256);
         Console.WriteLine($"{manifestPath} written.");
         return 0;
     }

@@ -1,16 +1,19 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using FaceService.Inference;
+using FaceService.ModelBuilder.Dlib;
 using FaceService.ModelBuilder.Networks;
 using FaceService.ModelBuilder.Onnx;
 
 namespace FaceService.ModelBuilder.Conversion;
 
-/// <summary>Writes models/manifest.json: provenance and the input/output contract of every converted model.</summary>
+/// <summary>Writes models/manifest.json: provenance and the input/output contract of every converted model and of the shape predictor.</summary>
 public static class ManifestWriter
 {
     public const string FileName = "manifest.json";
 
-    public static void Write(string path, IReadOnlyList<ConvertedPackage> packages, IReadOnlyList<ConvertedModel> models)
+    public static void Write(string path, IReadOnlyList<ConvertedPackage> packages, IReadOnlyList<ConvertedModel> models,
+        ConvertedShapePredictor shapePredictor, string? dlibDataDebSha256)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions
@@ -44,6 +47,8 @@ public static class ManifestWriter
             {
                 WriteModel(json, model, packages.Single(p => p.Package == model.Recipe.Package).Integrity);
             }
+
+            WriteShapePredictor(json, shapePredictor, dlibDataDebSha256);
 
             json.WriteEndArray();
             json.WriteEndObject();
@@ -87,6 +92,33 @@ public static class ManifestWriter
         }
 
         json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteShapePredictor(Utf8JsonWriter json, ConvertedShapePredictor predictor, string? debSha256)
+    {
+        DlibShapePredictorModel model = predictor.Model;
+        json.WriteStartObject();
+        json.WriteString("name", "dlib_shape_predictor_68");
+        json.WriteString("file", DlibShapePredictor.ModelFile);
+        json.WriteString("sha256", predictor.Sha256);
+        json.WriteNumber("bytes", predictor.Bytes);
+        json.WriteString("converterVersion", ConverterInfo.ShapePredictorVersion);
+        json.WriteString("source", ShapePredictorConversion.SourceId);
+        json.WriteString("debSha256", debSha256);
+        json.WriteString("sourceFile", ShapePredictorConversion.DatPath);
+        json.WriteString("sourceSha256", predictor.SourceSha256);
+        json.WriteString("origin", ShapePredictorConversion.Origin);
+        json.WriteString("licence", ShapePredictorConversion.Licence);
+        json.WriteString("trainingData", ShapePredictorConversion.TrainingDataTerms);
+        json.WriteString("format", "FSDLIBSP version 1: dlib's float32 values in flat little-endian arrays (models/README.md, DlibShapePredictorModel)");
+        json.WriteNumber("parts", model.Parts);
+        json.WriteNumber("cascades", model.Cascades);
+        json.WriteNumber("treesPerCascade", model.TreesPerCascade);
+        json.WriteNumber("treeDepth", model.TreeDepth);
+        json.WriteNumber("featurePixelsPerCascade", model.FeaturesPerCascade);
+        json.WriteString("input", "an RGB image and a box as dlib's HOG face detector gives it (DlibBoxMapping maps the service's detector box to one)");
+        json.WriteString("output", "68 landmarks (iBUG order) in image pixels, rounded to whole pixels as dlib's full_object_detection stores them");
         json.WriteEndObject();
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
 using FaceService.Evaluation;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,10 @@ public static class AccuracyBenchmark
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
         Console.WriteLine($"lfw-dev: {lfw.Photos.Count} photos, {lfw.Pairs.Count} protocol pairs; dev set: {dev.Photos.Count} photos");
+        // MTCNN's O-Net, a second opinion on every box (whichever detector found it).
+        using var judgeServices = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.Mtcnn) });
+        var judge = (MtcnnFaceDetector)judgeServices.GetRequiredService<IFaceDetector>();
+        var decoder = judgeServices.GetRequiredService<IImageDecoder>();
 
         foreach (var (name, settings) in variants)
         {
@@ -42,45 +47,67 @@ public static class AccuracyBenchmark
             Console.WriteLine($"analysed {lfwFaces.Count + devFaces.Count} photos in {watch.Elapsed.TotalSeconds:F0} s");
             ReportDetection("lfw-dev", lfwFaces);
             ReportDetection("dev set", devFaces);
-            ReportSmallFaces(pipeline, groupPhotos);
+            var groupFaces = ReportSmallFaces(pipeline, groupPhotos);
+            ReportFalseDetections(judge, decoder,
+                [.. lfwFaces.Select(p => (p.Photo.Path, (Func<byte[]>)(() => lfw.Read(p.Photo)), p.Faces)),
+                 .. devFaces.Select(p => (p.Photo.Path, (Func<byte[]>)(() => dev.Read(p.Photo)), p.Faces)),
+                 .. groupFaces]);
             ReportVerification(lfw, lfwFaces);
         }
         return 0;
     }
 
-    /// <summary>
-    /// Group photos of 24 lfw-dev faces each: 4000x3000 with faces 60-100 px wide on a landscape, 2000x1500 with faces
-    /// 40-70 px on plain grey, and 7200x5400 (39 MP, just under the default pixel limit) with faces 40-80 px on a landscape.
-    /// </summary>
+    /// <summary><see cref="SmallFaceGroupPhotos"/>, each also written to <paramref name="saveDirectory"/> when one is given.</summary>
     public static IReadOnlyList<(string Name, SyntheticGroupPhoto Photo)> SmallFacePhotos(LabelledPhotoSet lfw, LabelledPhotoSet dev, string saveDirectory)
     {
-        var shuffled = lfw.PersonPhotos.DistinctBy(p => p.Person).OrderBy(p => p.Path, StringComparer.Ordinal).ToArray();
-        new Random(20261203).Shuffle(shuffled);
-        var landscape = dev.Read(dev.Photos.First(p => p.Path.EndsWith("pilatus800.jpg", StringComparison.Ordinal)));
-        (string Name, int Width, int Height, float Min, float Max, byte[]? Background)[] specs =
-        [
-            ("4000x3000, faces 60-100 px, landscape", 4000, 3000, 60, 100, landscape),
-            ("2000x1500, faces 40-70 px, plain", 2000, 1500, 40, 70, null),
-            ("7200x5400, faces 40-80 px, landscape", 7200, 5400, 40, 80, landscape),
-        ];
-        return specs.Select((spec, i) =>
-        {
-            var portraits = shuffled.Skip(24 * i).Take(24).Select(p => (p.Person, lfw.Read(p))).ToList();
-            var photo = SyntheticGroupPhoto.Compose(spec.Width, spec.Height, portraits, spec.Min, spec.Max, spec.Background, seed: i + 1);
-            if (saveDirectory.Length > 0) File.WriteAllBytes(Path.Combine(saveDirectory, $"group-{spec.Width}x{spec.Height}.jpg"), photo.Jpeg);
-            return (spec.Name, photo);
-        }).ToList();
+        var photos = SmallFaceGroupPhotos.Compose(lfw, dev);
+        if (saveDirectory.Length > 0)
+            foreach (var (_, photo) in photos) File.WriteAllBytes(Path.Combine(saveDirectory, $"group-{photo.Width}x{photo.Height}.jpg"), photo.Jpeg);
+        return photos;
     }
 
-    private static void ReportSmallFaces(IFacePipeline pipeline, IReadOnlyList<(string Name, SyntheticGroupPhoto Photo)> photos)
+    private static List<(string Name, Func<byte[]> Read, IReadOnlyList<AnalyzedFace> Faces)> ReportSmallFaces(
+        IFacePipeline pipeline, IReadOnlyList<(string Name, SyntheticGroupPhoto Photo)> photos)
     {
+        var analysed = new List<(string, Func<byte[]>, IReadOnlyList<AnalyzedFace>)>();
         foreach (var (name, photo) in photos)
         {
             var watch = Stopwatch.StartNew();
             var analysis = pipeline.AnalyzeAsync(photo.Jpeg, FaceAnalysisOptions.DetectOnly).GetAwaiter().GetResult();
             var (found, falseDetections) = photo.Score(analysis.Faces.Select(f => (f.Box.X + f.Box.Width / 2, f.Box.Y + f.Box.Height / 2)));
             Console.WriteLine($"small faces, {name}: {found} of {photo.Faces.Count} found, {falseDetections} other boxes, detect {watch.ElapsedMilliseconds} ms");
+            analysed.Add(($"group {photo.Width}x{photo.Height}", () => photo.Jpeg, analysis.Faces));
         }
+        return analysed;
+    }
+
+    /// <summary>
+    /// Every box of every photo judged twice: do its five landmarks form a face (<see cref="FaceShape"/>), and does
+    /// MTCNN's O-Net, a second model, call it a face (probability ≥ 0.5)? Boxes failing either are listed.
+    /// </summary>
+    private static void ReportFalseDetections(MtcnnFaceDetector judge, IImageDecoder decoder,
+        IReadOnlyList<(string Name, Func<byte[]> Read, IReadOnlyList<AnalyzedFace> Faces)> photos)
+    {
+        int boxes = 0, badShape = 0, notFace = 0;
+        var listed = new List<string>();
+        foreach (var (name, read, faces) in photos.Where(p => p.Faces.Count > 0))
+        {
+            var verdicts = judge.Verify(decoder.Decode(read()), faces.Select(f => f.Box).ToArray());
+            for (var i = 0; i < faces.Count; i++)
+            {
+                boxes++;
+                var (shapeOk, onet) = (FaceShape.IsPlausible(faces[i].Box, faces[i].Landmarks), verdicts[i].Face.Score);
+                if (!shapeOk) badShape++;
+                if (onet < 0.5f) notFace++;
+                if (!shapeOk || onet < 0.5f)
+                {
+                    var b = faces[i].Box;
+                    listed.Add($"{name} ({b.X:F0},{b.Y:F0} {b.Width:F0}x{b.Height:F0}, score {faces[i].Score:F2}, O-Net {onet:F2}{(shapeOk ? "" : ", landmarks not a face")})");
+                }
+            }
+        }
+        Console.WriteLine($"false detections: of {boxes} boxes on all photos, {badShape} with landmarks that do not form a face, {notFace} that O-Net scores below 0.5");
+        foreach (var line in listed) Console.WriteLine("  " + line);
     }
 
     private static List<(string Name, Dictionary<string, string> Settings)> ParseVariants(string text) =>
@@ -140,34 +167,35 @@ public static class AccuracyBenchmark
     internal static void ReportVerification(LabelledPhotoSet set, List<PhotoFaces> photos)
     {
         var quantizer = new EmbeddingQuantizer();
-        foreach (var (rule, choose) in new (string, Func<PhotoFaces, AnalyzedFace?>)[] { ("largest", p => p.Faces.FirstOrDefault()), ("primary", Primary) })
-        {
-            var byPath = photos.ToDictionary(p => p.Photo.Path, p => choose(p) is { } face ? quantizer.Dequantize(face.Code!) : null);
-            var pairs = set.Pairs.Where(p => byPath.ContainsKey(p.PathA) && byPath.ContainsKey(p.PathB)).Select(p =>
-                new ScoredPair(p.Fold, p.Same, byPath[p.PathA] is { } a && byPath[p.PathB] is { } b ? EmbeddingMath.SquaredDistance(a, b) : null)).ToList();
-            var all = PairProtocol.Evaluate(pairs);
-            var answered = PairProtocol.Evaluate(pairs, answeredOnly: true);
-            var balanced = PairProtocol.Evaluate(pairs, answeredOnly: true, balanced: true);
-            Console.WriteLine($"lfw-dev pairs, {rule} face: {pairs.Count} pairs, {pairs.Count(p => p.Distance is null)} unanswered; LFW protocol {all.Accuracy:P2} ± {all.StandardError:P2} " +
-                              $"(answered only {answered.Accuracy:P2} ± {answered.StandardError:P2}, {answered.Errors} errors; balanced {balanced.Accuracy:P2} ± {balanced.StandardError:P2}), " +
-                              $"mean threshold {answered.MeanThreshold:F3}; at {VerificationDefaults.Threshold}: {PairProtocol.AccuracyAt(pairs, VerificationDefaults.Threshold):P2}");
+        var byPath = photos.ToDictionary(p => p.Photo.Path, p => Primary(p) is { } face ? quantizer.Dequantize(face.Code!) : null);
+        var protocolPairs = set.Pairs.Where(p => byPath.ContainsKey(p.PathA) && byPath.ContainsKey(p.PathB)).ToList();
+        var pairs = protocolPairs.Select(p =>
+            new ScoredPair(p.Fold, p.Same, byPath[p.PathA] is { } a && byPath[p.PathB] is { } b ? EmbeddingMath.SquaredDistance(a, b) : null)).ToList();
+        var all = PairProtocol.Evaluate(pairs);
+        var answered = PairProtocol.Evaluate(pairs, answeredOnly: true);
+        var balanced = PairProtocol.Evaluate(pairs, answeredOnly: true, balanced: true);
+        Console.WriteLine($"lfw-dev pairs, primary face: {pairs.Count} pairs, {pairs.Count(p => p.Distance is null)} unanswered; LFW protocol {all.Accuracy:P2} ± {all.StandardError:P2} " +
+                          $"(answered only {answered.Accuracy:P2} ± {answered.StandardError:P2}, {answered.Errors} errors; balanced {balanced.Accuracy:P2} ± {balanced.StandardError:P2}), " +
+                          $"mean threshold {answered.MeanThreshold:F3}; at {VerificationDefaults.Threshold}: {PairProtocol.AccuracyAt(pairs, VerificationDefaults.Threshold):P2}");
+        foreach (var i in answered.Wrong)
+            Console.WriteLine($"  wrong: {(pairs[i].Same ? "same" : "different")} {Path.GetFileNameWithoutExtension(protocolPairs[i].PathA)} / " +
+                              $"{Path.GetFileNameWithoutExtension(protocolPairs[i].PathB)} at {pairs[i].Distance:F4} (fold {pairs[i].Fold})");
 
-            // Every pair of photos of different people (the subject face of each), and every same-person pair.
-            var faces = photos.Where(p => byPath[p.Photo.Path] is not null).Select(p => (p.Photo.Person, Embedding: byPath[p.Photo.Path]!)).ToList();
-            var impostor = new List<float>(faces.Count * faces.Count / 2);
-            var genuine = new List<float>();
-            for (var i = 0; i < faces.Count; i++)
-            for (var j = i + 1; j < faces.Count; j++)
-                (faces[i].Person == faces[j].Person ? genuine : impostor).Add(EmbeddingMath.SquaredDistance(faces[i].Embedding, faces[j].Embedding));
-            var far = new DistanceDistribution(impostor);
-            var tar = new DistanceDistribution(genuine);
-            Console.Write($"  {far.Count} different-person pairs, {tar.Count} same-person pairs; FAR at {VerificationDefaults.Threshold}: {far.ShareAtOrBelow(VerificationDefaults.Threshold):E2}");
-            foreach (var rate in new[] { 1e-3, 1e-4, 1e-5 })
-            {
-                var t = far.ThresholdForShare(rate);
-                Console.Write($"; FAR {rate:0e0}: threshold {t:F3}, TAR {tar.ShareAtOrBelow(t):P1}");
-            }
-            Console.WriteLine();
+        // Every pair of photos of different people (the subject face of each), and every same-person pair.
+        var faces = photos.Where(p => byPath[p.Photo.Path] is not null).Select(p => (p.Photo.Person, Embedding: byPath[p.Photo.Path]!)).ToList();
+        var impostor = new List<float>(faces.Count * faces.Count / 2);
+        var genuine = new List<float>();
+        for (var i = 0; i < faces.Count; i++)
+        for (var j = i + 1; j < faces.Count; j++)
+            (faces[i].Person == faces[j].Person ? genuine : impostor).Add(EmbeddingMath.SquaredDistance(faces[i].Embedding, faces[j].Embedding));
+        var far = new DistanceDistribution(impostor);
+        var tar = new DistanceDistribution(genuine);
+        Console.Write($"  {far.Count} different-person pairs, {tar.Count} same-person pairs; FAR at {VerificationDefaults.Threshold}: {far.ShareAtOrBelow(VerificationDefaults.Threshold):E2}");
+        foreach (var rate in new[] { 1e-3, 1e-4, 1e-5 })
+        {
+            var t = far.ThresholdForShare(rate);
+            Console.Write($"; FAR {rate:0e0}: threshold {t:F3}, TAR {tar.ShareAtOrBelow(t):P1}");
         }
+        Console.WriteLine();
     }
 }

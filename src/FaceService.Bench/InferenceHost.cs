@@ -7,7 +7,8 @@ namespace FaceService.Bench;
 
 /// <summary>
 /// The service's face pipeline, registered by <see cref="InferenceServiceCollectionExtensions.AddFaceInference"/> from an
-/// in-memory "Inference" section: the service's defaults unless --device, --threads, --max-batch, --max-wait-ms, --zoom-out-only-when-no-face, --spinning, --shared-arena, --max-concurrent-runs or --landmarker say otherwise.
+/// in-memory "Inference" section: the service's defaults unless --device, --threads, --max-batch, --max-wait-ms, --zoom-out-only-when-no-face, --spinning, --shared-arena, --max-concurrent-runs,
+/// --landmarker, --detector or --mirror-averaging say otherwise.
 /// </summary>
 public static class InferenceHost
 {
@@ -23,6 +24,8 @@ public static class InferenceHost
         ("shared-arena", nameof(InferenceOptions.SharedCpuArena)),
         ("max-concurrent-runs", nameof(InferenceOptions.MaxConcurrentRuns)),
         ("landmarker", nameof(InferenceOptions.Landmarker)),
+        ("detector", nameof(InferenceOptions.Detector)),
+        ("mirror-averaging", nameof(InferenceOptions.MirrorAveraging)),
     ];
 
     /// <param name="settings">Inference options set on top of the command line's (e.g. MaxBatchSize = 1 for a run without micro-batching).</param>
@@ -48,7 +51,7 @@ public static class InferenceHost
         return $"device {options.Device.ToString().ToLowerInvariant()} → {sessions.ExecutionProvider} (ONNX Runtime {OrtEnv.Instance().GetVersionString()}), " +
                $"{threads} intra-op threads per session (spinning {(options.IntraOpSpinning ? "on" : "off")}), " +
                $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {sessions.RunGate.MaxConcurrentRuns} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
-               $"alignment {options.Alignment}, landmarks {options.Landmarker}, detector {options.Detector}" +
+               $"alignment {options.Alignment}, landmarks {options.Landmarker}, mirror averaging {(options.MirrorAveraging ? "on" : "off")}, detector {options.Detector}" +
                (options.Detector == FaceDetectorKind.Mtcnn ? "" : $", SSD zoom-out pass {options.DetectorZoomOutPass}" + (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)")) +
                (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces");
     }

@@ -7,8 +7,11 @@ public readonly record struct ScoredPair(int Fold, bool Same, float? Distance);
 /// <param name="StandardError">Standard deviation of the fold accuracies / √folds, as LFW reports it.</param>
 /// <param name="Thresholds">The threshold each fold was decided with (chosen on the other folds).</param>
 /// <param name="Pairs">Pairs counted.</param>
-public sealed record ProtocolResult(double Accuracy, double StandardError, IReadOnlyList<float> Thresholds, int Pairs, int Errors)
+/// <param name="Wrong">Indices (into the pairs evaluated) of the counted pairs decided wrongly by their fold's threshold.</param>
+public sealed record ProtocolResult(double Accuracy, double StandardError, IReadOnlyList<float> Thresholds, int Pairs, IReadOnlyList<int> Wrong)
 {
+    public int Errors => Wrong.Count;
+
     public double MeanThreshold => Thresholds.Average();
 }
 
@@ -29,18 +32,19 @@ public static class PairProtocol
         if (folds.Length < 2) throw new ArgumentException("The protocol needs two or more folds.", nameof(pairs));
         var accuracies = new List<double>();
         var thresholds = new List<float>();
-        var errors = 0;
+        var wrong = new List<int>();
         foreach (var fold in folds)
         {
             var threshold = BestThreshold(counted.Where(p => p.Fold != fold && p.Distance is not null).ToList(), balanced);
             var test = counted.Where(p => p.Fold == fold).ToList();
-            errors += test.Count(p => !Correct(p, threshold));
+            wrong.AddRange(Enumerable.Range(0, pairs.Count).Where(i => pairs[i].Fold == fold && (!answeredOnly || pairs[i].Distance is not null)
+                                                                      && !Correct(pairs[i], threshold)));
             accuracies.Add(AccuracyAt(test, threshold, answeredOnly, balanced));
             thresholds.Add(threshold);
         }
         var mean = accuracies.Average();
         var sd = Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / (accuracies.Count - 1));
-        return new ProtocolResult(mean, sd / Math.Sqrt(accuracies.Count), thresholds, counted.Count, errors);
+        return new ProtocolResult(mean, sd / Math.Sqrt(accuracies.Count), thresholds, counted.Count, wrong);
     }
 
     /// <summary>Accuracy (plain or balanced) of "same iff distance ≤ threshold"; unanswered pairs count as wrong unless excluded.</summary>

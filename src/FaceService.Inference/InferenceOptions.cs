@@ -99,7 +99,7 @@ public sealed class InferenceOptions : IValidatableObject
     /// </summary>
     [Range(0, 1000)] public int MaxBatchWaitMs { get; set; }
 
-    public FaceDetectorKind Detector { get; set; } = FaceDetectorKind.Ssd;
+    public FaceDetectorKind Detector { get; set; } = FaceDetectorKind.SsdAndMtcnn;
 
     /// <summary>
     /// MTCNN (also as the SSD's fallback): the smallest face, in original pixels, its image pyramid is built to find. Its first level scales
@@ -137,10 +137,10 @@ public sealed class InferenceOptions : IValidatableObject
     /// Embed each chip and its mirror image and keep their normalised mean: one more chip per face through the
     /// recognition net, less sensitivity to the chip's left-right asymmetries (dlib's jitter, at its cheapest).
     /// </summary>
-    public bool MirrorAveraging { get; set; }
+    public bool MirrorAveraging { get; set; } = true;
 
     /// <summary>The landmark source; the embedding model id names it, so codes of different chip geometry are never compared.</summary>
-    public LandmarkSource Landmarker { get; set; } = LandmarkSource.FaceApi68;
+    public LandmarkSource Landmarker { get; set; } = LandmarkSource.Dlib68;
 
     /// <summary>Run each model once on a blank input at start-up so the first request does not pay for it.</summary>
     public bool WarmUp { get; set; } = true;

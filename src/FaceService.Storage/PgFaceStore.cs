@@ -322,6 +322,13 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer
         return rows.Count == 0 ? 0 : rows[0];
     }
 
+    public async Task<IReadOnlyDictionary<string, long>> CountFacesByModelAsync(CancellationToken ct = default)
+    {
+        var rows = await QueryListAsync("SELECT model_id, sum(faces)::bigint FROM gallery_sizes GROUP BY model_id HAVING sum(faces) > 0",
+            _ => { }, reader => (ModelId: reader.GetString(0), Faces: reader.GetInt64(1)), ct);
+        return rows.ToDictionary(r => r.ModelId, r => r.Faces);
+    }
+
     public Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default)
     {
         RequireCollection(collection);

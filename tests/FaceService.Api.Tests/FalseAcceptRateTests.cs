@@ -12,7 +12,7 @@ namespace FaceService.Api.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class FalseAcceptRateTests(ApiFactory factory, ITestOutputHelper output)
 {
-    private const double ConfiguredVerifyRate = 2e-3;
+    private const double ConfiguredVerifyRate = 1e-3;
     private const double ConfiguredIdentifyRate = 0.01;
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -1,4 +1,5 @@
 using FaceService.Core.Faces;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace FaceService.Inference.Tests;
@@ -61,11 +62,12 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     }
 
     [Fact]
-    public void A_batch_of_images_gives_what_each_gives_alone()
+    public async Task A_batch_of_images_gives_what_each_gives_alone()
     {
         var images = new[] { "_group/2008_002506.jpg", "Kit_Harington/Kit_Harington_0001.jpg" }
             .Select(p => models.Decoder.Decode(DevSet.Read(p))).ToArray();
-        var detector = Assert.IsType<SsdFaceDetector>(models.Detector);
+        await using var ssdServices = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Detector"] = "Ssd" });
+        var detector = Assert.IsType<SsdFaceDetector>(ssdServices.GetRequiredService<IFaceDetector>());
 
         var batched = detector.DetectBatch(images);
 

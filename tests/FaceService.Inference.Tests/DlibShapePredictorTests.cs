@@ -192,12 +192,12 @@ public sealed class LandmarkerOptionTests
     public async Task Dlib68_runs_the_pipeline_on_the_shape_predictor_under_its_own_model_id(string landmarker, string idSuffix)
     {
         await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Landmarker"] = landmarker });
-        await using var faceApi = ModelsFixture.BuildServices();
+        await using var faceApi = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Landmarker"] = "FaceApi68" });
         var pipeline = services.GetRequiredService<IFacePipeline>();
         var sha = services.GetRequiredService<RecognitionNet>().WeightsSha256;
 
         Assert.IsType<DlibShapePredictor>(services.GetRequiredService<IFaceLandmarker>());
-        Assert.Equal($"dlib-resnet-v1+facechip150{idSuffix}@{sha[..12]}", pipeline.ModelId);
+        Assert.Equal($"dlib-resnet-v1+facechip150{idSuffix}+mirror@{sha[..12]}", pipeline.ModelId);
         Assert.NotEqual(faceApi.GetRequiredService<IFacePipeline>().ModelId, pipeline.ModelId);
 
         // Same photo, both landmark sources: the same person, so the two chips embed close together.

@@ -149,7 +149,7 @@ public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHel
     public async Task Faces_the_ssd_misses_are_found_by_mtcnn_and_by_the_fallback(string path)
     {
         var image = mtcnn.Decoder.Decode(File.ReadAllBytes(Path.Combine(DevSet.LfwDevDirectory, "images", path)));
-        await using var ssdServices = ModelsFixture.BuildServices();
+        await using var ssdServices = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Detector"] = "Ssd" });
         await using var fallbackServices = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Detector"] = "SsdThenMtcnn" });
         var fallback = Assert.IsType<CombinedFaceDetector>(fallbackServices.GetRequiredService<IFaceDetector>());
 

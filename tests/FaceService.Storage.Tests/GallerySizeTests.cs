@@ -27,6 +27,27 @@ public sealed class GallerySizeTests(StoreFixture fixture)
     }
 
     [Fact]
+    public async Task Faces_are_counted_per_model_over_every_collection()
+    {
+        // Model ids of this test alone: the shared schema holds other tests' faces too.
+        var (modelC, modelD) = ($"model-c-{Guid.NewGuid():N}", $"model-d-{Guid.NewGuid():N}");
+        var (first, second) = (SyntheticFaces.NewCollection(), SyntheticFaces.NewCollection());
+        await store.EnrollAsync(first, modelC, [NewFace("carol"), NewFace("dave")], Actor);
+        await store.EnrollAsync(second, modelC, [NewFace("carol")], Actor);
+        await store.EnrollAsync(second, modelD, [NewFace("erin")], Actor);
+
+        var counts = await store.CountFacesByModelAsync();
+        Assert.Equal(3, counts[modelC]);
+        Assert.Equal(1, counts[modelD]);
+
+        await store.DeleteCollectionAsync(second, Actor);
+        counts = await store.CountFacesByModelAsync();
+        Assert.Equal(2, counts[modelC]);
+        Assert.False(counts.ContainsKey(modelD));
+        await store.DeleteCollectionAsync(first, Actor);
+    }
+
+    [Fact]
     public async Task The_count_follows_enrollments_bulk_loads_and_every_kind_of_delete()
     {
         var collection = SyntheticFaces.NewCollection();

@@ -105,7 +105,7 @@ public sealed class VerifyResponse
     public required float Threshold { get; init; }
 
     /// <summary>Estimated false-accept rate of the threshold: the share of other people it accepts.</summary>
-    /// <example>0.002</example>
+    /// <example>0.001</example>
     public required double ThresholdFalseAcceptRate { get; init; }
 
     /// <summary>The compared face of each uploaded image: its primary face (the most prominent: size, nearness to the centre, detector score).</summary>

@@ -1,12 +1,17 @@
+using FaceService.Core.Faces;
+using FaceService.Core.Storage;
 using FaceService.Storage;
 
 namespace FaceService.Api.Infrastructure;
 
 /// <summary>
 /// Applies the schema migrations before the server takes requests. A database that is still starting (compose,
-/// reboots) is waited for, with backoff, up to Api:DatabaseStartupWaitSeconds; after that start-up fails.
+/// reboots) is waited for, with backoff, up to Api:DatabaseStartupWaitSeconds; after that start-up fails. Then it warns
+/// about faces stored under another model id than the one serving: searches never compare them (after an upgrade that
+/// changed the default chips, say), and an operator should hear so at start-up rather than from missing matches.
 /// </summary>
-public sealed class DatabaseMigrationService(DatabaseMigrator migrator, Microsoft.Extensions.Options.IOptions<ApiOptions> options, ILogger<DatabaseMigrationService> logger)
+public sealed class DatabaseMigrationService(DatabaseMigrator migrator, IFaceStore store, IFacePipeline pipeline,
+    Microsoft.Extensions.Options.IOptions<ApiOptions> options, ILogger<DatabaseMigrationService> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -18,7 +23,7 @@ public sealed class DatabaseMigrationService(DatabaseMigrator migrator, Microsof
             try
             {
                 await migrator.MigrateAsync(cancellationToken);
-                return;
+                break;
             }
             catch (Core.Storage.StoreUnavailableException e) when (DateTimeOffset.UtcNow + delay < deadline)
             {
@@ -27,6 +32,12 @@ public sealed class DatabaseMigrationService(DatabaseMigrator migrator, Microsof
                 delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 15));
             }
         }
+
+        foreach (var (modelId, faces) in await store.CountFacesByModelAsync(cancellationToken))
+            if (modelId != pipeline.ModelId)
+                logger.LogWarning("{Faces} stored faces were embedded by model {StoredModelId}, not by the serving model {ModelId}: " +
+                                  "searches do not compare them. Re-enroll them, or serve that model again (docs/API.md, Limits and configuration)",
+                    faces, modelId, pipeline.ModelId);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -13,7 +13,7 @@ public sealed class RecognitionOptions : IValidatableObject
     /// The false-accept rate verify's default threshold is set for: the estimated share of pairs of different people
     /// it calls the same (models/calibration). Chosen in docs/ACCURACY.md, False-accept rates.
     /// </summary>
-    public double VerifyMaxFalseAcceptRate { get; set; } = 2e-3;
+    public double VerifyMaxFalseAcceptRate { get; set; } = 1e-3;
 
     /// <summary>
     /// The share of strangers identify's default threshold may match to someone, at the searched collection's size:

@@ -48,6 +48,9 @@ public interface IFaceStore
     /// </summary>
     Task<long> CountFacesAsync(string collection, string modelId, CancellationToken ct = default);
 
+    /// <summary>Faces stored under each model id, over all collections (a maintained count, not a scan).</summary>
+    Task<IReadOnlyDictionary<string, long>> CountFacesByModelAsync(CancellationToken ct = default);
+
     /// <summary>Stored codes of one subject (for verify against a subject); empty if the subject is unknown.</summary>
     Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default);
 

@@ -45,9 +45,10 @@ public sealed class StartupValidationTests
         try
         {
             var real = Path.Combine(DevPhotos.RepoRoot, "models");
-            foreach (var model in Directory.EnumerateFiles(real, "*.onnx"))
+            foreach (var model in Directory.EnumerateFiles(real, "*.onnx").Concat(Directory.EnumerateFiles(real, "*.bin")))
                 File.CreateSymbolicLink(Path.Combine(models, Path.GetFileName(model)), model);
-            var calibration = Directory.EnumerateFiles(Path.Combine(real, "calibration"), "*.json").First();
+            // The calibration of the default model id (dlib's landmarks, mirrored chips); the others ship for alternatives.
+            var calibration = Directory.EnumerateFiles(Path.Combine(real, "calibration"), "dlib-resnet-v1+facechip150-dlibsp+mirror@*.json").Single();
             var modelId = Path.GetFileNameWithoutExtension(calibration);
             Directory.CreateDirectory(Path.Combine(models, "calibration"));
             File.WriteAllText(Path.Combine(models, "calibration", Path.GetFileName(calibration)),

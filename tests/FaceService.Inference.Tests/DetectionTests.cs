@@ -25,12 +25,14 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
 
             var landmarks = models.Landmarker.Detect(image, [box])[0];
             Assert.Equal(FaceLandmarks.Count, landmarks.Points.Count);
-            // The eye centres and nose tip lie well inside the detector box, left eye left of the right one.
+            // The eye centres and nose tip lie inside the detector box (give or take a tenth of it: dlib's shape predictor
+            // works on its own box, placed from the face, not on the detector's), left eye left of the right one.
             var five = landmarks.ToFivePoints();
+            var (marginX, marginY) = (box.Width / 10, box.Height / 10);
             foreach (var p in five[..3])
             {
-                Assert.InRange(p.X, box.X, box.Right);
-                Assert.InRange(p.Y, box.Y, box.Bottom);
+                Assert.True(p.X >= box.X - marginX && p.X <= box.Right + marginX && p.Y >= box.Y - marginY && p.Y <= box.Bottom + marginY,
+                    $"{path}: landmark {p} outside {box}");
             }
             Assert.True(five[0].X < five[1].X, $"{path}: eyes swapped");
             Assert.True(five[2].Y > five[0].Y && five[3].Y > five[2].Y, $"{path}: nose/mouth not below the eyes");

@@ -103,7 +103,8 @@ public sealed class ExecutionProviderTests
         var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(DevSet.ModelsDirectory, RecognitionNet.ModelFile))));
         var modelId = services.GetRequiredService<IFacePipeline>().ModelId;
 
-        Assert.Equal($"dlib-resnet-v1+facechip150@{sha[..12]}", modelId);
+        // The defaults: dlib's 68-point fit, dlib's shape predictor (-dlibsp), chip and mirror image averaged (+mirror).
+        Assert.Equal($"dlib-resnet-v1+facechip150-dlibsp+mirror@{sha[..12]}", modelId);
         Assert.Equal(sha, services.GetRequiredService<RecognitionNet>().WeightsSha256);
     }
 }

@@ -9,6 +9,9 @@ namespace FaceService.Api.Tests.Fuzz;
 /// decodes to a consistent image or throws <see cref="ImageDecodeException"/>; nothing else, no crash, and memory
 /// back where it started afterwards.
 /// </summary>
+// In the API collection, not beside it: its memory bounds are process-wide, and a test host starting in parallel loads
+// tens of megabytes of models (the shape predictor alone is 67 MB of managed arrays).
+[Collection(Infrastructure.ApiCollection.Name)]
 public sealed class DecoderFuzzTests(ITestOutputHelper output)
 {
     private const long MaxPixels = 40_000_000;

@@ -36,7 +36,7 @@ public sealed class LogPrivacyTests
         Assert.Contains(events, e => e.StartsWith("Enrolled", StringComparison.Ordinal));
         Assert.Contains(events, e => e.Contains("not authenticated", StringComparison.Ordinal));
         Assert.Contains(events, e => e.StartsWith("Erased a subject", StringComparison.Ordinal));
-        foreach (var secret in new[] { key.Key, key.Key[(key.Key.LastIndexOf('_') + 1)..], wrongKey, ApiFactory.BootstrapAdminKey, sha })
+        foreach (var secret in new[] { key.Key, key.Key.Split('_', 3)[2], wrongKey, ApiFactory.BootstrapAdminKey, sha })
             Assert.True(!events.Any(e => e.Contains(secret, StringComparison.Ordinal)),
                 $"Logged: {events.FirstOrDefault(e => e.Contains(secret, StringComparison.Ordinal))}");
     }

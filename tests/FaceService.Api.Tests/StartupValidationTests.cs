@@ -1,4 +1,6 @@
 using FaceService.Api.Tests.Infrastructure;
+using FaceService.Core.Faces;
+using FaceService.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -7,8 +9,38 @@ namespace FaceService.Api.Tests;
 
 /// <summary>Bad configuration stops the service at start-up, naming the option, instead of failing requests later.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class StartupValidationTests
+public sealed class StartupValidationTests(ApiFactory factory)
 {
+    /// <summary>
+    /// Faces stored under another model id than the serving one are never compared (after an upgrade that changed the
+    /// default chips, say): start-up says so, with how many there are, rather than leaving the operator to wonder why
+    /// searches miss them.
+    /// </summary>
+    [Fact]
+    public async Task Faces_of_another_model_are_reported_at_start_up()
+    {
+        var collection = "apitest-othermodel-" + Guid.NewGuid().ToString("N")[..8];
+        var otherModel = "retired-model@" + Guid.NewGuid().ToString("N")[..12];
+        var code = new sbyte[128];
+        code[0] = 127;
+        var faces = Enumerable.Range(0, 3).Select(i =>
+            new NewFace($"person-{i}", new FaceBox(0, 0, 40, 40), 0.9f, Convert.ToHexStringLower(BitConverter.GetBytes((long)i)).PadLeft(64, '0'), code)).ToList();
+        await factory.Store.EnrollAsync(collection, otherModel, faces);
+        try
+        {
+            using var restarted = new LogCapturingFactory(new Dictionary<string, string?> { ["Inference:WarmUp"] = "false" });
+            restarted.CreateClient();
+
+            var warning = Assert.Single(restarted.Sink.Rendered(), e => e.Contains(otherModel, StringComparison.Ordinal));
+            Assert.StartsWith("3 stored faces were embedded by model", warning);
+            Assert.Contains(factory.Services.GetRequiredService<IFacePipeline>().ModelId, warning);
+        }
+        finally
+        {
+            await factory.Store.DeleteCollectionAsync(collection);
+        }
+    }
+
     [Theory]
     [InlineData("Limits:MaxFileBytes", "16777216", "MaxFileBytes may not exceed MaxRequestBytes")]
     [InlineData("Limits:MaxFilesPerRequest", "0", "MaxFilesPerRequest")]

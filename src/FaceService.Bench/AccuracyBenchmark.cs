@@ -33,7 +33,7 @@ public static class AccuracyBenchmark
         // MTCNN's O-Net, a second opinion on every box (whichever detector found it).
         using var judgeServices = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.Mtcnn) });
         var judge = (MtcnnFaceDetector)judgeServices.GetRequiredService<IFaceDetector>();
-        var decoder = judgeServices.GetRequiredService<IImageDecoder>();
+        var decoder = judgeServices.GetRequiredService<SkiaImageDecoder>();
 
         foreach (var (name, settings) in variants)
         {
@@ -66,14 +66,14 @@ public static class AccuracyBenchmark
         return photos;
     }
 
-    private static List<(string Name, Func<byte[]> Read, IReadOnlyList<AnalyzedFace> Faces)> ReportSmallFaces(
+    private static List<(string Name, Func<byte[]> Read, IReadOnlyList<FoundFace> Faces)> ReportSmallFaces(
         IFacePipeline pipeline, IReadOnlyList<(string Name, SyntheticGroupPhoto Photo)> photos)
     {
-        var analysed = new List<(string, Func<byte[]>, IReadOnlyList<AnalyzedFace>)>();
+        var analysed = new List<(string, Func<byte[]>, IReadOnlyList<FoundFace>)>();
         foreach (var (name, photo) in photos)
         {
             var watch = Stopwatch.StartNew();
-            var analysis = pipeline.AnalyzeAsync(photo.Jpeg, FaceAnalysisOptions.DetectOnly).GetAwaiter().GetResult();
+            var analysis = pipeline.DetectAsync(photo.Jpeg).GetAwaiter().GetResult();
             var (found, falseDetections) = photo.Score(analysis.Faces.Select(f => (f.Box.X + f.Box.Width / 2, f.Box.Y + f.Box.Height / 2)));
             Console.WriteLine($"small faces, {name}: {found} of {photo.Faces.Count} found, {falseDetections} other boxes, detect {watch.ElapsedMilliseconds} ms");
             analysed.Add(($"group {photo.Width}x{photo.Height}", () => photo.Jpeg, analysis.Faces));
@@ -85,8 +85,8 @@ public static class AccuracyBenchmark
     /// Every box of every photo judged twice: do its five landmarks form a face (<see cref="FaceShape"/>), and does
     /// MTCNN's O-Net, a second model, call it a face (probability ≥ 0.5)? Boxes failing either are listed.
     /// </summary>
-    private static void ReportFalseDetections(MtcnnFaceDetector judge, IImageDecoder decoder,
-        IReadOnlyList<(string Name, Func<byte[]> Read, IReadOnlyList<AnalyzedFace> Faces)> photos)
+    private static void ReportFalseDetections(MtcnnFaceDetector judge, SkiaImageDecoder decoder,
+        IReadOnlyList<(string Name, Func<byte[]> Read, IReadOnlyList<FoundFace> Faces)> photos)
     {
         int boxes = 0, badShape = 0, notFace = 0;
         var listed = new List<string>();
@@ -119,14 +119,14 @@ public static class AccuracyBenchmark
             return (v, settings);
         }).ToList();
 
-    internal sealed record PhotoFaces(LabelledPhoto Photo, int Width, int Height, IReadOnlyList<AnalyzedFace> Faces);
+    internal sealed record PhotoFaces(LabelledPhoto Photo, int Width, int Height, IReadOnlyList<EmbeddedFace> Faces);
 
     private static List<PhotoFaces> Analyze(IFacePipeline pipeline, LabelledPhotoSet set, IReadOnlyList<LabelledPhoto> photos)
     {
         var results = new PhotoFaces[photos.Count];
         Parallel.For(0, photos.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var analysis = pipeline.AnalyzeAsync(set.Read(photos[i]), FaceAnalysisOptions.AllFaces).GetAwaiter().GetResult();
+            var analysis = pipeline.AnalyzeAsync(set.Read(photos[i]), FaceSelection.All).GetAwaiter().GetResult();
             results[i] = new PhotoFaces(photos[i], analysis.ImageWidth, analysis.ImageHeight, analysis.Faces);
         });
         return [.. results];
@@ -145,11 +145,11 @@ public static class AccuracyBenchmark
     }
 
     /// <summary>The face a 1:1 request compares.</summary>
-    private static AnalyzedFace? Primary(PhotoFaces p) =>
+    private static EmbeddedFace? Primary(PhotoFaces p) =>
         p.Faces.Count == 0 ? null : p.Faces[PrimaryFace.Select(p.Faces.Select(f => (f.Box, f.Score)).ToList(), p.Width, p.Height)];
 
     /// <summary>Whether <paramref name="chosen"/> is a face apart from the central one (not a second box on the same face).</summary>
-    private static bool OtherFace(PhotoFaces p, AnalyzedFace? chosen)
+    private static bool OtherFace(PhotoFaces p, EmbeddedFace? chosen)
     {
         if (chosen is null || Central(p) is not { } central || chosen == central) return false;
         var (a, b) = (chosen.Box, central.Box);
@@ -158,7 +158,7 @@ public static class AccuracyBenchmark
     }
 
     /// <summary>The face whose centre is nearest the image centre (LFW's subject).</summary>
-    private static AnalyzedFace? Central(PhotoFaces p) => p.Faces.MinBy(f =>
+    private static EmbeddedFace? Central(PhotoFaces p) => p.Faces.MinBy(f =>
     {
         var (dx, dy) = (f.Box.X + f.Box.Width / 2 - p.Width / 2f, f.Box.Y + f.Box.Height / 2 - p.Height / 2f);
         return dx * dx + dy * dy;
@@ -167,7 +167,7 @@ public static class AccuracyBenchmark
     internal static void ReportVerification(LabelledPhotoSet set, List<PhotoFaces> photos)
     {
         var quantizer = new EmbeddingQuantizer();
-        var byPath = photos.ToDictionary(p => p.Photo.Path, p => Primary(p) is { } face ? quantizer.Dequantize(face.Code!) : null);
+        var byPath = photos.ToDictionary(p => p.Photo.Path, p => Primary(p) is { } face ? quantizer.Dequantize(face.Code) : null);
         var protocolPairs = set.Pairs.Where(p => byPath.ContainsKey(p.PathA) && byPath.ContainsKey(p.PathB)).ToList();
         var pairs = protocolPairs.Select(p =>
             new ScoredPair(p.Fold, p.Same, byPath[p.PathA] is { } a && byPath[p.PathB] is { } b ? EmbeddingMath.SquaredDistance(a, b) : null)).ToList();

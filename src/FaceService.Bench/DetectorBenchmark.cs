@@ -45,7 +45,7 @@ public static class DetectorBenchmark
         {
             [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.Mtcnn), [nameof(InferenceOptions.MtcnnMinFaceSize)] = "20",
         });
-        var decoder = ssdHost.GetRequiredService<IImageDecoder>();
+        var decoder = ssdHost.GetRequiredService<SkiaImageDecoder>();
         var ssd = ssdHost.GetRequiredService<IFaceDetector>();
         var ssdLow = ssdLowHost.GetRequiredService<IFaceDetector>();
         var mtcnn = (MtcnnFaceDetector)mtcnnHost.GetRequiredService<IFaceDetector>();

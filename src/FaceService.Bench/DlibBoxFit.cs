@@ -27,7 +27,7 @@ public static class DlibBoxFit
             .ToLookup(f => f[0], f => new DlibRectangle(Int(f[4]), Int(f[5]), Int(f[6]), Int(f[7])));
 
         using var services = InferenceHost.Build(args);
-        var decoder = services.GetRequiredService<Core.Imaging.IImageDecoder>();
+        var decoder = services.GetRequiredService<SkiaImageDecoder>();
         var detector = services.GetRequiredService<IFaceDetector>();
         using var faceApi = new Landmark68Net(services.GetRequiredService<OnnxSessionFactory>());
         var meanShape = DlibShapePredictorModel.Load(Path.Combine(services.GetRequiredService<OnnxSessionFactory>().ModelsDirectory, DlibShapePredictor.ModelFile)).InitialShape;

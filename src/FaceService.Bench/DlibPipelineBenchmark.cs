@@ -36,10 +36,10 @@ public static class DlibPipelineBenchmark
         using var services = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Landmarker)] = nameof(LandmarkSource.FaceApi68) });
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {BenchArguments.DescribeMachine()}");
         Console.WriteLine($"{set.Directory}: {set.Photos.Count} photos, {photos.Count} with a dlib face ({rows.Values.Count(r => r[1] == "fallback")} on the fallback box, no HOG face)");
-        var decoder = services.GetRequiredService<IImageDecoder>();
+        var decoder = services.GetRequiredService<SkiaImageDecoder>();
         var detector = services.GetRequiredService<IFaceDetector>();
         var faceApi = services.GetRequiredService<IFaceLandmarker>();
-        var embedder = services.GetRequiredService<IFaceEmbedder>();
+        var embedder = services.GetRequiredService<BatchingFaceEmbedder>();
         var quantizer = services.GetRequiredService<IEmbeddingQuantizer>();
         using var predictor = DlibShapePredictor.Open(services.GetRequiredService<OnnxSessionFactory>().ModelsDirectory);
         var aligner = new FaceChipAligner(FaceAlignment.Landmarks68);
@@ -78,7 +78,7 @@ public static class DlibPipelineBenchmark
             if (set.Pairs.Count == 0) continue;
             AccuracyBenchmark.ReportVerification(set, [.. photos.Select((photo, i) =>
             {
-                var face = new AnalyzedFace(faces[i].DetectorBox, 1, faces[i].Points, embedded[i], quantizer.Quantize(embedded[i]));
+                var face = new EmbeddedFace(faces[i].DetectorBox, 1, faces[i].Points, embedded[i], quantizer.Quantize(embedded[i]));
                 return new AccuracyBenchmark.PhotoFaces(photo, faces[i].Photo.Width, faces[i].Photo.Height, [face]);
             })]);
         }

@@ -13,7 +13,7 @@ public sealed record LabelledCode(string Path, string Person, sbyte[]? Code);
 
 /// <summary>
 /// The calibration photos: every person photo of lfw-dev and of the dev set (../shared/data/faces), a photo in both
-/// (same bytes) once, each run through the service's pipeline for <see cref="FaceAnalysisOptions.Primary"/> (the primary face, as enroll, verify and identify take it).
+/// (same bytes) once, each run through the service's pipeline for <see cref="FaceSelection.Primary"/> (the primary face, as enroll, verify and identify take it).
 /// People are matched by name across the sets (the dev set's LFW people carry LFW's names).
 /// Options: --lfw-dev, --faces (folders; default ../shared/data beside the repository), --codes FILE (read the codes
 /// a previous run saved instead of running the models), --save-codes FILE, and the inference settings (--device, …).
@@ -46,7 +46,7 @@ public static class LabelledCodes
         var codes = new LabelledCode[photos.Count];
         Parallel.For(0, photos.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var analysis = pipeline.AnalyzeAsync(photos[i].Bytes, FaceAnalysisOptions.Primary).GetAwaiter().GetResult();
+            var analysis = pipeline.AnalyzeAsync(photos[i].Bytes, FaceSelection.Primary).GetAwaiter().GetResult();
             codes[i] = new LabelledCode(photos[i].Path, photos[i].Person, analysis.Faces.FirstOrDefault()?.Code);
         });
         Console.WriteLine($"embedded {photos.Count} photos in {watch.Elapsed.TotalSeconds:F0} s");

@@ -48,7 +48,7 @@ public static class PipelineBenchmark
         services.GetRequiredService<InferenceWarmUp>().RunAsync().GetAwaiter().GetResult();
         var warmUp = Stopwatch.StartNew();
         for (var i = 0; i < warmUpImages; i++)
-            services.GetRequiredService<IFacePipeline>().AnalyzeAsync(photos[i % photos.Count].Bytes, FaceAnalysisOptions.AllFaces).GetAwaiter().GetResult();
+            services.GetRequiredService<IFacePipeline>().AnalyzeAsync(photos[i % photos.Count].Bytes, FaceSelection.All).GetAwaiter().GetResult();
         Console.WriteLine($"warm-up: {warmUpImages} images through the pipeline in {warmUp.Elapsed.TotalSeconds:F1} s");
 
         var cost = ModelFlops.PipelineWork.Count(services);
@@ -75,13 +75,12 @@ public static class PipelineBenchmark
     /// <summary>(a) Each stage class in turn on every photo, timed apart; returns the aligned chips for (b).</summary>
     private static List<RgbaImage> StageBreakdown(IServiceProvider services, IReadOnlyList<DevPhotos.Photo> photos)
     {
-        var decoder = services.GetRequiredService<IImageDecoder>();
+        var decoder = services.GetRequiredService<SkiaImageDecoder>();
         var detector = services.GetRequiredService<IFaceDetector>();
         var landmarker = services.GetRequiredService<IFaceLandmarker>();
-        var aligner = services.GetRequiredService<IFaceAligner>();
+        var aligner = services.GetRequiredService<FaceChipAligner>();
         var net = services.GetRequiredService<RecognitionNet>();
         var quantizer = services.GetRequiredService<IEmbeddingQuantizer>();
-        var boxCrop = services.GetRequiredService<InferenceOptions>().Alignment == FaceAlignment.BoxCrop;
 
         var perImage = Stages.Select(_ => new List<double>()).ToArray();
         var perFace = Stages.Select(_ => new List<double>()).ToArray();
@@ -111,7 +110,7 @@ public static class PipelineBenchmark
             {
                 var landmarks = landmarker.Detect(image, boxes);
                 Lap(2);
-                var chips = boxes.Select((box, i) => boxCrop ? aligner.CropBox(image, box) : aligner.Align(image, landmarks[i])).ToArray();
+                var chips = boxes.Select((box, i) => aligner.Cut(image, box, landmarks[i])).ToArray();
                 Lap(3);
                 var embeddings = net.Embed(chips);
                 Lap(4);
@@ -213,7 +212,7 @@ public static class PipelineBenchmark
         foreach (var (name, services) in variants)
         {
             var pipeline = services.GetRequiredService<IFacePipeline>();
-            var embedder = services.GetRequiredService<IFaceEmbedder>() as BatchingFaceEmbedder;
+            var embedder = services.GetRequiredService<BatchingFaceEmbedder>();
             await RunLoadAsync(pipeline, embedder, photos, concurrency, TimeSpan.Zero); // one request per task: thread pool and ORT warm
             var load = await RunLoadAsync(pipeline, embedder, photos, concurrency, duration);
             var wallSeconds = load.Wall.TotalSeconds;
@@ -242,7 +241,7 @@ public static class PipelineBenchmark
             {
                 var photo = photos[(int)((uint)Interlocked.Increment(ref next) % (uint)photos.Count)];
                 var start = Stopwatch.GetTimestamp();
-                var analysis = await pipeline.AnalyzeAsync(photo.Bytes, FaceAnalysisOptions.AllFaces).ConfigureAwait(false);
+                var analysis = await pipeline.AnalyzeAsync(photo.Bytes, FaceSelection.All).ConfigureAwait(false);
                 latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 faces += analysis.Faces.Count;
             } while (watch.Elapsed < duration);

@@ -3,6 +3,7 @@ using FaceService.Core.Clustering;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using FaceService.Core.Services;
+using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -33,7 +34,7 @@ public static class ClusterCommand
     public static readonly string[] Options = [.. CliHost.Options, "out", "threshold", "linkage"];
     public static readonly string[] Flags = CliHost.Flags;
 
-    private sealed record AnalysedPhoto(string Name, IReadOnlyList<(AnalyzedFace Face, byte[] Thumbnail)> Faces, string? Error);
+    private sealed record AnalysedPhoto(string Name, IReadOnlyList<(EmbeddedFace Face, byte[] Thumbnail)> Faces, string? Error);
 
     public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
     {
@@ -48,7 +49,7 @@ public static class ClusterCommand
         using var host = CliHost.Build(args);
         await host.StartAsync(ct);
         var pipeline = host.Services.GetRequiredService<IFacePipeline>();
-        var decoder = host.Services.GetRequiredService<IImageDecoder>();
+        var decoder = host.Services.GetRequiredService<SkiaImageDecoder>();
         var clusterer = host.Services.GetRequiredService<IFaceClusterer>();
         var recognitionOptions = host.Services.GetRequiredService<IOptions<RecognitionOptions>>().Value;
         var maxFaces = host.Services.GetRequiredService<IOptions<ClusteringOptions>>().Value.MaxFaces;
@@ -75,7 +76,7 @@ public static class ClusterCommand
         }
 
         var faces = photos.SelectMany(p => p.Faces.Select(f => new SheetFace(p.Name, f.Face.Box, f.Face.Score, f.Thumbnail))).ToList();
-        var codes = photos.SelectMany(p => p.Faces.Select(f => f.Face.Code!)).ToList();
+        var codes = photos.SelectMany(p => p.Faces.Select(f => f.Face.Code)).ToList();
         if (faces.Count > maxFaces)
         {
             console.Error.WriteLine($"error: {faces.Count} faces found; clustering takes at most {maxFaces} (Clustering:MaxFaces, memory grows as n²).");
@@ -113,7 +114,7 @@ public static class ClusterCommand
             try
             {
                 var bytes = await File.ReadAllBytesAsync(path, token);
-                var analysis = await pipeline.AnalyzeAsync(bytes, FaceAnalysisOptions.AllFaces, token);
+                var analysis = await pipeline.AnalyzeAsync(bytes, FaceSelection.All, token);
                 if (analysis.Faces.Count == 0) return new AnalysedPhoto(name, [], null);
                 // Decoded again for the crops rather than kept from the pipeline: only the small JPEGs stay in memory.
                 var image = decoder.Decode(bytes);

@@ -11,7 +11,7 @@ namespace FaceService.Inference;
 /// <see cref="InferenceOptions.MaxBatchWaitMs"/> for more after the first. Each caller awaits only its own chips; a
 /// cancelled chip is skipped if it has not run yet. Disposal stops new work and drains the queue.
 /// </summary>
-public sealed class BatchingFaceEmbedder : IFaceEmbedder, IAsyncDisposable, IDisposable
+public sealed class BatchingFaceEmbedder : IAsyncDisposable, IDisposable
 {
     private sealed record Job(RgbaImage Chip, TaskCompletionSource<float[]> Result, CancellationToken Cancellation);
 
@@ -41,8 +41,6 @@ public sealed class BatchingFaceEmbedder : IFaceEmbedder, IAsyncDisposable, IDis
         _maxBatchWait = TimeSpan.FromMilliseconds(maxBatchWaitMs);
         _worker = Task.Run(RunBatchesAsync);
     }
-
-    public int Dimensions => RecognitionNet.Dimensions;
 
     public string ModelId { get; }
 

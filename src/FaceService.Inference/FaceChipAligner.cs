@@ -5,18 +5,22 @@ using SkiaSharp;
 namespace FaceService.Inference;
 
 /// <summary>
-/// Cuts the 150x150 chip the recognition net (dlib's ResNet) was trained on: dlib's get_face_chip_details(shape, 150, 0.25),
-/// a similarity transform that puts the landmarks onto dlib's mean face shape with 25 % padding on each side.
+/// Cuts the 150x150 chip the recognition net (dlib's ResNet) was trained on, in the layout <see cref="Alignment"/> names:
+/// by default dlib's get_face_chip_details(shape, 150, 0.25), a similarity transform that puts the landmarks onto
+/// dlib's mean face shape with 25 % padding on each side.
 /// </summary>
-public sealed class FaceChipAligner(FaceAlignment alignment) : IFaceAligner
+public sealed class FaceChipAligner(FaceAlignment alignment)
 {
-    public const int Size = 150;
+    private const int Size = RecognitionNet.ChipSize;
     private const double Padding = 0.25;
 
     public FaceAlignment Alignment { get; } = alignment;
 
-    public int ChipSize => Size;
+    /// <summary>The chip of one face: from its landmarks, or for <see cref="FaceAlignment.BoxCrop"/> from its box alone.</summary>
+    public RgbaImage Cut(RgbaImage image, FaceBox box, FaceLandmarks landmarks) =>
+        Alignment == FaceAlignment.BoxCrop ? CropBox(image, box) : Align(image, landmarks);
 
+    /// <summary>The chip from the landmarks, fitted as <see cref="Alignment"/> says (68 points, or 5 for FivePoint).</summary>
     public RgbaImage Align(RgbaImage image, FaceLandmarks landmarks)
     {
         if (landmarks.Points.Count != FaceLandmarks.Count)
@@ -29,7 +33,8 @@ public sealed class FaceChipAligner(FaceAlignment alignment) : IFaceAligner
         return SkiaRendering.Render(image, chipToImage.Inverse().ToMatrix(), Size);
     }
 
-    public RgbaImage CropBox(RgbaImage image, FaceBox box)
+    /// <summary>Baseline without landmarks: the detector box padded to a square and resized (face-api's way).</summary>
+    private static RgbaImage CropBox(RgbaImage image, FaceBox box)
     {
         var placement = CropPlacement.Centred(box, Size, image);
         return SkiaRendering.Render(image, placement.ToMatrix(), Size, placement.SourceRect);

@@ -8,52 +8,58 @@ namespace FaceService.Inference;
 
 /// <summary>decode → detect → landmarks (one batched run per image) → chip → embed (micro-batched) → quantize.</summary>
 public sealed class FacePipeline(
-    IImageDecoder decoder,
+    SkiaImageDecoder decoder,
     IFaceDetector detector,
     IFaceLandmarker landmarker,
-    IFaceAligner aligner,
-    IFaceEmbedder embedder,
+    FaceChipAligner aligner,
+    BatchingFaceEmbedder embedder,
     IEmbeddingQuantizer quantizer,
-    FaceAlignment alignment,
-    bool mirrorAveraging) : IFacePipeline
+    InferenceOptions options) : IFacePipeline
 {
     public string ModelId => embedder.ModelId;
 
-    public async Task<ImageAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> encodedImage, FaceAnalysisOptions options, CancellationToken cancellationToken = default)
+    public Task<ImageAnalysis<FoundFace>> DetectAsync(ReadOnlyMemory<byte> encodedImage, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        var (image, faces, detected) = Detect(encodedImage, FaceSelection.All, cancellationToken);
+        var landmarks = faces.Count == 0 ? [] : landmarker.Detect(image, [.. faces.Select(f => f.Box)]);
+        var found = faces.Select((f, i) => new FoundFace(f.Box, f.Score, landmarks[i].ToFivePoints())).ToList();
+        return Task.FromResult(new ImageAnalysis<FoundFace>(image.Width, image.Height, found, detected));
+    }
 
-        var image = decoder.Decode(encodedImage.Span);
-        cancellationToken.ThrowIfCancellationRequested();
-
-        IReadOnlyList<DetectedFace> faces = detector.Detect(image);
-        var detected = faces.Count;
-        if (detected == 0) return new ImageAnalysis(image.Width, image.Height, [], 0);
-        if (options.PrimaryOnly && detected > 1)
-            faces = [faces[PrimaryFace.Select(faces.Select(f => (f.Box, f.Score)).ToList(), image.Width, image.Height)]];
-        cancellationToken.ThrowIfCancellationRequested();
+    public async Task<ImageAnalysis<EmbeddedFace>> AnalyzeAsync(ReadOnlyMemory<byte> encodedImage, FaceSelection selection, CancellationToken cancellationToken = default)
+    {
+        var (image, faces, detected) = Detect(encodedImage, selection, cancellationToken);
+        if (faces.Count == 0) return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, [], detected);
 
         var boxes = faces.Select(f => f.Box).ToArray();
         var landmarks = landmarker.Detect(image, boxes);
-        var fivePoints = landmarks.Select(l => l.ToFivePoints()).ToArray();
         cancellationToken.ThrowIfCancellationRequested();
 
-        float[][]? embeddings = null;
-        if (options.Embed)
-        {
-            var chips = new RgbaImage[faces.Count];
-            for (var i = 0; i < chips.Length; i++)
-                chips[i] = alignment == FaceAlignment.BoxCrop ? aligner.CropBox(image, boxes[i]) : aligner.Align(image, landmarks[i]);
-            embeddings = mirrorAveraging
-                ? MirrorAverage(await embedder.EmbedAsync([.. chips, .. chips.Select(Mirrored)], cancellationToken).ConfigureAwait(false))
-                : await embedder.EmbedAsync(chips, cancellationToken).ConfigureAwait(false);
-        }
+        var chips = new RgbaImage[faces.Count];
+        for (var i = 0; i < chips.Length; i++)
+            chips[i] = aligner.Cut(image, boxes[i], landmarks[i]);
+        var embeddings = options.MirrorAveraging
+            ? MirrorAverage(await embedder.EmbedAsync([.. chips, .. chips.Select(Mirrored)], cancellationToken).ConfigureAwait(false))
+            : await embedder.EmbedAsync(chips, cancellationToken).ConfigureAwait(false);
 
-        var analyzed = new AnalyzedFace[faces.Count];
-        for (var i = 0; i < analyzed.Length; i++)
-            analyzed[i] = new AnalyzedFace(faces[i].Box, faces[i].Score, fivePoints[i],
-                embeddings?[i], embeddings is null ? null : quantizer.Quantize(embeddings[i]));
-        return new ImageAnalysis(image.Width, image.Height, analyzed, detected);
+        var embedded = new EmbeddedFace[faces.Count];
+        for (var i = 0; i < embedded.Length; i++)
+            embedded[i] = new EmbeddedFace(faces[i].Box, faces[i].Score, landmarks[i].ToFivePoints(), embeddings[i], quantizer.Quantize(embeddings[i]));
+        return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, embedded, detected);
+    }
+
+    /// <summary>Decodes and detects; of several faces, <see cref="FaceSelection.Primary"/> keeps the primary one.</summary>
+    private (RgbaImage Image, IReadOnlyList<DetectedFace> Faces, int Detected) Detect(ReadOnlyMemory<byte> encodedImage, FaceSelection selection,
+        CancellationToken cancellationToken)
+    {
+        var image = decoder.Decode(encodedImage.Span);
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<DetectedFace> faces = detector.Detect(image);
+        var detected = faces.Count;
+        if (selection == FaceSelection.Primary && detected > 1)
+            faces = [faces[PrimaryFace.Select(faces.Select(f => (f.Box, f.Score)).ToList(), image.Width, image.Height)]];
+        cancellationToken.ThrowIfCancellationRequested();
+        return (image, faces, detected);
     }
 
     /// <summary>The chip flipped left to right.</summary>

@@ -33,7 +33,7 @@ public static class InferenceServiceCollectionExtensions
             return new OnnxSessionFactory(options, ModelDirectory.Resolve(options.ModelsPath, contentRoot),
                 sp.GetRequiredService<ILogger<OnnxSessionFactory>>());
         });
-        services.AddSingleton<IImageDecoder>(sp => new SkiaImageDecoder(sp.GetRequiredService<InferenceOptions>().MaxImagePixels));
+        services.AddSingleton(sp => new SkiaImageDecoder(sp.GetRequiredService<InferenceOptions>().MaxImagePixels));
         services.AddSingleton<IFaceDetector>(sp =>
         {
             var options = sp.GetRequiredService<InferenceOptions>();
@@ -57,24 +57,16 @@ public static class InferenceServiceCollectionExtensions
                 _ => new Landmark68Net(sessions),
             };
         });
-        services.AddSingleton<IFaceAligner>(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));
+        services.AddSingleton(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));
         services.AddSingleton<RecognitionNet>();
-        services.AddSingleton<IFaceEmbedder>(sp =>
+        services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<InferenceOptions>();
             var net = sp.GetRequiredService<RecognitionNet>();
             return new BatchingFaceEmbedder(net, FaceModelId.For(net.WeightsSha256, options.Alignment, options.Landmarker, options.MirrorAveraging), options.MaxBatchSize, options.MaxBatchWaitMs);
         });
         services.AddSingleton<IEmbeddingQuantizer, EmbeddingQuantizer>();
-        services.AddSingleton<IFacePipeline>(sp => new FacePipeline(
-            sp.GetRequiredService<IImageDecoder>(),
-            sp.GetRequiredService<IFaceDetector>(),
-            sp.GetRequiredService<IFaceLandmarker>(),
-            sp.GetRequiredService<IFaceAligner>(),
-            sp.GetRequiredService<IFaceEmbedder>(),
-            sp.GetRequiredService<IEmbeddingQuantizer>(),
-            sp.GetRequiredService<InferenceOptions>().Alignment,
-            sp.GetRequiredService<InferenceOptions>().MirrorAveraging));
+        services.AddSingleton<IFacePipeline, FacePipeline>();
         // The rates of the recognition model's distances, shipped beside the models; resolved at start-up (below).
         services.AddSingleton(sp => DistanceCalibration.Load(sp.GetRequiredService<OnnxSessionFactory>().ModelsDirectory,
             sp.GetRequiredService<IFacePipeline>().ModelId));

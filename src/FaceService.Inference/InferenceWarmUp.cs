@@ -10,7 +10,7 @@ namespace FaceService.Inference;
 
 /// <summary>Opens every model and runs each once on a blank input, so that start-up fails early and the first request is fast.</summary>
 public sealed class InferenceWarmUp(
-    IFaceDetector detector, IFaceLandmarker landmarker, IFaceAligner aligner, IFaceEmbedder embedder,
+    IFaceDetector detector, IFaceLandmarker landmarker, FaceChipAligner aligner, BatchingFaceEmbedder embedder,
     OnnxSessionFactory sessions, ILogger<InferenceWarmUp> logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken = default)
@@ -20,8 +20,8 @@ public sealed class InferenceWarmUp(
         var grey = new RgbaImage(side, side, Enumerable.Repeat((byte)128, side * side * 4).ToArray());
         var box = new FaceBox(0, 0, side, side);
         detector.Detect(grey);
-        landmarker.Detect(grey, [box]);
-        await embedder.EmbedAsync([aligner.CropBox(grey, box)], cancellationToken).ConfigureAwait(false);
+        var landmarks = landmarker.Detect(grey, [box]);
+        await embedder.EmbedAsync([aligner.Cut(grey, box, landmarks[0])], cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Face models ({ModelId}) loaded from {ModelsDirectory} on {Provider} and warmed up in {ElapsedMs} ms.",
             embedder.ModelId, sessions.ModelsDirectory, sessions.ExecutionProvider, watch.ElapsedMilliseconds);
     }

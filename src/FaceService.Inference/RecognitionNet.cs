@@ -11,7 +11,7 @@ public sealed class RecognitionNet : IDisposable
 {
     public const string ModelFile = "face_recognition.onnx";
     public const int ChipSize = 150;
-    public const int Dimensions = 128;
+    private const int Dimensions = EmbeddingQuantizer.Dimensions;
     private const int PlaneSize = 3 * ChipSize * ChipSize;
 
     private readonly InferenceSession _session;

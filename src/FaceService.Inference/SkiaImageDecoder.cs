@@ -7,9 +7,10 @@ namespace FaceService.Inference;
 /// <summary>
 /// Decodes uploads with Skia's codecs into upright, unpremultiplied RGBA. The declared size is checked before any pixel
 /// is decoded, and a codec that stops early (truncated data) is an error rather than a half-grey image, also for a
-/// sequential JPEG whose scan data is cut short before its end marker (see <see cref="CopyForCodec"/>).
+/// sequential JPEG whose scan data is cut short before its end marker (see <see cref="CopyForCodec"/>). Decodes
+/// JPEG/PNG/WebP/BMP/GIF (first frame) and applies EXIF orientation; failures are <see cref="ImageDecodeException"/>.
 /// </summary>
-public sealed class SkiaImageDecoder(long maxPixels) : IImageDecoder
+public sealed class SkiaImageDecoder(long maxPixels)
 {
     public long MaxPixels { get; } = maxPixels > 0 ? maxPixels : throw new ArgumentOutOfRangeException(nameof(maxPixels));
 

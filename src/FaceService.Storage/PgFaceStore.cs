@@ -21,7 +21,7 @@ namespace FaceService.Storage;
 /// </summary>
 public sealed class PgFaceStore(NpgsqlDataSource dataSource, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options) : IFaceStore
 {
-    public const int CodeLength = 128;
+    private const int CodeLength = EmbeddingQuantizer.Dimensions;
     public const int MaxModelIdLength = 128;
     public const int MaxK = 1000;
     public const int MaxPageSize = 1000;

@@ -87,21 +87,21 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task Pipeline_keeps_the_primary_face_and_skips_embedding_when_asked()
+    public async Task Pipeline_detects_every_face_and_embeds_the_primary_one_when_asked()
     {
         var bytes = DevSet.Read("_group/2008_002470.jpg");
 
-        var all = await models.Pipeline.AnalyzeAsync(bytes, FaceAnalysisOptions.DetectOnly);
-        var primary = await models.Pipeline.AnalyzeAsync(bytes, FaceAnalysisOptions.Primary);
+        var all = await models.Pipeline.DetectAsync(bytes);
+        var primary = await models.Pipeline.AnalyzeAsync(bytes, FaceSelection.Primary);
 
         Assert.True(all.Faces.Count > 1);
         Assert.Equal(all.Faces.Count, all.FacesDetected);
         Assert.Equal(all.Faces.Count, primary.FacesDetected);
-        Assert.All(all.Faces, f => Assert.Null(f.Embedding));
+        Assert.All(all.Faces, f => Assert.IsNotType<EmbeddedFace>(f));
         Assert.All(all.Faces, f => Assert.Equal(5, f.Landmarks.Count));
         var face = Assert.Single(primary.Faces);
         Assert.Equal(all.Faces[PrimaryFace.Select(all.Faces.Select(f => (f.Box, f.Score)).ToList(), all.ImageWidth, all.ImageHeight)].Box, face.Box);
-        Assert.Equal(128, face.Embedding!.Length);
+        Assert.Equal(128, face.Embedding.Length);
         Assert.Equal(1f, MathF.Sqrt(face.Embedding.Sum(x => x * x)), 4);
         Assert.Equal(models.Quantizer.Quantize(face.Embedding), face.Code);
         Assert.Equal((500, 332), (primary.ImageWidth, primary.ImageHeight));

@@ -31,7 +31,7 @@ public sealed class DevSetEmbeddingsFixture : IAsyncLifetime
             if (faces.Count == 0) throw new InvalidOperationException($"No face in {path}.");
             var landmarks = _models.Landmarker.Detect(image, [faces[0].Box])[0];
             foreach (var (alignment, aligner) in aligners)
-                chips[alignment].Add(alignment == FaceAlignment.BoxCrop ? aligner.CropBox(image, faces[0].Box) : aligner.Align(image, landmarks));
+                chips[alignment].Add(aligner.Cut(image, faces[0].Box, landmarks));
             persons.Add(person);
         }
         var embeddings = new Dictionary<FaceAlignment, float[][]>();

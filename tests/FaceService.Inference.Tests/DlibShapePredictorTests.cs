@@ -25,7 +25,7 @@ internal sealed record DlibLandmarksFixture(string Path, string RgbSha256, DlibR
         }).ToList();
 
     /// <summary>The photo as our decoder gives it; fails when its pixels are not the ones dlib was given.</summary>
-    public RgbaImage Decode(IImageDecoder decoder)
+    public RgbaImage Decode(SkiaImageDecoder decoder)
     {
         var image = decoder.Decode(DevSet.Read(Path));
         var rgb = new byte[image.Width * image.Height * 3];
@@ -44,7 +44,7 @@ public sealed class DlibShapePredictorFixture
 
 public sealed class DlibShapePredictorTests(DlibShapePredictorFixture fixture, ITestOutputHelper output) : IClassFixture<DlibShapePredictorFixture>
 {
-    private readonly IImageDecoder _decoder = new SkiaImageDecoder(new InferenceOptions().MaxImagePixels);
+    private readonly SkiaImageDecoder _decoder = new SkiaImageDecoder(new InferenceOptions().MaxImagePixels);
 
     [Fact]
     public void Gives_dlibs_landmarks_exactly_on_the_dev_photos()
@@ -202,9 +202,9 @@ public sealed class LandmarkerOptionTests
 
         // Same photo, both landmark sources: the same person, so the two chips embed close together.
         var photo = DevSet.Read("Barack_Obama/Barack_Obama_0001.jpg");
-        var dlib = (await pipeline.AnalyzeAsync(photo, FaceAnalysisOptions.Primary)).Faces.Single();
-        var net = (await faceApi.GetRequiredService<IFacePipeline>().AnalyzeAsync(photo, FaceAnalysisOptions.Primary)).Faces.Single();
-        var distance = Core.Embeddings.EmbeddingMath.SquaredDistance(dlib.Embedding!, net.Embedding!);
+        var dlib = (await pipeline.AnalyzeAsync(photo, FaceSelection.Primary)).Faces.Single();
+        var net = (await faceApi.GetRequiredService<IFacePipeline>().AnalyzeAsync(photo, FaceSelection.Primary)).Faces.Single();
+        var distance = Core.Embeddings.EmbeddingMath.SquaredDistance(dlib.Embedding, net.Embedding);
         Assert.True(distance < 0.05, $"squared distance {distance:F4} between the two chips' embeddings");
     }
 

@@ -26,13 +26,13 @@ public sealed class ExifOrientationTests(ModelsFixture models, ITestOutputHelper
         var uprightJpeg = TestImages.Encode(upright, SKEncodedImageFormat.Jpeg);
         var taggedJpeg = TestImages.WithExifOrientation(TestImages.Encode(sideways, SKEncodedImageFormat.Jpeg), orientation);
 
-        var expected = Assert.Single((await models.Pipeline.AnalyzeAsync(uprightJpeg, FaceAnalysisOptions.Primary)).Faces);
-        var actual = await models.Pipeline.AnalyzeAsync(taggedJpeg, FaceAnalysisOptions.Primary);
+        var expected = Assert.Single((await models.Pipeline.AnalyzeAsync(uprightJpeg, FaceSelection.Primary)).Faces);
+        var actual = await models.Pipeline.AnalyzeAsync(taggedJpeg, FaceSelection.Primary);
 
         Assert.Equal((upright.Width, upright.Height), (actual.ImageWidth, actual.ImageHeight));
         var face = Assert.Single(actual.Faces);
-        var distance = EmbeddingMath.SquaredDistance(expected.Embedding!, face.Embedding!);
-        var maxDifference = expected.Embedding!.Zip(face.Embedding!, (a, b) => Math.Abs(a - b)).Max();
+        var distance = EmbeddingMath.SquaredDistance(expected.Embedding, face.Embedding);
+        var maxDifference = expected.Embedding.Zip(face.Embedding, (a, b) => Math.Abs(a - b)).Max();
         output.WriteLine($"squared distance {distance:E2}, max component difference {maxDifference:E2}, boxes {expected.Box} / {face.Box}");
         // dlib's shape predictor gives whole-pixel landmarks (as dlib stores them), so a turned photo can round a point
         // the other way: up to half a pixel of landmark, a few thousandths of a component. Still a thousandth of the
@@ -40,9 +40,9 @@ public sealed class ExifOrientationTests(ModelsFixture models, ITestOutputHelper
         Assert.True(maxDifference <= 1e-2, $"max component difference {maxDifference}");
         Assert.True(distance <= 1e-3, $"squared distance {distance}");
 
-        var untagged = await models.Pipeline.AnalyzeAsync(TestImages.Encode(sideways, SKEncodedImageFormat.Jpeg), FaceAnalysisOptions.Primary);
+        var untagged = await models.Pipeline.AnalyzeAsync(TestImages.Encode(sideways, SKEncodedImageFormat.Jpeg), FaceSelection.Primary);
         Assert.Equal((upright.Height, upright.Width), (untagged.ImageWidth, untagged.ImageHeight));
-        var untaggedDistance = untagged.Faces.Count == 0 ? float.NaN : EmbeddingMath.SquaredDistance(expected.Embedding!, untagged.Faces[0].Embedding!);
+        var untaggedDistance = untagged.Faces.Count == 0 ? float.NaN : EmbeddingMath.SquaredDistance(expected.Embedding, untagged.Faces[0].Embedding);
         output.WriteLine($"untagged: {untagged.Faces.Count} faces, squared distance {untaggedDistance}");
         Assert.True(untagged.Faces.Count == 0 || untaggedDistance > VerificationDefaults.Threshold);
     }

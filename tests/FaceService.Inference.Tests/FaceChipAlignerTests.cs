@@ -58,12 +58,12 @@ public sealed class FaceChipAlignerTests
     }
 
     [Fact]
-    public void CropBox_cuts_the_box_and_pads_it_centred_with_black()
+    public void A_box_crop_cuts_the_box_and_pads_it_centred_with_black()
     {
         // Red inside the 100x50 box at (60, 80), blue around it.
         var image = Canvas(300, 300, (x, y) => x is >= 60 and < 160 && y is >= 80 and < 130 ? (220, 0, 0) : (0, 0, 220));
 
-        var chip = new FaceChipAligner(FaceAlignment.BoxCrop).CropBox(image, new FaceBox(60, 80, 100, 50));
+        var chip = new FaceChipAligner(FaceAlignment.BoxCrop).Cut(image, new FaceBox(60, 80, 100, 50), new FaceLandmarks(new Point2[FaceLandmarks.Count]));
 
         Assert.Equal((150, 150), (chip.Width, chip.Height));
         Assert.Equal(((byte)220, (byte)0, (byte)0), TestImages.PixelAt(chip, 75, 75));

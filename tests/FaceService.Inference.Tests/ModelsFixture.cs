@@ -12,10 +12,10 @@ public sealed class ModelsFixture : IAsyncLifetime
     private ServiceProvider? _services;
 
     public IServiceProvider Services => _services ?? throw new InvalidOperationException("Not initialised.");
-    public IImageDecoder Decoder => Services.GetRequiredService<IImageDecoder>();
+    public SkiaImageDecoder Decoder => Services.GetRequiredService<SkiaImageDecoder>();
     public IFaceDetector Detector => Services.GetRequiredService<IFaceDetector>();
     public IFaceLandmarker Landmarker => Services.GetRequiredService<IFaceLandmarker>();
-    public IFaceEmbedder Embedder => Services.GetRequiredService<IFaceEmbedder>();
+    public BatchingFaceEmbedder Embedder => Services.GetRequiredService<BatchingFaceEmbedder>();
     public IFacePipeline Pipeline => Services.GetRequiredService<IFacePipeline>();
     public IEmbeddingQuantizer Quantizer => Services.GetRequiredService<IEmbeddingQuantizer>();
     public InferenceOptions Options => Services.GetRequiredService<InferenceOptions>();

@@ -12,7 +12,7 @@ public sealed class MtcnnModelsFixture : IAsyncLifetime
     private ServiceProvider? _services;
 
     public IServiceProvider Services => _services ?? throw new InvalidOperationException("Not initialised.");
-    public IImageDecoder Decoder => Services.GetRequiredService<IImageDecoder>();
+    public SkiaImageDecoder Decoder => Services.GetRequiredService<SkiaImageDecoder>();
     public MtcnnFaceDetector Detector => Assert.IsType<MtcnnFaceDetector>(Services.GetRequiredService<IFaceDetector>());
 
     public async Task InitializeAsync()

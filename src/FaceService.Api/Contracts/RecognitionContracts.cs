@@ -15,7 +15,7 @@ public sealed class DetectResponse
     /// <summary>Faces, largest first; empty when the photo shows none.</summary>
     public required IReadOnlyList<DetectedFaceDto> Faces { get; init; }
 
-    public static DetectResponse From(ImageAnalysis a) => new()
+    public static DetectResponse From(ImageAnalysis<FoundFace> a) => new()
     {
         ImageWidth = a.ImageWidth,
         ImageHeight = a.ImageHeight,

@@ -1,23 +1,26 @@
 namespace FaceService.Core.Faces;
 
-/// <summary>What to compute for an image.</summary>
-/// <param name="Embed">False for detect-only requests: no landmarks-to-chip warp, no recognition run.</param>
-/// <param name="PrimaryOnly">Keep only the face a 1:1 request means (<see cref="Faces.PrimaryFace"/>), not every face.</param>
-public sealed record FaceAnalysisOptions(bool Embed = true, bool PrimaryOnly = false)
+/// <summary>Which faces of an image to embed.</summary>
+public enum FaceSelection
 {
-    public static readonly FaceAnalysisOptions DetectOnly = new(Embed: false);
-    public static readonly FaceAnalysisOptions AllFaces = new();
-    public static readonly FaceAnalysisOptions Primary = new(PrimaryOnly: true);
+    /// <summary>Every face the detector found.</summary>
+    All,
+    /// <summary>Only the face a 1:1 request means (<see cref="PrimaryFace"/>).</summary>
+    Primary,
 }
 
+/// <summary>A face as the detector and landmarks give it.</summary>
 /// <param name="Landmarks">The 5 alignment points (eye centres, nose tip, mouth corners) in original-image pixels.</param>
-/// <param name="Embedding">Unit-length embedding, or null when not requested.</param>
-/// <param name="Code">The 128-byte quantized embedding, or null when not requested.</param>
-public sealed record AnalyzedFace(FaceBox Box, float Score, IReadOnlyList<Point2> Landmarks, float[]? Embedding, sbyte[]? Code);
+public record FoundFace(FaceBox Box, float Score, IReadOnlyList<Point2> Landmarks);
+
+/// <summary>A found face with its unit-length embedding and the 128-byte code it is stored as.</summary>
+public sealed record EmbeddedFace(FaceBox Box, float Score, IReadOnlyList<Point2> Landmarks, float[] Embedding, sbyte[] Code)
+    : FoundFace(Box, Score, Landmarks);
 
 /// <summary>Faces of one image, largest first (or only the primary face, when asked for).</summary>
-/// <param name="FacesDetected">Faces the detector found, also those left out by <see cref="FaceAnalysisOptions.PrimaryOnly"/>.</param>
-public sealed record ImageAnalysis(int ImageWidth, int ImageHeight, IReadOnlyList<AnalyzedFace> Faces, int FacesDetected);
+/// <param name="FacesDetected">Faces the detector found, also those left out by <see cref="FaceSelection.Primary"/>.</param>
+public sealed record ImageAnalysis<TFace>(int ImageWidth, int ImageHeight, IReadOnlyList<TFace> Faces, int FacesDetected)
+    where TFace : FoundFace;
 
 /// <summary>decode → detect → landmarks → align → embed → quantize, for one uploaded image.</summary>
 public interface IFacePipeline
@@ -25,6 +28,11 @@ public interface IFacePipeline
     /// <summary>Identity of the recognition model (stored with codes; codes of different models are never compared).</summary>
     string ModelId { get; }
 
+    /// <summary>Every face with its landmarks; no chip is cut and nothing is embedded.</summary>
     /// <exception cref="Imaging.ImageDecodeException">The bytes are not a decodable image within the limits.</exception>
-    Task<ImageAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> encodedImage, FaceAnalysisOptions options, CancellationToken cancellationToken = default);
+    Task<ImageAnalysis<FoundFace>> DetectAsync(ReadOnlyMemory<byte> encodedImage, CancellationToken cancellationToken = default);
+
+    /// <summary>The selected faces, embedded and quantized.</summary>
+    /// <exception cref="Imaging.ImageDecodeException">The bytes are not a decodable image within the limits.</exception>
+    Task<ImageAnalysis<EmbeddedFace>> AnalyzeAsync(ReadOnlyMemory<byte> encodedImage, FaceSelection selection, CancellationToken cancellationToken = default);
 }

@@ -29,8 +29,8 @@ public sealed class FaceRecognitionService(
     private readonly RecognitionOptions _options = options.Value;
     private readonly int _maxClusterFaces = clusteringOptions.Value.MaxFaces;
 
-    public Task<ImageAnalysis> DetectAsync(ImageInput image, CancellationToken ct = default) =>
-        AnalyzeAsync(image, FaceAnalysisOptions.DetectOnly, "detect", ct);
+    public Task<ImageAnalysis<FoundFace>> DetectAsync(ImageInput image, CancellationToken ct = default) =>
+        RunPipelineAsync(image, "detect", () => pipeline.DetectAsync(image.Content, ct), embedded: false);
 
     /// <summary>
     /// Stores the primary face (<see cref="PrimaryFace"/>) of each image for the subject. Every image is analysed before anything is written, and
@@ -45,8 +45,8 @@ public sealed class FaceRecognitionService(
         var subj = Identifiers.RequireSubject(subject);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
-        var analyses = await AnalyzeAllAsync(images, FaceAnalysisOptions.Primary, "enroll", ct);
-        var faces = new (AnalyzedFace Face, string Sha256)[images.Count];
+        var analyses = await AnalyzeAllAsync(images, FaceSelection.Primary, "enroll", ct);
+        var faces = new (EmbeddedFace Face, string Sha256)[images.Count];
         for (var i = 0; i < images.Count; i++)
         {
             var face = analyses[i].Faces.FirstOrDefault()
@@ -56,7 +56,7 @@ public sealed class FaceRecognitionService(
 
         // The same file twice in one request is one face.
         var newFaces = faces.DistinctBy(f => f.Sha256)
-            .Select(f => new NewFace(subj, f.Face.Box, f.Face.Score, f.Sha256, f.Face.Code!))
+            .Select(f => new NewFace(subj, f.Face.Box, f.Face.Score, f.Sha256, f.Face.Code))
             .ToList();
         var stored = (await store.EnrollAsync(coll, pipeline.ModelId, newFaces, actor, ct)).ToDictionary(f => f.ImageSha256);
         metrics.FacesEnrolled(newFaces.Count);
@@ -78,7 +78,7 @@ public sealed class FaceRecognitionService(
         CancellationToken ct = default)
     {
         var decision = decisions.ForVerify(threshold, maxFalseAcceptRate).ForComparisons(1);
-        var analyses = await AnalyzeAllAsync([image1, image2], FaceAnalysisOptions.Primary, "verify", ct);
+        var analyses = await AnalyzeAllAsync([image1, image2], FaceSelection.Primary, "verify", ct);
         var face1 = RequireFace(image1, analyses[0]);
         var face2 = RequireFace(image2, analyses[1]);
         return Verified(decision, quantizer.SquaredDistance(face1.Code, face2.Code),
@@ -101,7 +101,7 @@ public sealed class FaceRecognitionService(
         var stored = await store.GetSubjectCodesAsync(coll, pipeline.ModelId, subj, ct);
         if (stored.Count == 0) throw SubjectNotFound(subj, coll);
 
-        var analysis = await AnalyzeAsync(image1, FaceAnalysisOptions.Primary, "verify", ct);
+        var analysis = await AnalyzeAsync(image1, FaceSelection.Primary, "verify", ct);
         var face = RequireFace(image1, analysis);
         var best = stored.Select(s => (s.FaceId, Distance: quantizer.SquaredDistance(face.Code, s.Code))).MinBy(s => s.Distance);
         return Verified(rule.ForComparisons(stored.Count), best.Distance,
@@ -131,12 +131,12 @@ public sealed class FaceRecognitionService(
         if (parameters.EfSearch is < 1 or > MaxEfSearch) throw Invalid($"efSearch must be between 1 and {MaxEfSearch}.", "efSearch");
 
         var decision = rule.ForComparisons(await store.CountFacesAsync(coll, pipeline.ModelId, ct));
-        var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceAnalysisOptions.AllFaces : FaceAnalysisOptions.Primary, "identify", ct);
+        var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceSelection.All : FaceSelection.Primary, "identify", ct);
         var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
         foreach (var face in analysis.Faces)
             candidates.Add(await (parameters.EfSearch is { } ef
-                ? store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code!, count, ef, ct)
-                : store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code!, count, ct)));
+                ? store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code, count, ef, ct)
+                : store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code, count, ct)));
 
         var assigned = IdentityAssignment.Assign(candidates, decision.Threshold);
         var faces = analysis.Faces.Select((face, f) => new IdentifiedFace(
@@ -180,11 +180,11 @@ public sealed class FaceRecognitionService(
         var (limit, link) = CheckClusterParameters(threshold, linkage);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
-        var analyses = await AnalyzeAllAsync(images, FaceAnalysisOptions.AllFaces, "cluster", ct);
+        var analyses = await AnalyzeAllAsync(images, FaceSelection.All, "cluster", ct);
         var members = images.SelectMany((image, i) => analyses[i].Faces.Select(face => (Image: image, Face: face))).ToList();
         if (members.Count > _maxClusterFaces) throw TooManyFaces(members.Count);
 
-        var grouping = clusterer.Cluster(members.Select(m => m.Face.Code!).ToList(), limit, link, ct);
+        var grouping = clusterer.Cluster(members.Select(m => m.Face.Code).ToList(), limit, link, ct);
         return ToResult(grouping, limit, link,
             i => new ClusterMember(null, null, members[i].Image.Field, members[i].Image.FileName, members[i].Face.Box, members[i].Face.Score));
     }
@@ -194,23 +194,28 @@ public sealed class FaceRecognitionService(
             grouping.Clusters.Select((indices, id) => new FaceCluster(id, indices.Select(member).ToList())).ToList(),
             grouping.Singletons.Select(member).ToList());
 
-    private async Task<ImageAnalysis[]> AnalyzeAllAsync(IReadOnlyList<ImageInput> images, FaceAnalysisOptions analysisOptions, string operation, CancellationToken ct)
+    private async Task<ImageAnalysis<EmbeddedFace>[]> AnalyzeAllAsync(IReadOnlyList<ImageInput> images, FaceSelection selection, string operation, CancellationToken ct)
     {
-        var results = new ImageAnalysis[images.Count];
+        var results = new ImageAnalysis<EmbeddedFace>[images.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, images.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _options.ImageConcurrency, CancellationToken = ct },
-            async (i, token) => results[i] = await AnalyzeAsync(images[i], analysisOptions, operation, token));
+            async (i, token) => results[i] = await AnalyzeAsync(images[i], selection, operation, token));
         return results;
     }
 
-    private async Task<ImageAnalysis> AnalyzeAsync(ImageInput image, FaceAnalysisOptions analysisOptions, string operation, CancellationToken ct)
+    private Task<ImageAnalysis<EmbeddedFace>> AnalyzeAsync(ImageInput image, FaceSelection selection, string operation, CancellationToken ct) =>
+        RunPipelineAsync(image, operation, () => pipeline.AnalyzeAsync(image.Content, selection, ct), embedded: true);
+
+    /// <summary>One pipeline call on an upload, its decode failures as the service's errors, counted in the metrics.</summary>
+    private async Task<ImageAnalysis<TFace>> RunPipelineAsync<TFace>(ImageInput image, string operation, Func<Task<ImageAnalysis<TFace>>> run, bool embedded)
+        where TFace : FoundFace
     {
         if (image.Content.IsEmpty)
             throw new FaceServiceException(FaceServiceError.InvalidImage, $"{Describe(image)} is empty.", image.Field);
-        ImageAnalysis analysis;
+        ImageAnalysis<TFace> analysis;
         try
         {
-            analysis = await pipeline.AnalyzeAsync(image.Content, analysisOptions, ct);
+            analysis = await run();
         }
         catch (ImageDecodeException e)
         {
@@ -222,16 +227,12 @@ public sealed class FaceRecognitionService(
             };
             throw new FaceServiceException(error, $"{Describe(image)}: {e.Message}", image.Field, e);
         }
-        metrics.ImageAnalyzed(operation, analysisOptions.Embed ? analysis.Faces.Count : 0);
+        metrics.ImageAnalyzed(operation, embedded ? analysis.Faces.Count : 0);
         return analysis;
     }
 
-    private static AnalyzedFaceWithCode RequireFace(ImageInput image, ImageAnalysis analysis)
-    {
-        var face = analysis.Faces.FirstOrDefault()
-            ?? throw new FaceServiceException(FaceServiceError.NoFace, $"{Describe(image)} shows no face.", image.Field);
-        return new AnalyzedFaceWithCode(face.Box, face.Score, face.Code!);
-    }
+    private static EmbeddedFace RequireFace(ImageInput image, ImageAnalysis<EmbeddedFace> analysis) =>
+        analysis.Faces.FirstOrDefault() ?? throw new FaceServiceException(FaceServiceError.NoFace, $"{Describe(image)} shows no face.", image.Field);
 
     private (float Threshold, Linkage Linkage) CheckClusterParameters(float? threshold, Linkage? linkage)
     {
@@ -251,6 +252,4 @@ public sealed class FaceRecognitionService(
 
     private static string Describe(ImageInput image) =>
         image.FileName is { Length: > 0 } name ? $"{image.Field} ('{name}')" : image.Field;
-
-    private sealed record AnalyzedFaceWithCode(FaceBox Box, float Score, sbyte[] Code);
 }

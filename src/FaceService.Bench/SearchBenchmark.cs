@@ -13,7 +13,7 @@ namespace FaceService.Bench;
 /// <summary>
 /// `search`: identify's database side at scale. For each N: synthetic faces (the storage recall test's generator:
 /// subjects × 5 faces, face-like) or uniform random unit vectors, quantized like real embeddings, bulk-loaded with binary
-/// COPY into a fresh schema, HNSW index built afterwards; then <see cref="PgFaceStore.SearchSubjectsAsync(string, string, sbyte[], int, int, CancellationToken)"/>
+/// COPY into a fresh schema, HNSW index built afterwards; then <see cref="PgFaceSearch.SearchSubjectsAsync"/>
 /// timed per call (the SQL round trip plus the exact re-rank, what identify waits for after the embedding) and scored
 /// against exact search (<see cref="InMemoryCodeScan"/>). The exact floors: the same query without the index in SQL, and
 /// the in-process int8 scan.
@@ -59,7 +59,7 @@ public static class SearchBenchmark
 
         Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}; load average {LoadAverage()}");
         Console.WriteLine($"database: {await DescribeDatabaseAsync(settings.Connection)}");
-        Console.WriteLine($"date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; latency = PgFaceStore.SearchSubjectsAsync per call " +
+        Console.WriteLine($"date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; latency = PgFaceSearch.SearchSubjectsAsync per call " +
                           "(SQL round trip + exact re-rank of the candidates), in ms");
         foreach (var n in settings.Sizes)
             foreach (var kind in settings.DataKinds)
@@ -96,7 +96,7 @@ public static class SearchBenchmark
             var clientCpu = Environment.CpuUsage.TotalTime;
             cpu = server.Seconds();
             clock.Restart();
-            var loaded = await schema.Store.BulkLoadAsync(Collection, Model, data.Faces);
+            var loaded = await schema.BulkLoader.BulkLoadAsync(Collection, Model, data.Faces);
             var loadSeconds = clock.Elapsed.TotalSeconds;
             var (serverCopy, clientCopy) = (server.Seconds() - cpu, (Environment.CpuUsage.TotalTime - clientCpu).TotalSeconds);
             await schema.ExecuteAsync("VACUUM ANALYZE faces");
@@ -119,14 +119,14 @@ public static class SearchBenchmark
             Console.WriteLine($"### HNSW m {m}, ef_construction {efConstruction}: build {buildSeconds:F1} s " +
                               $"(maintenance_work_mem {settings.BuildMemoryMb} MB, load average {LoadAverage()}); {await schema.SizesAsync()}");
 
-            await WarmUpAsync(configured.Store, data, settings.Ef);
+            await WarmUpAsync(configured.Search, data, settings.Ef);
             Console.WriteLine("| ef_search | recall@1 face-like | recall@10 face-like | recall@1 genuine | recall@1 stranger | recall@1 uniform q | recall@10 uniform q | p50 k=10 | p95 k=10 | p99 k=10 | p99 k=1 | server CPU ms/search k=10 |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var ef in settings.EfSearchSweep)
             {
-                var one = await SearchAllAsync(configured.Store, data.Queries, 1, ef);
+                var one = await SearchAllAsync(configured.Search, data.Queries, 1, ef);
                 cpu = server.Seconds();
-                var ten = await SearchAllAsync(configured.Store, data.Queries, 10, ef);
+                var ten = await SearchAllAsync(configured.Search, data.Queries, 10, ef);
                 var cpuPerSearch = (server.Seconds() - cpu) * 1000 / data.Queries.Count;
                 var faceLike = data.Queries.Select((q, i) => (q, i)).Where(x => x.q.Kind is "genuine" or "stranger").Select(x => x.i).ToArray();
                 Console.WriteLine($"| {ef} | {Recall(data.Queries, one.Results, 1, faceLike)} | {Recall(data.Queries, ten.Results, 10, faceLike)} " +
@@ -134,14 +134,14 @@ public static class SearchBenchmark
                                   $"| {Recall(data.Queries, one.Results, 1, Of(data, "uniform"))} | {Recall(data.Queries, ten.Results, 10, Of(data, "uniform"))} " +
                                   $"| {Percentile(ten.LatenciesMs, 50):F2} | {Percentile(ten.LatenciesMs, 95):F2} | {Percentile(ten.LatenciesMs, 99):F2} | {Percentile(one.LatenciesMs, 99):F2} | {cpuPerSearch:F2} |");
             }
-            if (c == 0) await ConcurrencyAsync(settings, configured.Store, data);
+            if (c == 0) await ConcurrencyAsync(settings, configured.Search, data);
         }
 
-        if (settings.ExactQueries > 0) await ExactFloorsAsync(settings, schema.Store, data);
+        if (settings.ExactQueries > 0) await ExactFloorsAsync(settings, schema.Search, data);
     }
 
     /// <summary>Latency at the configured ef_search from 1 and 8 clients; each client runs every query, in its own order.</summary>
-    private static async Task ConcurrencyAsync(Settings settings, PgFaceStore store, Dataset data)
+    private static async Task ConcurrencyAsync(Settings settings, PgFaceSearch search, Dataset data)
     {
         Console.WriteLine();
         Console.WriteLine($"HNSW at ef_search {settings.Ef}, face-like queries (genuine + stranger; uniform queries for uniform data):");
@@ -154,13 +154,13 @@ public static class SearchBenchmark
             {
                 var cpu = server.Seconds();
                 var (latencies, seconds) = await ConcurrentAsync(clients, queries.Count,
-                    async i => { await store.SearchSubjectsAsync(Collection, Model, queries[i].Code, k, settings.Ef); });
+                    async i => { await search.SearchSubjectsAsync(Collection, Model, queries[i].Code, k, settings.Ef); });
                 Console.WriteLine($"| {clients} | {k} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N0} " +
                                   $"| {(server.Seconds() - cpu) * 1000 / latencies.Length:F2} |");
             }
     }
 
-    private static async Task ExactFloorsAsync(Settings settings, PgFaceStore store, Dataset data)
+    private static async Task ExactFloorsAsync(Settings settings, PgFaceSearch search, Dataset data)
     {
         Console.WriteLine();
         Console.WriteLine("Exact search, k = 10, the same queries:");
@@ -169,12 +169,12 @@ public static class SearchBenchmark
         var server = new ServerCpu(settings.Connection);
         var queries = MainQueries(data).Take(settings.ExactQueries).ToList();
         var sqlResults = new IReadOnlyList<FaceMatch>[queries.Count];
-        await store.ExactSearchSubjectsAsync(Collection, Model, queries[0].Code, 10);
+        await search.ExactSearchSubjectsAsync(Collection, Model, queries[0].Code, 10);
         foreach (var clients in settings.Clients)
         {
             var cpu = server.Seconds();
             var (latencies, seconds) = await ConcurrentAsync(clients, queries.Count,
-                async i => sqlResults[i] = await store.ExactSearchSubjectsAsync(Collection, Model, queries[i].Code, 10));
+                async i => sqlResults[i] = await search.ExactSearchSubjectsAsync(Collection, Model, queries[i].Code, 10));
             var agreement = Recall(queries, sqlResults, 10, Enumerable.Range(0, queries.Count).ToArray());
             Console.WriteLine($"| SQL scan (no index) | {clients} | {Percentile(latencies, 50):F2} | {Percentile(latencies, 95):F2} | {Percentile(latencies, 99):F2} | {latencies.Length / seconds:N1} " +
                               $"| {(server.Seconds() - cpu) * 1000 / latencies.Length:F2} | {agreement} |");
@@ -191,21 +191,21 @@ public static class SearchBenchmark
         }
     }
 
-    private static async Task WarmUpAsync(PgFaceStore store, Dataset data, int ef)
+    private static async Task WarmUpAsync(PgFaceSearch search, Dataset data, int ef)
     {
         foreach (var query in data.Queries.Take(WarmUpQueries))
-            await store.SearchSubjectsAsync(Collection, Model, query.Code, 10, ef);
+            await search.SearchSubjectsAsync(Collection, Model, query.Code, 10, ef);
     }
 
     private static async Task<(IReadOnlyList<FaceMatch>[] Results, double[] LatenciesMs)> SearchAllAsync(
-        PgFaceStore store, List<Query> queries, int k, int ef)
+        PgFaceSearch search, List<Query> queries, int k, int ef)
     {
         var results = new IReadOnlyList<FaceMatch>[queries.Count];
         var latencies = new double[queries.Count];
         for (var i = 0; i < queries.Count; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            results[i] = await store.SearchSubjectsAsync(Collection, Model, queries[i].Code, k, ef);
+            results[i] = await search.SearchSubjectsAsync(Collection, Model, queries[i].Code, k, ef);
             latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
         return (results, latencies);
@@ -392,11 +392,13 @@ public static class SearchBenchmark
             _dataSource = dataSource;
             _ownsSchema = ownsSchema;
             Migrator = new DatabaseMigrator(dataSource, Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
-            Store = new PgFaceStore(dataSource, new EmbeddingQuantizer(), Options.Create(options));
+            Search = new PgFaceSearch(dataSource, new EmbeddingQuantizer(), Options.Create(options));
+            BulkLoader = new PgFaceBulkLoader(dataSource);
         }
 
         public DatabaseMigrator Migrator { get; }
-        public PgFaceStore Store { get; }
+        public PgFaceSearch Search { get; }
+        public PgFaceBulkLoader BulkLoader { get; }
 
         /// <summary>Whether the schema held a load from an earlier run (only for a kept schema).</summary>
         public bool Reused { get; private set; }

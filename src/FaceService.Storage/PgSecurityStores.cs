@@ -135,20 +135,3 @@ internal static class AuditRows
         await command.ExecuteNonQueryAsync(ct);
     }
 }
-
-internal static class PgCommands
-{
-    /// <summary>Runs work on a pooled connection; an unreachable database becomes StoreUnavailableException (→ 503).</summary>
-    public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
-            return await work(connection, ct);
-        }
-        catch (Exception e) when (StoreErrors.IsUnavailable(e) && !ct.IsCancellationRequested)
-        {
-            throw StoreErrors.Unavailable(e);
-        }
-    }
-}

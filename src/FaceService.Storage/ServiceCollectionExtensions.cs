@@ -23,6 +23,7 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton(provider => CreateDataSource(provider.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<PgFaceSearch>();
         services.AddSingleton<PgFaceStore>();
         services.AddSingleton<IFaceStore>(provider => provider.GetRequiredService<PgFaceStore>());
         return services;

@@ -31,7 +31,7 @@ public static class TestEnvironment
     {
         var options = new StorageOptions { ConnectionString = ConnectionString };
         var dataSource = ServiceCollectionExtensions.CreateDataSource(options);
-        return (dataSource, new PgFaceStore(dataSource, new EmbeddingQuantizer(), Options.Create(options)));
+        return (dataSource, new PgFaceStore(dataSource, new PgFaceSearch(dataSource, new EmbeddingQuantizer(), Options.Create(options))));
     }
 
     private static string FindRepoRoot()

@@ -11,6 +11,8 @@ public sealed class BulkLoadTests(StoreFixture fixture)
 {
     private const string Model = "bulk-model";
     private readonly PgFaceStore store = fixture.Store;
+    private readonly PgFaceBulkLoader loader = fixture.BulkLoader;
+    private readonly PgFaceSearch search = fixture.Schema.Search;
     private readonly SyntheticFaces faces = new(seed: 77);
 
     [Theory]
@@ -31,7 +33,7 @@ public sealed class BulkLoadTests(StoreFixture fixture)
         loaded.AddRange(extremes);
 
         if (path == "enroll") Assert.Equal(loaded.Count, (await store.EnrollAsync(collection, Model, loaded)).Count);
-        else Assert.Equal(loaded.Count, await store.BulkLoadAsync(collection, Model, loaded));
+        else Assert.Equal(loaded.Count, await loader.BulkLoadAsync(collection, Model, loaded));
 
         var stored = await store.GetCodesAsync(collection, Model, null);
         Assert.Equal(loaded.Select(f => (f.Subject, Convert.ToHexString(MemoryMarshal.AsBytes(f.Code.AsSpan())))).Order(),
@@ -103,7 +105,7 @@ public sealed class BulkLoadTests(StoreFixture fixture)
     {
         var collection = SyntheticFaces.NewCollection();
         var centres = Enumerable.Range(0, 150).Select(_ => faces.NewSubject()).ToArray();
-        await store.BulkLoadAsync(collection, Model,
+        await loader.BulkLoadAsync(collection, Model,
             centres.SelectMany((c, s) => Enumerable.Range(0, 4).Select(_ => faces.Face($"s{s:D3}", faces.CodeNear(c)))).ToList());
         var codes = await store.GetCodesAsync(collection, Model, null);
 
@@ -116,7 +118,7 @@ public sealed class BulkLoadTests(StoreFixture fixture)
                 .Select(g => g.OrderBy(m => m.Distance).ThenBy(m => m.FaceId).First())
                 .OrderBy(m => m.Distance).ThenBy(m => m.FaceId)
                 .Take(7);
-            Assert.Equal(expected, await store.ExactSearchSubjectsAsync(collection, Model, query, 7));
+            Assert.Equal(expected, await search.ExactSearchSubjectsAsync(collection, Model, query, 7));
         }
     }
 
@@ -128,7 +130,7 @@ public sealed class BulkLoadTests(StoreFixture fixture)
         var batch = Enumerable.Range(0, 3).Select(i => faces.Face($"s{i}", faces.CodeNear(centre)))
             .Append(faces.Face("short-code", [1, 2, 3]));
 
-        var error = await Assert.ThrowsAsync<FaceServiceException>(() => store.BulkLoadAsync(collection, Model, batch));
+        var error = await Assert.ThrowsAsync<FaceServiceException>(() => loader.BulkLoadAsync(collection, Model, batch));
 
         Assert.Equal(FaceServiceError.ValidationFailed, error.Error);
         Assert.Equal("faces[3].code", error.Target);
@@ -142,7 +144,7 @@ public sealed class BulkLoadTests(StoreFixture fixture)
         var existing = faces.Face("alice", faces.CodeNear(faces.NewSubject()));
         await store.EnrollAsync(collection, Model, [existing]);
 
-        var error = await Assert.ThrowsAsync<PostgresException>(() => store.BulkLoadAsync(collection, Model,
+        var error = await Assert.ThrowsAsync<PostgresException>(() => loader.BulkLoadAsync(collection, Model,
             [faces.Face("bob", faces.CodeNear(faces.NewSubject())), existing]));
 
         Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);

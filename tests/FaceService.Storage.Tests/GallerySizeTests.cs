@@ -63,7 +63,7 @@ public sealed class GallerySizeTests(StoreFixture fixture)
         await store.EnrollAsync(collection, Model, [alice], Actor);
         Assert.Equal(3, await store.CountFacesAsync(collection, Model));
 
-        await store.BulkLoadAsync(collection, Model, Enumerable.Range(0, 50).Select(i => NewFace($"bulk-{i % 7}")));
+        await fixture.BulkLoader.BulkLoadAsync(collection, Model, Enumerable.Range(0, 50).Select(i => NewFace($"bulk-{i % 7}")));
         Assert.Equal(53, await store.CountFacesAsync(collection, Model));
         await AssertCountsAsync(collection);
 

@@ -122,7 +122,7 @@ public sealed class SearchTests(StoreFixture fixture)
         var isolated = schema.Store;
         var collection = SyntheticFaces.NewCollection();
         var centres = Enumerable.Range(0, 4000).Select(_ => faces.NewSubject()).ToArray();
-        await isolated.BulkLoadAsync(collection, Model,
+        await schema.BulkLoader.BulkLoadAsync(collection, Model,
             centres.SelectMany((c, s) => Enumerable.Range(0, 5).Select(_ => faces.Face($"s{s:D4}", faces.CodeNear(c)))).ToList());
         await using (var analyze = schema.DataSource.CreateCommand("ANALYZE faces")) await analyze.ExecuteNonQueryAsync();
         var queried = centres.Take(10).ToArray();
@@ -140,7 +140,7 @@ public sealed class SearchTests(StoreFixture fixture)
         }
 
         await AssertFoundAsync();
-        await isolated.BulkLoadAsync(SyntheticFaces.NewCollection(), Model,
+        await schema.BulkLoader.BulkLoadAsync(SyntheticFaces.NewCollection(), Model,
             queried.SelectMany((c, s) => Enumerable.Range(0, 100).Select(_ => faces.Face($"crowd{s}", faces.CodeNear(c)))).ToList());
         await AssertFoundAsync();
     }

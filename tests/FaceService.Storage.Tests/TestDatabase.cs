@@ -29,7 +29,9 @@ public sealed class IsolatedSchema : IAsyncDisposable
         DataSource = dataSource;
         Options = options;
         Migrator = new DatabaseMigrator(dataSource, Microsoft.Extensions.Options.Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
-        Store = new PgFaceStore(dataSource, new EmbeddingQuantizer(), Microsoft.Extensions.Options.Options.Create(options));
+        Search = new PgFaceSearch(dataSource, new EmbeddingQuantizer(), Microsoft.Extensions.Options.Options.Create(options));
+        Store = new PgFaceStore(dataSource, Search);
+        BulkLoader = new PgFaceBulkLoader(dataSource);
     }
 
     public string Name { get; }
@@ -37,6 +39,8 @@ public sealed class IsolatedSchema : IAsyncDisposable
     public StorageOptions Options { get; }
     public DatabaseMigrator Migrator { get; }
     public PgFaceStore Store { get; }
+    public PgFaceSearch Search { get; }
+    public PgFaceBulkLoader BulkLoader { get; }
 
     public static async Task<IsolatedSchema> CreateAsync(Action<StorageOptions>? configure = null)
     {
@@ -74,6 +78,7 @@ public sealed class StoreFixture : IAsyncLifetime
 {
     public IsolatedSchema Schema { get; private set; } = null!;
     public PgFaceStore Store => Schema.Store;
+    public PgFaceBulkLoader BulkLoader => Schema.BulkLoader;
 
     public async Task InitializeAsync()
     {

@@ -112,9 +112,6 @@ public sealed class FaceRecognitionService(
         new(distance <= decision.Threshold, distance, decisions.StrangerRate(distance, decision.Comparisons), decision.Threshold,
             decision.ThresholdRate, faces, matchedFaceId, matchedFaceId is null ? null : (int)decision.Comparisons);
 
-    /// <summary>pgvector's range for hnsw.ef_search.</summary>
-    public const int MaxEfSearch = 1000;
-
     /// <summary>
     /// The k nearest subjects of the primary face (or of every face), one best entry per subject, ordered by distance.
     /// The threshold is the request's distance, or the one that keeps the share of strangers matched within the
@@ -128,15 +125,13 @@ public sealed class FaceRecognitionService(
         var rule = decisions.ForIdentify(parameters.Threshold, parameters.MaxFalsePositiveIdentificationRate);
         var count = parameters.K ?? _options.DefaultK;
         if (count < 1 || count > _options.MaxK) throw Invalid($"k must be between 1 and {_options.MaxK}.", "k");
-        if (parameters.EfSearch is < 1 or > MaxEfSearch) throw Invalid($"efSearch must be between 1 and {MaxEfSearch}.", "efSearch");
+        if (parameters.EfSearch is < 1 or > StoreLimits.MaxEfSearch) throw Invalid($"efSearch must be between 1 and {StoreLimits.MaxEfSearch}.", "efSearch");
 
         var decision = rule.ForComparisons(await store.CountFacesAsync(coll, pipeline.ModelId, ct));
         var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceSelection.All : FaceSelection.Primary, "identify", ct);
         var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
         foreach (var face in analysis.Faces)
-            candidates.Add(await (parameters.EfSearch is { } ef
-                ? store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code, count, ef, ct)
-                : store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code, count, ct)));
+            candidates.Add(await store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code, count, parameters.EfSearch, ct));
 
         var assigned = IdentityAssignment.Assign(candidates, decision.Threshold);
         var faces = analysis.Faces.Select((face, f) => new IdentifiedFace(

@@ -1,3 +1,4 @@
+using FaceService.Core.Storage;
 using System.ComponentModel.DataAnnotations;
 using FaceService.Core.Clustering;
 using FaceService.Core.Embeddings;
@@ -29,12 +30,12 @@ public sealed class RecognitionOptions : IValidatableObject
     /// <summary>Candidates per face when identify is not given k.</summary>
     [Range(1, 1000)] public int DefaultK { get; set; } = 5;
 
-    [Range(1, 1000)] public int MaxK { get; set; } = 100;
+    [Range(1, StoreLimits.MaxK)] public int MaxK { get; set; } = 100;
 
     /// <summary>Images of one request analysed at the same time (bounds decoded-pixel memory per request).</summary>
     [Range(1, 64)] public int ImageConcurrency { get; set; } = 2;
 
-    [Range(1, 10_000)] public int MaxPageSize { get; set; } = 500;
+    [Range(1, StoreLimits.MaxPageSize)] public int MaxPageSize { get; set; } = 500;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -26,7 +26,7 @@ public sealed record VerifyResult(bool Verified, float Distance, double FalseAcc
 
 /// <summary>What an identify request asks besides its image and collection; null: the configured default.</summary>
 /// <param name="Threshold">An explicit distance, instead of <paramref name="MaxFalsePositiveIdentificationRate"/>.</param>
-/// <param name="EfSearch">The store's search breadth for this request (1..<see cref="FaceRecognitionService.MaxEfSearch"/>).</param>
+/// <param name="EfSearch">The store's search breadth for this request (1..<see cref="Storage.StoreLimits.MaxEfSearch"/>).</param>
 public sealed record IdentifyParameters(int? K = null, float? Threshold = null, double? MaxFalsePositiveIdentificationRate = null,
     bool AllFaces = false, int? EfSearch = null);
 

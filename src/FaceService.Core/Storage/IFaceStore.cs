@@ -37,10 +37,9 @@ public interface IFaceStore
         CancellationToken ct = default);
 
     /// <summary>The k nearest subjects, each with its best face, ordered by distance.</summary>
-    Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, CancellationToken ct = default);
-
-    /// <summary>The same with the index's search breadth for this call (1..1000) instead of the configured one.</summary>
-    Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, int efSearch, CancellationToken ct = default);
+    /// <param name="efSearch">The index's search breadth for this call (1..<see cref="StoreLimits.MaxEfSearch"/>); null: the configured one.</param>
+    Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+        CancellationToken ct = default);
 
     /// <summary>
     /// Faces of the model in the collection: the gallery a search compares a face with (0 when there are none). Cheap

@@ -92,7 +92,7 @@ public static class KeysCommand
     {
         using var host = CliHost.BuildStoreOnly(args);
         await CliHost.MigrateAsync(host, ct);
-        return await run(new PgApiKeyStore(host.Services.GetRequiredService<NpgsqlDataSource>()));
+        return await run(host.Services.GetRequiredService<IApiKeyStore>());
     }
 
     private static List<string> SplitList(string text) =>

@@ -2,6 +2,7 @@ using FaceService.Core.Calibration;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
+using FaceService.Core.Services;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -65,7 +66,7 @@ public static class InferenceServiceCollectionExtensions
             var net = sp.GetRequiredService<RecognitionNet>();
             return new BatchingFaceEmbedder(net, FaceModelId.For(net.WeightsSha256, options.Alignment, options.Landmarker, options.MirrorAveraging), options.MaxBatchSize, options.MaxBatchWaitMs);
         });
-        services.AddSingleton<IEmbeddingQuantizer, EmbeddingQuantizer>();
+        services.AddEmbeddingQuantizer();
         services.AddSingleton<IFacePipeline, FacePipeline>();
         // The rates of the recognition model's distances, shipped beside the models; resolved at start-up (below).
         services.AddSingleton(sp => DistanceCalibration.Load(sp.GetRequiredService<OnnxSessionFactory>().ModelsDirectory,

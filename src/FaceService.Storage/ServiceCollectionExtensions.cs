@@ -1,3 +1,5 @@
+using FaceService.Core.Security;
+using FaceService.Core.Services;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,10 +11,10 @@ namespace FaceService.Storage;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IFaceStore"/> (PostgreSQL + pgvector), its <see cref="NpgsqlDataSource"/> and the
-    /// <see cref="DatabaseMigrator"/>. Options come from the "Storage" section and ConnectionStrings:FaceStore and are
-    /// validated at start-up. The host runs <see cref="DatabaseMigrator.MigrateAsync"/> before serving. An
-    /// <see cref="Core.Embeddings.IEmbeddingQuantizer"/> must be registered by the host.
+    /// Registers the stores on PostgreSQL + pgvector — faces (<see cref="IFaceStore"/>), API keys
+    /// (<see cref="IApiKeyStore"/>) and the audit log (<see cref="IAuditLog"/>) — their <see cref="NpgsqlDataSource"/> and
+    /// the <see cref="DatabaseMigrator"/>. Options come from the "Storage" section and ConnectionStrings:FaceStore and are
+    /// validated at start-up. The host runs <see cref="DatabaseMigrator.MigrateAsync"/> before serving.
     /// </summary>
     public static IServiceCollection AddFaceStore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -23,9 +25,12 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton(provider => CreateDataSource(provider.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<DatabaseMigrator>();
+        services.AddEmbeddingQuantizer();
         services.AddSingleton<PgFaceSearch>();
         services.AddSingleton<PgFaceStore>();
         services.AddSingleton<IFaceStore>(provider => provider.GetRequiredService<PgFaceStore>());
+        services.AddSingleton<IApiKeyStore, PgApiKeyStore>();
+        services.AddSingleton<IAuditLog, PgAuditLog>();
         return services;
     }
 

@@ -18,7 +18,7 @@ public static class ServiceRegistration
     /// </summary>
     public static IServiceCollection AddApiOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ApiLimitsOptions>().Bind(configuration.GetSection(ApiLimitsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<ApiLimitsOptions>().Bind(configuration.GetSection(ApiLimitsOptions.SectionName)).ValidateDataAnnotations();
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateDataAnnotations()
             .Validate<IOptions<InferenceConcurrencyOptions>>((api, concurrency) => api.ShutdownTimeoutSeconds * 1000L > concurrency.Value.MaxQueueWaitMs,
                 "Api:ShutdownTimeoutSeconds must exceed Concurrency:MaxQueueWaitMs (in seconds): a request queued just before shutdown must have time to run.")

@@ -11,12 +11,11 @@ namespace FaceService.Api.Security;
 public static class SecurityRegistration
 {
     /// <summary>API-key authentication, role policies (every endpoint needs a key unless it allows anonymous access),
-    /// the collection scope filter, per-key rate limits, the audit log and the Swagger security scheme.</summary>
+    /// the collection scope filter, per-key rate limits and the Swagger security scheme. The key and audit stores are the
+    /// storage module's (AddFaceStore).</summary>
     public static IServiceCollection AddApiSecurity(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IApiKeyStore, PgApiKeyStore>();
-        services.AddSingleton<IAuditLog, PgAuditLog>();
+        services.AddOptionsWithValidateOnStart<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations();
         services.AddSingleton<ApiKeyAuthenticator>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

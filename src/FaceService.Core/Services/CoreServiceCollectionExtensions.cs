@@ -1,6 +1,8 @@
 using FaceService.Core.Clustering;
+using FaceService.Core.Embeddings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FaceService.Core.Services;
 
@@ -19,12 +21,23 @@ public static class CoreServiceCollectionExtensions
                 "Recognition:VerifyThreshold and Recognition:IdentifyThreshold are no longer read: the defaults are set by rate, " +
                 "Recognition:VerifyMaxFalseAcceptRate and Recognition:IdentifyMaxFalsePositiveIdentificationRate (docs/API.md). Remove them.")
             .ValidateOnStart();
-        services.AddOptions<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.SectionName)).ValidateDataAnnotations();
+        services.AddEmbeddingQuantizer();
         services.AddSingleton<IFaceClusterer, AgglomerativeFaceClusterer>();
         services.AddSingleton<FaceServiceMetrics>();
         services.AddSingleton<MatchDecisions>();
         services.AddSingleton<FaceRecognitionService>();
         services.AddSingleton<FaceCatalogService>();
+        return services;
+    }
+
+    /// <summary>
+    /// The one quantizer of 128-byte codes: the pipeline makes codes with it, the store and the services compare them
+    /// with it, so each of those modules asks for it, and whichever comes first registers it.
+    /// </summary>
+    public static IServiceCollection AddEmbeddingQuantizer(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IEmbeddingQuantizer, EmbeddingQuantizer>();
         return services;
     }
 }

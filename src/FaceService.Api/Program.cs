@@ -2,7 +2,6 @@ using FaceService.Api.Health;
 using FaceService.Api.Infrastructure;
 using FaceService.Api.Metrics;
 using FaceService.Api.Security;
-using FaceService.Core.Services;
 using FaceService.Inference;
 using FaceService.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
-using FaceService.Core.Imaging;
 using FaceService.Evaluation;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,7 +43,7 @@ public static class AccuracyBenchmark
             var watch = Stopwatch.StartNew();
             var lfwFaces = Analyze(pipeline, lfw, lfw.Photos.Take(limit).ToList());
             var devFaces = Analyze(pipeline, dev, dev.Photos);
-            Console.WriteLine($"analysed {lfwFaces.Count + devFaces.Count} photos in {watch.Elapsed.TotalSeconds:F0} s");
+            Console.WriteLine($"analyzed {lfwFaces.Count + devFaces.Count} photos in {watch.Elapsed.TotalSeconds:F0} s");
             ReportDetection("lfw-dev", lfwFaces);
             ReportDetection("dev set", devFaces);
             var groupFaces = ReportSmallFaces(pipeline, groupPhotos);
@@ -69,16 +68,16 @@ public static class AccuracyBenchmark
     private static List<(string Name, Func<byte[]> Read, IReadOnlyList<FoundFace> Faces)> ReportSmallFaces(
         IFacePipeline pipeline, IReadOnlyList<(string Name, SyntheticGroupPhoto Photo)> photos)
     {
-        var analysed = new List<(string, Func<byte[]>, IReadOnlyList<FoundFace>)>();
+        var analyzed = new List<(string, Func<byte[]>, IReadOnlyList<FoundFace>)>();
         foreach (var (name, photo) in photos)
         {
             var watch = Stopwatch.StartNew();
             var analysis = pipeline.DetectAsync(photo.Jpeg).GetAwaiter().GetResult();
             var (found, falseDetections) = photo.Score(analysis.Faces.Select(f => (f.Box.X + f.Box.Width / 2, f.Box.Y + f.Box.Height / 2)));
             Console.WriteLine($"small faces, {name}: {found} of {photo.Faces.Count} found, {falseDetections} other boxes, detect {watch.ElapsedMilliseconds} ms");
-            analysed.Add(($"group {photo.Width}x{photo.Height}", () => photo.Jpeg, analysis.Faces));
+            analyzed.Add(($"group {photo.Width}x{photo.Height}", () => photo.Jpeg, analysis.Faces));
         }
-        return analysed;
+        return analyzed;
     }
 
     /// <summary>

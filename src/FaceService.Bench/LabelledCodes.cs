@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using FaceService.Core.Faces;
-using FaceService.Core.Services;
 using FaceService.Evaluation;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -198,7 +198,7 @@ public static class PipelineBenchmark
         return times;
     }
 
-    /// <summary>(c) N tasks, each analysing photos in a loop (round robin over the set) until the time is up, per variant.</summary>
+    /// <summary>(c) N tasks, each analyzing photos in a loop (round robin over the set) until the time is up, per variant.</summary>
     private static async Task EndToEnd(IReadOnlyList<(string Name, IServiceProvider Services)> variants, IReadOnlyList<DevPhotos.Photo> photos,
         IReadOnlyList<int> concurrencies, TimeSpan duration, ModelFlops.PipelineWork cost, double peakGflops)
     {

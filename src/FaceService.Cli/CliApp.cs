@@ -15,7 +15,7 @@ public static class CliApp
           --connection <string>  PostgreSQL connection string (else ConnectionStrings__FaceStore, else appsettings.json)
           --models <folder>      folder of the ONNX models (else Inference__ModelsPath, else ./models or a parent's)
           --device auto|cpu|cuda where the models run (else Inference__Device)
-          --concurrency <n>      photos analysed at the same time (default 4), so recognition runs in batches
+          --concurrency <n>      photos analyzed at the same time (default 4), so recognition runs in batches
           --json <file>          also write the result as JSON
           --verbose              log model loading and other information to stderr
         """;

@@ -61,7 +61,7 @@ public static class CliHost
         return builder;
     }
 
-    /// <summary>Images analysed at the same time: enough in flight for the recognition batcher to fill its batches.</summary>
+    /// <summary>Images analyzed at the same time: enough in flight for the recognition batcher to fill its batches.</summary>
     public static int Concurrency(CliArguments args) => args.GetInt("concurrency", DefaultConcurrency, 1, 64);
 
     /// <summary>The migrated store: a fresh database gets its schema before the first read or write.</summary>

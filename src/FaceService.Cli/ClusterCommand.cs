@@ -34,7 +34,7 @@ public static class ClusterCommand
     public static readonly string[] Options = [.. CliHost.Options, "out", "threshold", "linkage"];
     public static readonly string[] Flags = CliHost.Flags;
 
-    private sealed record AnalysedPhoto(string Name, IReadOnlyList<(EmbeddedFace Face, byte[] Thumbnail)> Faces, string? Error);
+    private sealed record AnalyzedPhoto(string Name, IReadOnlyList<(EmbeddedFace Face, byte[] Thumbnail)> Faces, string? Error);
 
     public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
     {
@@ -57,15 +57,15 @@ public static class ClusterCommand
         var link = linkage ?? recognitionOptions.ClusterLinkage;
 
         console.Out.WriteLine($"Finding faces in {paths.Count} photo(s) under '{folder}' ({concurrency} in flight).");
-        var progress = new ProgressBar(console.Out, "analyse", paths.Count, console.Interactive);
-        var photos = new AnalysedPhoto[paths.Count];
+        var progress = new ProgressBar(console.Out, "analyze", paths.Count, console.Interactive);
+        var photos = new AnalyzedPhoto[paths.Count];
         var clock = Stopwatch.StartNew();
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct },
                 async (i, token) =>
                 {
-                    photos[i] = await AnalyseAsync(ImageFiles.Relative(folder, paths[i]), paths[i], token);
+                    photos[i] = await AnalyzeAsync(ImageFiles.Relative(folder, paths[i]), paths[i], token);
                     if (photos[i].Error is { } error) progress.Note($"  error: {error}");
                     progress.Advance(photos[i].Faces.Count);
                 });
@@ -109,24 +109,24 @@ public static class ClusterCommand
         }
         return ExitCodes.Ok;
 
-        async Task<AnalysedPhoto> AnalyseAsync(string name, string path, CancellationToken token)
+        async Task<AnalyzedPhoto> AnalyzeAsync(string name, string path, CancellationToken token)
         {
             try
             {
                 var bytes = await File.ReadAllBytesAsync(path, token);
                 var analysis = await pipeline.AnalyzeAsync(bytes, FaceSelection.All, token);
-                if (analysis.Faces.Count == 0) return new AnalysedPhoto(name, [], null);
+                if (analysis.Faces.Count == 0) return new AnalyzedPhoto(name, [], null);
                 // Decoded again for the crops rather than kept from the pipeline: only the small JPEGs stay in memory.
                 var image = decoder.Decode(bytes);
-                return new AnalysedPhoto(name, analysis.Faces.Select(f => (f, FaceThumbnails.Crop(image, f.Box))).ToList(), null);
+                return new AnalyzedPhoto(name, analysis.Faces.Select(f => (f, FaceThumbnails.Crop(image, f.Box))).ToList(), null);
             }
             catch (ImageDecodeException e)
             {
-                return new AnalysedPhoto(name, [], $"{name}: {e.Message}");
+                return new AnalyzedPhoto(name, [], $"{name}: {e.Message}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return new AnalysedPhoto(name, [], $"{name}: {e.Message}");
+                return new AnalyzedPhoto(name, [], $"{name}: {e.Message}");
             }
         }
     }

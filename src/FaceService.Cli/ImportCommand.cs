@@ -5,7 +5,6 @@ using FaceService.Core.Faces;
 using FaceService.Core.Services;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace FaceService.Cli;
 
@@ -85,10 +84,10 @@ public sealed class ImportCommand
 
         var seconds = clock.Elapsed.TotalSeconds;
         var enrolled = counts[(int)Outcome.Enrolled];
-        var analysed = enrolled + counts[(int)Outcome.NoFace];
+        var analyzed = enrolled + counts[(int)Outcome.NoFace];
         var summary = new ImportSummary(collection, photos.Select(p => p.Subject).Distinct().Count(), photos.Count, enrolled,
             counts[(int)Outcome.Skipped], counts[(int)Outcome.NoFace], counts[(int)Outcome.Error], Math.Round(seconds, 3),
-            Math.Round(seconds > 0 ? enrolled / seconds : 0, 3), Math.Round(seconds > 0 ? analysed / seconds : 0, 3),
+            Math.Round(seconds > 0 ? enrolled / seconds : 0, 3), Math.Round(seconds > 0 ? analyzed / seconds : 0, 3),
             problems.OrderBy(p => p.Path, StringComparer.Ordinal).ToList());
         WriteSummary(console.Out, summary);
         if (jsonPath is not null) await CliJson.WriteAsync(jsonPath, summary, ct);
@@ -149,6 +148,6 @@ public sealed class ImportCommand
         writer.WriteLine($"  skipped         {s.Skipped} (already enrolled)");
         writer.WriteLine($"  no face         {s.NoFace}");
         writer.WriteLine($"  errors          {s.Errors}");
-        writer.WriteLine($"  rate            {s.FacesPerSecond:F2} faces/s enrolled, {s.ImagesPerSecond:F2} images/s analysed");
+        writer.WriteLine($"  rate            {s.FacesPerSecond:F2} faces/s enrolled, {s.ImagesPerSecond:F2} images/s analyzed");
     }
 }

@@ -1,8 +1,6 @@
 using System.Globalization;
 using FaceService.Core.Security;
-using FaceService.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace FaceService.Cli;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
-using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 
 namespace FaceService.Inference;

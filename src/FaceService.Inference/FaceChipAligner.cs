@@ -1,6 +1,5 @@
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
-using SkiaSharp;
 
 namespace FaceService.Inference;
 

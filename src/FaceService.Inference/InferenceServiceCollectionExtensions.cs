@@ -1,7 +1,5 @@
 using FaceService.Core.Calibration;
-using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
-using FaceService.Core.Imaging;
 using FaceService.Core.Services;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using FaceService.Api.Tests.Infrastructure;
 
 namespace FaceService.Api.Tests;

@@ -1,5 +1,4 @@
 using FaceService.Core.Faces;
-using FaceService.Evaluation;
 
 namespace FaceService.Evaluation.Tests;
 

@@ -1,4 +1,3 @@
-using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 
 namespace FaceService.Inference.Tests;

@@ -1,6 +1,5 @@
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
-using FaceService.Core.Imaging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

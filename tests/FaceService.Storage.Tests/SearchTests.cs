@@ -116,7 +116,7 @@ public sealed class SearchTests(StoreFixture fixture)
     {
         // Alone in the index, a collection's plain index scan returns all the candidates. Once another collection's
         // faces crowd the nearest places of ef_search, that scan comes back short and the search has to repeat with
-        // pgvector's iterative scan. Big enough (20k faces, analysed) that the planner takes the HNSW index.
+        // pgvector's iterative scan. Big enough (20k faces, analyzed) that the planner takes the HNSW index.
         await using var schema = await IsolatedSchema.CreateAsync();
         await schema.Migrator.MigrateAsync();
         var isolated = schema.Store;

@@ -1,6 +1,5 @@
 using FaceService.Core.Embeddings;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace FaceService.Storage.Tests;

@@ -3,7 +3,6 @@ using FaceService.Api.Errors;
 using FaceService.Api.Security;
 using FaceService.Api.Swagger;
 using FaceService.Core.Security;
-using FaceService.Core.Services;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FaceService.Api.Controllers;

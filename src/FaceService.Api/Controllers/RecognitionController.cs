@@ -39,7 +39,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
 
     /// <summary>Enroll photos of a person.</summary>
     /// <remarks>
-    /// Stores the primary face of each image for <c>subject</c> in <c>collection</c>. All images are analysed before
+    /// Stores the primary face of each image for <c>subject</c> in <c>collection</c>. All images are analyzed before
     /// anything is written and the faces are written in one transaction: if any image has no face the request fails
     /// with 422 <c>no_face</c> and nothing is stored. Enrolling the same image bytes for the same subject again
     /// returns the stored face (same <c>faceId</c>, no duplicate).

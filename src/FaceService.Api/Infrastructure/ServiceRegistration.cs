@@ -31,6 +31,19 @@ public static class ServiceRegistration
         return services;
     }
 
+    /// <summary>
+    /// The gate in front of the models (docs/CONCURRENCY.md): at most Concurrency:MaxConcurrentRequests model-running
+    /// requests at once, a bounded queue behind them, and a shutdown that lets the running ones finish.
+    /// </summary>
+    public static IServiceCollection AddInferenceConcurrencyLimit(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptionsWithValidateOnStart<InferenceConcurrencyOptions>().Bind(configuration.GetSection(InferenceConcurrencyOptions.SectionName))
+            .ValidateDataAnnotations();
+        services.AddSingleton<InferenceRequestTracker>();
+        services.AddHostedService<InferenceShutdownDrain>();
+        return services;
+    }
+
     /// <summary>The application services (Core) and the start-up migration of the store.</summary>
     public static IServiceCollection AddFaceServices(this IServiceCollection services, IConfiguration configuration)
     {
@@ -72,9 +85,4 @@ public static class ServiceRegistration
             o.OperationFilter<JsonRequestExampleOperationFilter>();
             o.DocumentFilter<OperationsDocumentFilter>();
         });
-}
-
-public static class HealthTags
-{
-    public const string Ready = "ready";
 }

@@ -1,5 +1,4 @@
 using FaceService.Core.Security;
-using FaceService.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;

@@ -1,10 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FaceService.Core.Embeddings;
 using Microsoft.Extensions.Options;
-
-[assembly: InternalsVisibleTo("FaceService.Core.Tests")]
-[assembly: InternalsVisibleTo("FaceService.Bench")]
 
 namespace FaceService.Core.Clustering;
 

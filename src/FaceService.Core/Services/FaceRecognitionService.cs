@@ -33,7 +33,7 @@ public sealed class FaceRecognitionService(
         RunPipelineAsync(image, "detect", () => pipeline.DetectAsync(image.Content, ct), embedded: false);
 
     /// <summary>
-    /// Stores the primary face (<see cref="PrimaryFace"/>) of each image for the subject. Every image is analysed before anything is written, and
+    /// Stores the primary face (<see cref="PrimaryFace"/>) of each image for the subject. Every image is analyzed before anything is written, and
     /// the faces are written in one transaction: an image without a face fails the whole request and stores nothing.
     /// The same bytes enrolled again for the same subject give back the stored face (same id, no new row). The audit
     /// record of <paramref name="actor"/> is written in the same transaction.
@@ -45,11 +45,11 @@ public sealed class FaceRecognitionService(
         var subj = Identifiers.RequireSubject(subject);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
-        var analyses = await AnalyzeAllAsync(images, FaceSelection.Primary, "enroll", ct);
+        var analyzes = await AnalyzeAllAsync(images, FaceSelection.Primary, "enroll", ct);
         var faces = new (EmbeddedFace Face, string Sha256)[images.Count];
         for (var i = 0; i < images.Count; i++)
         {
-            var face = analyses[i].Faces.FirstOrDefault()
+            var face = analyzes[i].Faces.FirstOrDefault()
                 ?? throw new FaceServiceException(FaceServiceError.NoFace, $"{Describe(images[i])} shows no face; nothing was enrolled.", images[i].Field);
             faces[i] = (face, Convert.ToHexStringLower(SHA256.HashData(images[i].Content.Span)));
         }
@@ -65,7 +65,7 @@ public sealed class FaceRecognitionService(
         var result = images.Select((image, i) =>
         {
             var s = stored[faces[i].Sha256];
-            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyses[i].FacesDetected);
+            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyzes[i].FacesDetected);
         }).ToList();
         return new EnrollResult(subj, coll, result);
     }
@@ -78,12 +78,12 @@ public sealed class FaceRecognitionService(
         CancellationToken ct = default)
     {
         var decision = decisions.ForVerify(threshold, maxFalseAcceptRate).ForComparisons(1);
-        var analyses = await AnalyzeAllAsync([image1, image2], FaceSelection.Primary, "verify", ct);
-        var face1 = RequireFace(image1, analyses[0]);
-        var face2 = RequireFace(image2, analyses[1]);
+        var analyzes = await AnalyzeAllAsync([image1, image2], FaceSelection.Primary, "verify", ct);
+        var face1 = RequireFace(image1, analyzes[0]);
+        var face2 = RequireFace(image2, analyzes[1]);
         return Verified(decision, quantizer.SquaredDistance(face1.Code, face2.Code),
-            [new VerifiedFace(image1.Field, face1.Box, face1.Score, analyses[0].FacesDetected),
-             new VerifiedFace(image2.Field, face2.Box, face2.Score, analyses[1].FacesDetected)], null);
+            [new VerifiedFace(image1.Field, face1.Box, face1.Score, analyzes[0].FacesDetected),
+             new VerifiedFace(image2.Field, face2.Box, face2.Score, analyzes[1].FacesDetected)], null);
     }
 
     /// <summary>
@@ -175,8 +175,8 @@ public sealed class FaceRecognitionService(
         var (limit, link) = CheckClusterParameters(threshold, linkage);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
-        var analyses = await AnalyzeAllAsync(images, FaceSelection.All, "cluster", ct);
-        var members = images.SelectMany((image, i) => analyses[i].Faces.Select(face => (Image: image, Face: face))).ToList();
+        var analyzes = await AnalyzeAllAsync(images, FaceSelection.All, "cluster", ct);
+        var members = images.SelectMany((image, i) => analyzes[i].Faces.Select(face => (Image: image, Face: face))).ToList();
         if (members.Count > _maxClusterFaces) throw TooManyFaces(members.Count);
 
         var grouping = clusterer.Cluster(members.Select(m => m.Face.Code).ToList(), limit, link, ct);

@@ -32,7 +32,7 @@ public sealed class RecognitionOptions : IValidatableObject
 
     [Range(1, StoreLimits.MaxK)] public int MaxK { get; set; } = 100;
 
-    /// <summary>Images of one request analysed at the same time (bounds decoded-pixel memory per request).</summary>
+    /// <summary>Images of one request analyzed at the same time (bounds decoded-pixel memory per request).</summary>
     [Range(1, 64)] public int ImageConcurrency { get; set; } = 2;
 
     [Range(1, StoreLimits.MaxPageSize)] public int MaxPageSize { get; set; } = 500;

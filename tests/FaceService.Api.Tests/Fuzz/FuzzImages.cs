@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Text;
 using FaceService.Api.Tests.Infrastructure;
 using SkiaSharp;
 

@@ -1,3 +1,5 @@
+using FaceService.Evaluation;
+
 namespace FaceService.Bench;
 
 /// <summary>The development photos (../shared/data/faces beside the repository, never copied into it), read into memory.</summary>
@@ -12,7 +14,7 @@ public static class DevPhotos
     /// </summary>
     public static IReadOnlyList<Photo> Load(string? directory, bool includeGroups)
     {
-        directory ??= Path.Combine(RepositoryRoot(), "..", "shared", "data", "faces");
+        directory ??= Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "..", "shared", "data", "faces");
         var manifest = Path.Combine(directory, "manifest.tsv");
         if (!File.Exists(manifest))
             throw new ArgumentException($"No manifest.tsv in '{Path.GetFullPath(directory)}': pass --photos <folder of the dev photos>.");
@@ -21,12 +23,5 @@ public static class DevPhotos
             .Where(fields => fields.Length == 2 && (!fields[1].StartsWith('_') || (includeGroups && fields[1] == "_group")))
             .Select(fields => new Photo(fields[0], File.ReadAllBytes(Path.Combine(directory, fields[0]))))
             .ToArray();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "FaceService.sln"))) return dir.FullName;
-        return Directory.GetCurrentDirectory();
     }
 }

@@ -14,7 +14,7 @@ public sealed class FaceFindingTests(ApiFactory factory, ITestOutputHelper outpu
     private readonly HttpClient _client = factory.CreateClient();
 
     private static string LfwDev(string person) =>
-        Path.Combine(DevPhotos.RepoRoot, "..", "shared", "data", "lfw-dev", "images", person, $"{person}_0001.jpg");
+        Path.Combine(RepoPaths.Root, "..", "shared", "data", "lfw-dev", "images", person, $"{person}_0001.jpg");
 
     /// <summary>
     /// lfw-dev portraits (a frontal face about 100 px wide in a 250x250 photo) that the SSD-only pipeline answered

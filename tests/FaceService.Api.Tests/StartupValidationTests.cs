@@ -76,7 +76,7 @@ public sealed class StartupValidationTests(ApiFactory factory)
         var models = Directory.CreateTempSubdirectory("faceservice-models").FullName;
         try
         {
-            var real = Path.Combine(DevPhotos.RepoRoot, "models");
+            var real = Path.Combine(RepoPaths.Root, "models");
             foreach (var model in Directory.EnumerateFiles(real, "*.onnx").Concat(Directory.EnumerateFiles(real, "*.bin")))
                 File.CreateSymbolicLink(Path.Combine(models, Path.GetFileName(model)), model);
             // The calibration of the default model id (dlib's landmarks, mirrored chips); the others ship for alternatives.

@@ -5,7 +5,7 @@ namespace FaceService.Cli.Tests;
 public sealed class ArgumentTests
 {
     private static readonly string Photo = TestEnvironment.People["George_Clooney"][0];
-    private static readonly string Folder = TestEnvironment.PhotosDirectory;
+    private static readonly string Folder = DevPhotos.Directory;
 
     public static TheoryData<string[]> BadCommandLines => new(
         [],
@@ -66,7 +66,7 @@ public sealed class ArgumentTests
     public async Task An_unreachable_database_fails_with_1_and_says_why()
     {
         var result = await Cli.RunAsync(["identify", Photo, "--connection", "Host=127.0.0.1;Port=1;Username=x;Password=x;Database=x;Timeout=2",
-            "--models", Path.Combine(TestEnvironment.RepoRoot, "models")]);
+            "--models", Path.Combine(RepoPaths.Root, "models")]);
 
         Assert.Equal(ExitCodes.Failed, result.ExitCode);
         Assert.StartsWith("error: ", result.Error);

@@ -21,7 +21,7 @@ public sealed partial class ClusterTests
             folder.Link($"unsorted/{name}", photos[i].Photo);
             personOf[$"unsorted/{name}"] = photos[i].Person;
         }
-        folder.Link("unsorted/landscape.jpg", Path.Combine(TestEnvironment.PhotosDirectory, "_noface", "pilatus800.jpg"));
+        folder.Link("unsorted/landscape.jpg", Path.Combine(DevPhotos.Directory, "_noface", "pilatus800.jpg"));
         var report = Path.Combine(folder.Path, "report.html");
 
         var (result, json) = await Cli.RunWithJsonAsync("cluster", folder.Path, "--out", report);

@@ -29,7 +29,7 @@ public sealed class ImportedCollection : IAsyncLifetime
             foreach (var photo in photos)
                 Folder.Link($"{subject}/{Path.GetFileName(photo)}", photo);
         Folder.Write(BrokenFile, "not a jpeg"u8.ToArray());
-        foreach (var photo in Directory.GetFiles(Path.Combine(TestEnvironment.PhotosDirectory, "_noface")).Where(ImageFiles.IsImage))
+        foreach (var photo in Directory.GetFiles(Path.Combine(DevPhotos.Directory, "_noface")).Where(ImageFiles.IsImage))
             Folder.Link($"_noface/{Path.GetFileName(photo)}", photo);
         NoFacePhotos = Directory.GetFiles(Path.Combine(Folder.Path, "_noface")).Length;
 

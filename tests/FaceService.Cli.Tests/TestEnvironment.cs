@@ -11,20 +11,13 @@ namespace FaceService.Cli.Tests;
 /// </summary>
 public static class TestEnvironment
 {
-    public const string DefaultTestDb = "Host=localhost;Port=5432;Database=faceservice_test;Username=faceservice;Password=faceservice";
-
-    public static string ConnectionString =>
-        Environment.GetEnvironmentVariable("FACESERVICE_TEST_DB") is { Length: > 0 } configured ? configured : DefaultTestDb;
-
-    public static readonly string RepoRoot = FindRepoRoot();
-
-    public static readonly string PhotosDirectory = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data", "faces"));
+    public static string ConnectionString => TestDb.ConnectionString;
 
     /// <summary>The labelled single-person photos by person, in manifest order.</summary>
-    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> People = ReadManifest();
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> People = DevPhotos.People.ToDictionary(p => p.Name, p => p.Photos);
 
     /// <summary>The options every command of the tests gets: the test database and the repository's models.</summary>
-    public static string[] CommonArguments => ["--connection", ConnectionString, "--models", Path.Combine(RepoRoot, "models")];
+    public static string[] CommonArguments => ["--connection", ConnectionString, "--models", RepoPaths.ModelsDir];
 
     /// <summary>The store the commands write to, for checking what they wrote.</summary>
     public static (NpgsqlDataSource DataSource, PgFaceStore Store) OpenStore()
@@ -32,23 +25,6 @@ public static class TestEnvironment
         var options = new StorageOptions { ConnectionString = ConnectionString };
         var dataSource = ServiceCollectionExtensions.CreateDataSource(options);
         return (dataSource, new PgFaceStore(dataSource, new PgFaceSearch(dataSource, new EmbeddingQuantizer(), Options.Create(options))));
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "FaceService.sln"))) return dir.FullName;
-        throw new InvalidOperationException("FaceService.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static Dictionary<string, IReadOnlyList<string>> ReadManifest()
-    {
-        var manifest = Path.Combine(PhotosDirectory, "manifest.tsv");
-        if (!File.Exists(manifest)) throw new FileNotFoundException($"Dev photos missing: {manifest} (expected ../shared/data/faces beside the repository).");
-        return File.ReadLines(manifest).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t'))
-            .Where(f => !f[1].StartsWith('_'))
-            .GroupBy(f => f[1])
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(f => Path.Combine(PhotosDirectory, f[0])).ToList());
     }
 }
 

@@ -11,9 +11,9 @@ public sealed class BatchingFaceEmbedderTests(ModelsFixture models)
     private IReadOnlyList<RgbaImage> Chips(int count)
     {
         var aligner = new FaceChipAligner(FaceAlignment.Landmarks68);
-        return DevSet.SingleFacePhotos.Take(count).Select(p =>
+        return DevPhotos.SingleFacePhotos.Take(count).Select(p =>
         {
-            var image = models.Decoder.Decode(DevSet.Read(p.Path));
+            var image = models.Decoder.Decode(DevPhotos.Read(p.Path));
             var face = models.Detector.Detect(image)[0];
             return aligner.Align(image, models.Landmarker.Detect(image, [face.Box])[0]);
         }).ToArray();

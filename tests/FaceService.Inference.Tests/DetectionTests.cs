@@ -11,9 +11,9 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     public void Every_single_face_photo_yields_a_face_with_68_landmarks_inside_its_box()
     {
         var misses = new List<string>();
-        foreach (var (path, _) in DevSet.SingleFacePhotos)
+        foreach (var (path, _) in DevPhotos.SingleFacePhotos)
         {
-            var image = models.Decoder.Decode(DevSet.Read(path));
+            var image = models.Decoder.Decode(DevPhotos.Read(path));
             var faces = models.Detector.Detect(image);
             if (faces.Count == 0) { misses.Add(path); continue; }
 
@@ -46,7 +46,7 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     [InlineData("_group/kit_with_rose.jpg", 2)]
     public void Group_photos_yield_every_face(string path, int expected)
     {
-        var faces = models.Detector.Detect(models.Decoder.Decode(DevSet.Read(path)));
+        var faces = models.Detector.Detect(models.Decoder.Decode(DevPhotos.Read(path)));
         output.WriteLine(string.Join("\n", faces.Select(f => $"{f.Box} score {f.Score:F3}")));
 
         Assert.Equal(expected, faces.Count);
@@ -59,7 +59,7 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     [InlineData("_noface/horses.jpg")]
     public void Photos_without_people_yield_no_face(string path)
     {
-        var faces = models.Detector.Detect(models.Decoder.Decode(DevSet.Read(path)));
+        var faces = models.Detector.Detect(models.Decoder.Decode(DevPhotos.Read(path)));
         Assert.True(faces.Count == 0, string.Join("; ", faces.Select(f => $"{f.Box} {f.Score:F3}")));
     }
 
@@ -67,7 +67,7 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     public async Task A_batch_of_images_gives_what_each_gives_alone()
     {
         var images = new[] { "_group/2008_002506.jpg", "Kit_Harington/Kit_Harington_0001.jpg" }
-            .Select(p => models.Decoder.Decode(DevSet.Read(p))).ToArray();
+            .Select(p => models.Decoder.Decode(DevPhotos.Read(p))).ToArray();
         await using var ssdServices = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Detector"] = "Ssd" });
         var detector = Assert.IsType<SsdFaceDetector>(ssdServices.GetRequiredService<IFaceDetector>());
 
@@ -89,7 +89,7 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     [Fact]
     public async Task Pipeline_detects_every_face_and_embeds_the_primary_one_when_asked()
     {
-        var bytes = DevSet.Read("_group/2008_002470.jpg");
+        var bytes = DevPhotos.Read("_group/2008_002470.jpg");
 
         var all = await models.Pipeline.DetectAsync(bytes);
         var primary = await models.Pipeline.AnalyzeAsync(bytes, FaceSelection.Primary);

@@ -23,9 +23,9 @@ public sealed class DevSetEmbeddingsFixture : IAsyncLifetime
         var aligners = Enum.GetValues<FaceAlignment>().ToDictionary(a => a, a => new FaceChipAligner(a));
         var chips = aligners.Keys.ToDictionary(a => a, _ => new List<RgbaImage>());
         var persons = new List<string>();
-        foreach (var (path, person) in DevSet.SingleFacePhotos)
+        foreach (var (path, person) in DevPhotos.SingleFacePhotos)
         {
-            var image = _models.Decoder.Decode(DevSet.Read(path));
+            var image = _models.Decoder.Decode(DevPhotos.Read(path));
             var faces = _models.Detector.Detect(image);
             if (faces.Count == 0) throw new InvalidOperationException($"No face in {path}.");
             var landmarks = _models.Landmarker.Detect(image, [faces[0].Box])[0];

@@ -16,7 +16,7 @@ namespace FaceService.Inference.Tests;
 internal sealed record DlibLandmarksFixture(string Path, string RgbSha256, DlibRectangle Rect, string Kind, Point2[] Points)
 {
     public static readonly IReadOnlyList<DlibLandmarksFixture> All = File.ReadLines(
-            System.IO.Path.Combine(DevSet.RepoRoot, "tests", "FaceService.Inference.Tests", "Fixtures", "dlib_landmarks.tsv"))
+            System.IO.Path.Combine(RepoPaths.Root, "tests", "FaceService.Inference.Tests", "Fixtures", "dlib_landmarks.tsv"))
         .Skip(1).Select(line => line.Split('\t')).Select(f =>
         {
             int At(int i) => int.Parse(f[i], CultureInfo.InvariantCulture);
@@ -27,7 +27,7 @@ internal sealed record DlibLandmarksFixture(string Path, string RgbSha256, DlibR
     /// <summary>The photo as our decoder gives it; fails when its pixels are not the ones dlib was given.</summary>
     public RgbaImage Decode(SkiaImageDecoder decoder)
     {
-        var image = decoder.Decode(DevSet.Read(Path));
+        var image = decoder.Decode(DevPhotos.Read(Path));
         var rgb = new byte[image.Width * image.Height * 3];
         for (int i = 0, p = 0; i < rgb.Length; i += 3, p += 4) (rgb[i], rgb[i + 1], rgb[i + 2]) = (image.Pixels[p], image.Pixels[p + 1], image.Pixels[p + 2]);
         Assert.True(Convert.ToHexStringLower(SHA256.HashData(rgb)) == RgbSha256,
@@ -39,7 +39,7 @@ internal sealed record DlibLandmarksFixture(string Path, string RgbSha256, DlibR
 /// <summary>The shape predictor, loaded once (66 MB) for the tests that need it.</summary>
 public sealed class DlibShapePredictorFixture
 {
-    public DlibShapePredictor Predictor { get; } = DlibShapePredictor.Open(DevSet.ModelsDirectory);
+    public DlibShapePredictor Predictor { get; } = DlibShapePredictor.Open(RepoPaths.ModelsDir);
 }
 
 public sealed class DlibShapePredictorTests(DlibShapePredictorFixture fixture, ITestOutputHelper output) : IClassFixture<DlibShapePredictorFixture>
@@ -100,7 +100,7 @@ public sealed class DlibShapePredictorTests(DlibShapePredictorFixture fixture, I
     [Fact]
     public void The_model_file_reads_back_what_was_written()
     {
-        var path = Path.Combine(DevSet.ModelsDirectory, DlibShapePredictor.ModelFile);
+        var path = Path.Combine(RepoPaths.ModelsDir, DlibShapePredictor.ModelFile);
         var model = DlibShapePredictorModel.Load(path);
         Assert.Equal((68, 15, 500, 4, 500), (model.Parts, model.Cascades, model.TreesPerCascade, model.TreeDepth, model.FeaturesPerCascade));
 
@@ -201,7 +201,7 @@ public sealed class LandmarkerOptionTests
         Assert.NotEqual(faceApi.GetRequiredService<IFacePipeline>().ModelId, pipeline.ModelId);
 
         // Same photo, both landmark sources: the same person, so the two chips embed close together.
-        var photo = DevSet.Read("Barack_Obama/Barack_Obama_0001.jpg");
+        var photo = DevPhotos.Read("Barack_Obama/Barack_Obama_0001.jpg");
         var dlib = (await pipeline.AnalyzeAsync(photo, FaceSelection.Primary)).Faces.Single();
         var net = (await faceApi.GetRequiredService<IFacePipeline>().AnalyzeAsync(photo, FaceSelection.Primary)).Faces.Single();
         var distance = Core.Embeddings.EmbeddingMath.SquaredDistance(dlib.Embedding, net.Embedding);

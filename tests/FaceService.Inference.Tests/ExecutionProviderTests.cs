@@ -100,7 +100,7 @@ public sealed class ExecutionProviderTests
     public async Task Model_id_names_the_weights_and_the_chip_layout()
     {
         await using var services = ModelsFixture.BuildServices();
-        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(DevSet.ModelsDirectory, RecognitionNet.ModelFile))));
+        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepoPaths.ModelsDir, RecognitionNet.ModelFile))));
         var modelId = services.GetRequiredService<IFacePipeline>().ModelId;
 
         // The defaults: dlib's 68-point fit, dlib's shape predictor (-dlibsp), chip and mirror image averaged (+mirror).

@@ -20,7 +20,7 @@ public sealed class ExifOrientationTests(ModelsFixture models, ITestOutputHelper
     [InlineData(8)]
     public async Task A_sideways_stored_photo_with_an_orientation_tag_embeds_like_the_upright_one(ushort orientation)
     {
-        var photo = models.Decoder.Decode(DevSet.Read("Barack_Obama/Barack_Obama_0001.jpg"));
+        var photo = models.Decoder.Decode(DevPhotos.Read("Barack_Obama/Barack_Obama_0001.jpg"));
         var upright = CropToMultipleOf8(photo);
         var sideways = TestImages.Rotate90(upright, clockwise: orientation == 8);
         var uprightJpeg = TestImages.Encode(upright, SKEncodedImageFormat.Jpeg);

@@ -26,7 +26,7 @@ public sealed class MtcnnModelsFixture : IAsyncLifetime
         if (_services is not null) await _services.DisposeAsync();
     }
 
-    public RgbaImage Decode(string path) => Decoder.Decode(DevSet.Read(path));
+    public RgbaImage Decode(string path) => Decoder.Decode(DevPhotos.Read(path));
 }
 
 public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHelper output) : IClassFixture<MtcnnModelsFixture>
@@ -35,7 +35,7 @@ public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHel
     public void Every_single_face_photo_yields_a_face_whose_five_landmarks_are_inside_it_and_in_order()
     {
         var misses = new List<string>();
-        foreach (var (path, _) in DevSet.SingleFacePhotos)
+        foreach (var (path, _) in DevPhotos.SingleFacePhotos)
         {
             var image = mtcnn.Decode(path);
             var faces = mtcnn.Detector.DetectWithLandmarks(image);
@@ -89,8 +89,8 @@ public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHel
     [Fact]
     public void Small_faces_in_a_large_photo_are_all_found()
     {
-        var portraits = DevSet.SingleFacePhotos.Where(p => p.Path.EndsWith("_0001.jpg", StringComparison.Ordinal))
-            .Select(p => (p.Person, Jpeg: DevSet.Read(p.Path))).Where(p => mtcnn.Decoder.Decode(p.Jpeg).Width == 250).Take(12).ToList();
+        var portraits = DevPhotos.SingleFacePhotos.Where(p => p.Path.EndsWith("_0001.jpg", StringComparison.Ordinal))
+            .Select(p => (p.Person, Jpeg: DevPhotos.Read(p.Path))).Where(p => mtcnn.Decoder.Decode(p.Jpeg).Width == 250).Take(12).ToList();
         var photo = SyntheticGroupPhoto.Compose(4000, 3000, portraits, 60, 100, background: null, seed: 1);
 
         var faces = mtcnn.Detector.Detect(mtcnn.Decoder.Decode(photo.Jpeg));
@@ -125,7 +125,7 @@ public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHel
     [Fact]
     public async Task The_minimum_face_size_sets_how_small_a_face_the_pyramid_reaches()
     {
-        var photo = SyntheticGroupPhoto.Compose(160, 160, [("George_Clooney", DevSet.Read("George_Clooney/George_Clooney_0001.jpg"))],
+        var photo = SyntheticGroupPhoto.Compose(160, 160, [("George_Clooney", DevPhotos.Read("George_Clooney/George_Clooney_0001.jpg"))],
             16, 16, background: null, seed: 1);
         var image = mtcnn.Decoder.Decode(photo.Jpeg);
         await using var small = ModelsFixture.BuildServices(new Dictionary<string, string?>
@@ -148,7 +148,7 @@ public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHel
     [InlineData("Tommy_Lasorda/Tommy_Lasorda_0001.jpg")]
     public async Task Faces_the_ssd_misses_are_found_by_mtcnn_and_by_the_fallback(string path)
     {
-        var image = mtcnn.Decoder.Decode(File.ReadAllBytes(Path.Combine(DevSet.LfwDevDirectory, "images", path)));
+        var image = mtcnn.Decoder.Decode(File.ReadAllBytes(Path.Combine(RepoPaths.LfwDevDir, "images", path)));
         await using var ssdServices = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Detector"] = "Ssd" });
         await using var fallbackServices = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Detector"] = "SsdThenMtcnn" });
         var fallback = Assert.IsType<CombinedFaceDetector>(fallbackServices.GetRequiredService<IFaceDetector>());

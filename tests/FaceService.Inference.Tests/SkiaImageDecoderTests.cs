@@ -84,14 +84,14 @@ public sealed class SkiaImageDecoderTests
         Assert.Equal(ImageDecodeError.InvalidImage, error.Error);
     }
 
-    public static TheoryData<string> DevJpegs => new(DevSet.Manifest.Select(m => m.Path).Where(p => p.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase)).Take(12));
+    public static TheoryData<string> DevJpegs => new(DevPhotos.Manifest.Select(m => m.Path).Where(p => p.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase)).Take(12));
 
     /// <summary>A real photo cut short, as it is and closed with an end marker (which libjpeg would fill with grey).</summary>
     [Theory]
     [MemberData(nameof(DevJpegs))]
     public void Rejects_a_real_photo_whose_data_ends_early(string photo)
     {
-        var jpeg = DevSet.Read(photo);
+        var jpeg = DevPhotos.Read(photo);
         foreach (var fraction in new[] { 0.3, 0.6, 0.9 })
         {
             var cut = jpeg[..(int)(jpeg.Length * fraction)];
@@ -108,9 +108,9 @@ public sealed class SkiaImageDecoderTests
     [Fact]
     public void Decodes_every_dev_photo_to_the_codec_s_own_pixels()
     {
-        var photos = Directory.EnumerateFiles(DevSet.FacesDirectory, "*", SearchOption.AllDirectories)
+        var photos = Directory.EnumerateFiles(DevPhotos.Directory, "*", SearchOption.AllDirectories)
             .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".webp").ToList();
-        Assert.True(photos.Count >= 77, $"{photos.Count} photos under {DevSet.FacesDirectory}");
+        Assert.True(photos.Count >= 77, $"{photos.Count} photos under {DevPhotos.Directory}");
         foreach (var path in photos)
         {
             var bytes = File.ReadAllBytes(path);

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using FaceService.ModelBuilder.Conversion;
 using FaceService.ModelBuilder.Networks;
-using FaceService.ModelBuilder.Tests.TestSupport;
 
 namespace FaceService.ModelBuilder.Tests;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using FaceService.Inference;
 using FaceService.ModelBuilder.Dlib;
-using FaceService.ModelBuilder.Tests.TestSupport;
 
 namespace FaceService.ModelBuilder.Tests;
 

@@ -1,5 +1,4 @@
 using FaceService.ModelBuilder.Tflite;
-using FaceService.ModelBuilder.Tests.TestSupport;
 
 namespace FaceService.ModelBuilder.Tests;
 

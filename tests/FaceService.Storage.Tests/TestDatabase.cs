@@ -7,11 +7,7 @@ namespace FaceService.Storage.Tests;
 /// <summary>The real PostgreSQL + pgvector set up by scripts/setup.sh (deploy/db); override with FACESERVICE_TEST_DB.</summary>
 public static class TestDatabase
 {
-    public const string DefaultConnectionString =
-        "Host=localhost;Port=5432;Database=faceservice_test;Username=faceservice;Password=faceservice";
-
-    public static string ConnectionString =>
-        Environment.GetEnvironmentVariable("FACESERVICE_TEST_DB") is { Length: > 0 } configured ? configured : DefaultConnectionString;
+    public static string ConnectionString => TestDb.ConnectionString;
 
     public static StorageOptions Options(string connectionString) => new() { ConnectionString = connectionString };
 }

@@ -13,13 +13,12 @@ namespace FaceService.Api.Tests.Infrastructure;
 /// </summary>
 public class ApiFactory : WebApplicationFactory<Program>
 {
-    public const string DefaultTestDb = "Host=localhost;Port=5432;Database=faceservice_test;Username=faceservice;Password=faceservice";
     public const long MaxFileBytes = 2 * 1024 * 1024;
     public const long MaxRequestBytes = 8 * 1024 * 1024;
     public const int MaxFilesPerRequest = 32;
     public const string BootstrapAdminKey = "test-bootstrap-admin-key-0123456789abcdef";
 
-    public static string ConnectionString => Environment.GetEnvironmentVariable("FACESERVICE_TEST_DB") is { Length: > 0 } cs ? cs : DefaultTestDb;
+    public static string ConnectionString => TestDb.ConnectionString;
 
     protected virtual string StoreConnectionString => ConnectionString;
 
@@ -39,7 +38,7 @@ public class ApiFactory : WebApplicationFactory<Program>
             var settings = new Dictionary<string, string?>
             {
                 ["ConnectionStrings:FaceStore"] = StoreConnectionString,
-                ["Inference:ModelsPath"] = System.IO.Path.Combine(DevPhotos.RepoRoot, "models"),
+                ["Inference:ModelsPath"] = System.IO.Path.Combine(RepoPaths.Root, "models"),
                 ["Limits:MaxFileBytes"] = MaxFileBytes.ToString(),
                 ["Limits:MaxRequestBytes"] = MaxRequestBytes.ToString(),
                 ["Limits:MaxFilesPerRequest"] = MaxFilesPerRequest.ToString(),

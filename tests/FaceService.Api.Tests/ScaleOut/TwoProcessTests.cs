@@ -31,7 +31,7 @@ public sealed class TwoProcessTests(ITestOutputHelper output)
         var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:FaceStore"] = schema.ConnectionString,
-            ["Inference:ModelsPath"] = Path.Combine(DevPhotos.RepoRoot, "models"),
+            ["Inference:ModelsPath"] = Path.Combine(RepoPaths.Root, "models"),
             ["Auth:BootstrapAdminKey"] = ApiFactory.BootstrapAdminKey,
             // One intra-op thread per session: two replicas share 2 cores (docs/BENCHMARKS.md, pipeline).
             ["Inference:IntraOpThreads"] = "1",

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using FaceService.ModelBuilder.Tests.TestSupport;
 using Xunit.Abstractions;
 
 namespace FaceService.ModelBuilder.Tests.Parity;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FaceService.ModelBuilder.Tests.TestSupport;
 
 namespace FaceService.ModelBuilder.Tests.Parity;
 

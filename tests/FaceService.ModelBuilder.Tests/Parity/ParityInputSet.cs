@@ -1,4 +1,3 @@
-using FaceService.ModelBuilder.Tests.TestSupport;
 
 namespace FaceService.ModelBuilder.Tests.Parity;
 

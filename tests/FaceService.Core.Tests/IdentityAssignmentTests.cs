@@ -1,7 +1,7 @@
 using FaceService.Core.Services;
 using FaceService.Core.Storage;
 
-namespace FaceService.Api.Tests;
+namespace FaceService.Core.Tests;
 
 /// <summary>The rule behind identify's allFaces: no subject is given to two faces of one photo.</summary>
 public sealed class IdentityAssignmentTests

@@ -3,7 +3,7 @@ using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Storage;
 
-namespace FaceService.Storage.Tests;
+namespace FaceService.Evaluation;
 
 /// <summary>
 /// Seeded synthetic embeddings shaped like face embeddings. Real ones are not uniform on the sphere: they sit in a cone

@@ -5,7 +5,6 @@ using FaceService.Core.Imaging;
 using FaceService.Core.Services;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace FaceService.Cli;
 
@@ -50,11 +49,7 @@ public static class ClusterCommand
         await host.StartAsync(ct);
         var pipeline = host.Services.GetRequiredService<IFacePipeline>();
         var decoder = host.Services.GetRequiredService<SkiaImageDecoder>();
-        var clusterer = host.Services.GetRequiredService<IFaceClusterer>();
-        var recognitionOptions = host.Services.GetRequiredService<IOptions<RecognitionOptions>>().Value;
-        var maxFaces = host.Services.GetRequiredService<IOptions<ClusteringOptions>>().Value.MaxFaces;
-        var limit = threshold ?? recognitionOptions.ClusterThreshold;
-        var link = linkage ?? recognitionOptions.ClusterLinkage;
+        var recognition = host.Services.GetRequiredService<FaceRecognitionService>();
 
         console.Out.WriteLine($"Finding faces in {paths.Count} photo(s) under '{folder}' ({concurrency} in flight).");
         var progress = new ProgressBar(console.Out, "analyze", paths.Count, console.Interactive);
@@ -77,12 +72,17 @@ public static class ClusterCommand
 
         var faces = photos.SelectMany(p => p.Faces.Select(f => new SheetFace(p.Name, f.Face.Box, f.Face.Score, f.Thumbnail))).ToList();
         var codes = photos.SelectMany(p => p.Faces.Select(f => f.Face.Code)).ToList();
-        if (faces.Count > maxFaces)
+        CodeClustering clustering;
+        try
         {
-            console.Error.WriteLine($"error: {faces.Count} faces found; clustering takes at most {maxFaces} (Clustering:MaxFaces, memory grows as n²).");
+            clustering = recognition.ClusterCodes(codes, threshold, linkage, ct);
+        }
+        catch (FaceServiceException e)
+        {
+            console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Failed;
         }
-        var grouping = clusterer.Cluster(codes, limit, link, ct);
+        var (grouping, limit, link) = (clustering.Grouping, clustering.Threshold, clustering.Linkage);
         clock.Stop();
 
         var report = new ClusterReport(folder, limit, link, paths.Count,

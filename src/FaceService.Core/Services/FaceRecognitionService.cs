@@ -45,11 +45,11 @@ public sealed class FaceRecognitionService(
         var subj = Identifiers.RequireSubject(subject);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
-        var analyzes = await AnalyzeAllAsync(images, FaceSelection.Primary, "enroll", ct);
+        var analyses = await AnalyzeAllAsync(images, FaceSelection.Primary, "enroll", ct);
         var faces = new (EmbeddedFace Face, string Sha256)[images.Count];
         for (var i = 0; i < images.Count; i++)
         {
-            var face = analyzes[i].Faces.FirstOrDefault()
+            var face = analyses[i].Faces.FirstOrDefault()
                 ?? throw new FaceServiceException(FaceServiceError.NoFace, $"{Describe(images[i])} shows no face; nothing was enrolled.", images[i].Field);
             faces[i] = (face, Convert.ToHexStringLower(SHA256.HashData(images[i].Content.Span)));
         }
@@ -65,7 +65,7 @@ public sealed class FaceRecognitionService(
         var result = images.Select((image, i) =>
         {
             var s = stored[faces[i].Sha256];
-            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyzes[i].FacesDetected);
+            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyses[i].FacesDetected);
         }).ToList();
         return new EnrollResult(subj, coll, result);
     }
@@ -78,12 +78,12 @@ public sealed class FaceRecognitionService(
         CancellationToken ct = default)
     {
         var decision = decisions.ForVerify(threshold, maxFalseAcceptRate).ForComparisons(1);
-        var analyzes = await AnalyzeAllAsync([image1, image2], FaceSelection.Primary, "verify", ct);
-        var face1 = RequireFace(image1, analyzes[0]);
-        var face2 = RequireFace(image2, analyzes[1]);
+        var analyses = await AnalyzeAllAsync([image1, image2], FaceSelection.Primary, "verify", ct);
+        var face1 = RequireFace(image1, analyses[0]);
+        var face2 = RequireFace(image2, analyses[1]);
         return Verified(decision, quantizer.SquaredDistance(face1.Code, face2.Code),
-            [new VerifiedFace(image1.Field, face1.Box, face1.Score, analyzes[0].FacesDetected),
-             new VerifiedFace(image2.Field, face2.Box, face2.Score, analyzes[1].FacesDetected)], null);
+            [new VerifiedFace(image1.Field, face1.Box, face1.Score, analyses[0].FacesDetected),
+             new VerifiedFace(image2.Field, face2.Box, face2.Score, analyses[1].FacesDetected)], null);
     }
 
     /// <summary>
@@ -163,31 +163,38 @@ public sealed class FaceRecognitionService(
         {
             throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{coll}' has no faces of the current model.", "collection");
         }
-        if (codes.Count > _maxClusterFaces) throw TooManyFaces(codes.Count);
-
-        var grouping = clusterer.Cluster(codes.Select(c => c.Code).ToList(), limit, link, ct);
-        return ToResult(grouping, limit, link, i => new ClusterMember(codes[i].FaceId, codes[i].Subject, null, null, null, null));
+        var grouping = ClusterCodes(codes.Select(c => c.Code).ToList(), limit, link, ct);
+        return ToResult(grouping, i => new ClusterMember(codes[i].FaceId, codes[i].Subject, null, null, null, null));
     }
 
     /// <summary>Clusters every face found in the uploaded images (unlabelled photos).</summary>
     public async Task<ClusterResult> ClusterImagesAsync(IReadOnlyList<ImageInput> images, float? threshold, Linkage? linkage, CancellationToken ct = default)
     {
-        var (limit, link) = CheckClusterParameters(threshold, linkage);
+        CheckClusterParameters(threshold, linkage);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
-        var analyzes = await AnalyzeAllAsync(images, FaceSelection.All, "cluster", ct);
-        var members = images.SelectMany((image, i) => analyzes[i].Faces.Select(face => (Image: image, Face: face))).ToList();
-        if (members.Count > _maxClusterFaces) throw TooManyFaces(members.Count);
-
-        var grouping = clusterer.Cluster(members.Select(m => m.Face.Code).ToList(), limit, link, ct);
-        return ToResult(grouping, limit, link,
+        var analyses = await AnalyzeAllAsync(images, FaceSelection.All, "cluster", ct);
+        var members = images.SelectMany((image, i) => analyses[i].Faces.Select(face => (Image: image, Face: face))).ToList();
+        var grouping = ClusterCodes(members.Select(m => m.Face.Code).ToList(), threshold, linkage, ct);
+        return ToResult(grouping,
             i => new ClusterMember(null, null, members[i].Image.Field, members[i].Image.FileName, members[i].Face.Box, members[i].Face.Score));
     }
 
-    private static ClusterResult ToResult(ClusteringResult grouping, float threshold, Linkage linkage, Func<int, ClusterMember> member) =>
-        new(threshold, linkage,
-            grouping.Clusters.Select((indices, id) => new FaceCluster(id, indices.Select(member).ToList())).ToList(),
-            grouping.Singletons.Select(member).ToList());
+    /// <summary>
+    /// Groups face codes at the given threshold and linkage, or the configured ones, within the face limit: the one
+    /// clustering path behind the API's uploads and stored faces and the command line's photo folders.
+    /// </summary>
+    public CodeClustering ClusterCodes(IReadOnlyList<sbyte[]> codes, float? threshold, Linkage? linkage, CancellationToken ct = default)
+    {
+        var (limit, link) = CheckClusterParameters(threshold, linkage);
+        if (codes.Count > _maxClusterFaces) throw TooManyFaces(codes.Count);
+        return new CodeClustering(clusterer.Cluster(codes, limit, link, ct), limit, link);
+    }
+
+    private static ClusterResult ToResult(CodeClustering clustering, Func<int, ClusterMember> member) =>
+        new(clustering.Threshold, clustering.Linkage,
+            clustering.Grouping.Clusters.Select((indices, id) => new FaceCluster(id, indices.Select(member).ToList())).ToList(),
+            clustering.Grouping.Singletons.Select(member).ToList());
 
     private async Task<ImageAnalysis<EmbeddedFace>[]> AnalyzeAllAsync(IReadOnlyList<ImageInput> images, FaceSelection selection, string operation, CancellationToken ct)
     {
@@ -238,7 +245,7 @@ public sealed class FaceRecognitionService(
     }
 
     private FaceServiceException TooManyFaces(int count) =>
-        new(FaceServiceError.TooManyFaces, $"{count} faces to cluster; at most {_maxClusterFaces} per request.");
+        new(FaceServiceError.TooManyFaces, $"{count} faces to cluster; at most {_maxClusterFaces} at once (Clustering:MaxFaces; memory grows as n²).");
 
     private static FaceServiceException Invalid(string message, string field) => new(FaceServiceError.ValidationFailed, message, field);
 
@@ -248,3 +255,6 @@ public sealed class FaceRecognitionService(
     private static string Describe(ImageInput image) =>
         image.FileName is { Length: > 0 } name ? $"{image.Field} ('{name}')" : image.Field;
 }
+
+/// <summary>A clustering of codes and the threshold and linkage it was made with.</summary>
+public sealed record CodeClustering(ClusteringResult Grouping, float Threshold, Linkage Linkage);

@@ -162,7 +162,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     private void RunPNet(SkiaSource levels, RgbaImage first, int width, int height, float scaleX, float scaleY, List<Candidate> level)
     {
         var plane = width * height;
-        var input = ArrayPool<float>.Shared.Rent(3 * plane);
+        var input = ScratchBuffers.Rent<float>(3 * plane);
         try
         {
             levels.RenderPlanar(SKMatrix.CreateScale((float)width / first.Width, (float)height / first.Height), width, height, null, input.AsSpan(0, 3 * plane));
@@ -185,7 +185,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(input);
+            ScratchBuffers.Return(input);
         }
     }
 
@@ -201,7 +201,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         for (var start = 0; start < candidates.Count; start += MaxBatch)
         {
             var count = Math.Min(MaxBatch, candidates.Count - start);
-            var input = ArrayPool<float>.Shared.Rent(count * planeSize);
+            var input = ScratchBuffers.Rent<float>(count * planeSize);
             try
             {
                 for (var i = 0; i < count; i++)
@@ -241,7 +241,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
             }
             finally
             {
-                ArrayPool<float>.Shared.Return(input);
+                ScratchBuffers.Return(input);
             }
         }
 

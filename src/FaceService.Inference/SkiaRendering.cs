@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using FaceService.Core.Imaging;
 using SkiaSharp;
@@ -62,7 +61,7 @@ internal sealed unsafe class SkiaSource : IDisposable
     public void RenderPlanar(SKMatrix sourceToTarget, int width, int height, SKRect? sourceClip, Span<float> planes)
     {
         var bytes = width * height * 4;
-        var pixels = ArrayPool<byte>.Shared.Rent(bytes);
+        var pixels = ScratchBuffers.Rent<byte>(bytes);
         try
         {
             RenderInto(sourceToTarget, width, height, sourceClip, pixels.AsSpan(0, bytes));
@@ -70,7 +69,7 @@ internal sealed unsafe class SkiaSource : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(pixels);
+            ScratchBuffers.Return(pixels);
         }
     }
 

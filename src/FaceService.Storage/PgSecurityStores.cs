@@ -87,11 +87,10 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
 /// <summary><see cref="IAuditLog"/> on PostgreSQL: the append-only audit_log table (migration 0002), written by <see cref="AuditRows"/>.</summary>
 public sealed class PgAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
-    public const int MaxLimit = 1000;
 
     public Task<IReadOnlyList<AuditRecord>> QueryAsync(IReadOnlyCollection<string>? collections, int limit, CancellationToken ct = default)
     {
-        if (limit is < 1 or > MaxLimit) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"limit is 1..{MaxLimit}.");
+        if (limit is < 1 or > AuditService.MaxLimit) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"limit is 1..{AuditService.MaxLimit}.");
         return PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand($"""

@@ -103,7 +103,7 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
         Assert.False(await keys.RevokeAsync("0000000000000000", Writer));
 
         Assert.Empty(await audit.QueryAsync([collection], 10));
-        Assert.DoesNotContain(await audit.QueryAsync(null, PgAuditLog.MaxLimit), r => r.Entry.TargetKeyId == "0000000000000000");
+        Assert.DoesNotContain(await audit.QueryAsync(null, AuditService.MaxLimit), r => r.Entry.TargetKeyId == "0000000000000000");
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
 
         var filed = await audit.QueryAsync([collection], 10);
         Assert.Equal([(AuditActions.RevokeKey, oneId), (AuditActions.CreateKey, oneId)], filed.Select(r => (r.Entry.Action, r.Entry.TargetKeyId)));
-        var all = Assert.Single(await audit.QueryAsync(null, PgAuditLog.MaxLimit), r => r.Entry.TargetKeyId == allId);
+        var all = Assert.Single(await audit.QueryAsync(null, AuditService.MaxLimit), r => r.Entry.TargetKeyId == allId);
         Assert.Null(all.Entry.Collection);
     }
 

@@ -21,11 +21,7 @@ public sealed class CollectionsController(FaceCatalogService catalog) : ApiContr
     [ProducesResponseType<CollectionsResponse>(StatusCodes.Status200OK, "application/json")]
     public async Task<CollectionsResponse> ListCollections(CancellationToken ct)
     {
-        var scope = HttpContext.Caller().Scope;
-        return new()
-        {
-            Collections = (await catalog.ListCollectionsAsync(ct)).Where(c => scope.Allows(ApiKeyRole.Read, c.Collection)).Select(CollectionDto.From).ToList(),
-        };
+        return new() { Collections = (await catalog.ListCollectionsAsync(HttpContext.Caller().Scope, ct)).Select(CollectionDto.From).ToList() };
     }
 
     /// <summary>Delete a collection: every stored face in it (admin role).</summary>

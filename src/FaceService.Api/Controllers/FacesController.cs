@@ -24,8 +24,7 @@ public sealed class FacesController(FaceCatalogService catalog) : ApiControllerB
     [ProducesProblem(ErrorCodes.FaceNotFound)]
     public async Task<IActionResult> DeleteFace(Guid faceId, CancellationToken ct)
     {
-        var scope = HttpContext.Caller().Scope;
-        await catalog.DeleteFaceAsync(faceId, collection => scope.Allows(ApiKeyRole.Write, collection), HttpContext.AuditActor(), ct);
+        await catalog.DeleteFaceAsync(faceId, HttpContext.Caller().Scope, HttpContext.AuditActor(), ct);
         return NoContent();
     }
 }

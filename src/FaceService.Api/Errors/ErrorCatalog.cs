@@ -92,6 +92,7 @@ public static class ErrorCatalog
         FaceServiceError.FaceNotFound => FaceNotFound,
         FaceServiceError.CollectionNotFound => CollectionNotFound,
         FaceServiceError.TooManyFaces => TooManyFaces,
+        FaceServiceError.Forbidden => Forbidden,
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, null),
     };
 }

@@ -28,6 +28,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MatchDecisions>();
         services.AddSingleton<FaceRecognitionService>();
         services.AddSingleton<FaceCatalogService>();
+        services.AddSingleton<Security.AuditService>();
         return services;
     }
 

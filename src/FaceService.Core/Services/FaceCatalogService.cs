@@ -47,20 +47,22 @@ public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOpt
     }
 
     /// <summary>
-    /// Deletes one face if <paramref name="mayDeleteIn"/> allows its collection, and returns it. A face the caller may
-    /// not touch is answered like a missing one (face_not_found), so ids of other collections' faces do not leak.
+    /// Deletes one face if the caller's <paramref name="scope"/> may write its collection, and returns it. A face the
+    /// caller may not touch is answered like a missing one (face_not_found), so ids of other collections' faces do not leak.
     /// </summary>
-    public async Task<StoredFace> DeleteFaceAsync(Guid faceId, Func<string, bool> mayDeleteIn, AuditActor actor, CancellationToken ct = default)
+    public async Task<StoredFace> DeleteFaceAsync(Guid faceId, ApiKeyScope scope, AuditActor actor, CancellationToken ct = default)
     {
         var face = await store.GetFaceAsync(faceId, ct);
-        if (face is null || !mayDeleteIn(face.Collection) || !await store.DeleteFaceAsync(faceId, actor, ct))
+        if (face is null || !scope.Allows(ApiKeyRole.Write, face.Collection) || !await store.DeleteFaceAsync(faceId, actor, ct))
             throw new FaceServiceException(FaceServiceError.FaceNotFound, $"No face {faceId}.", "faceId");
         metrics.FacesErased(1);
         logger.LogInformation("Deleted face {FaceId}", faceId);
         return face;
     }
 
-    public Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default) => store.ListCollectionsAsync(ct);
+    /// <summary>The collections that hold faces and that <paramref name="scope"/> may read.</summary>
+    public async Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(ApiKeyScope scope, CancellationToken ct = default) =>
+        (await store.ListCollectionsAsync(ct)).Where(c => scope.Allows(ApiKeyRole.Read, c.Collection)).ToList();
 
     public async Task<int> DeleteCollectionAsync(string? collection, AuditActor actor, CancellationToken ct = default)
     {

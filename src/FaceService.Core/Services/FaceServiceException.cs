@@ -18,6 +18,8 @@ public enum FaceServiceError
     CollectionNotFound,
     /// <summary>More work than one request may ask for (e.g. too many stored faces to cluster at once).</summary>
     TooManyFaces,
+    /// <summary>The caller's key does not reach the collection it names.</summary>
+    Forbidden,
 }
 
 /// <summary>A caller's mistake or a missing resource, raised by the application services; never a server fault.</summary>

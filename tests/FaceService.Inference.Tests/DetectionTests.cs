@@ -46,11 +46,7 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     [InlineData("_group/kit_with_rose.jpg", 2)]
     public void Group_photos_yield_every_face(string path, int expected)
     {
-        var faces = models.Detector.Detect(models.Decoder.Decode(DevPhotos.Read(path)));
-        output.WriteLine(string.Join("\n", faces.Select(f => $"{f.Box} score {f.Score:F3}")));
-
-        Assert.Equal(expected, faces.Count);
-        for (var i = 1; i < faces.Count; i++) Assert.True(faces[i - 1].Box.Area >= faces[i].Box.Area, "not sorted by area");
+        DetectorChecks.EveryFaceLargestFirst(models.Detector.Detect(models.Decoder.Decode(DevPhotos.Read(path))), expected, output);
     }
 
     [Theory]
@@ -59,8 +55,7 @@ public sealed class DetectionTests(ModelsFixture models, ITestOutputHelper outpu
     [InlineData("_noface/horses.jpg")]
     public void Photos_without_people_yield_no_face(string path)
     {
-        var faces = models.Detector.Detect(models.Decoder.Decode(DevPhotos.Read(path)));
-        Assert.True(faces.Count == 0, string.Join("; ", faces.Select(f => $"{f.Box} {f.Score:F3}")));
+        DetectorChecks.NoFace(models.Detector.Detect(models.Decoder.Decode(DevPhotos.Read(path))));
     }
 
     [Fact]

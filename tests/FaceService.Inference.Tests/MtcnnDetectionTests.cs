@@ -65,11 +65,7 @@ public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHel
     [InlineData("_group/kit_with_rose.jpg", 2)]
     public void Group_photos_yield_every_face_largest_first(string path, int expected)
     {
-        var faces = mtcnn.Detector.Detect(mtcnn.Decode(path));
-        output.WriteLine(string.Join("\n", faces.Select(f => $"{f.Box} score {f.Score:F3}")));
-
-        Assert.Equal(expected, faces.Count);
-        for (var i = 1; i < faces.Count; i++) Assert.True(faces[i - 1].Box.Area >= faces[i].Box.Area, "not sorted by area");
+        DetectorChecks.EveryFaceLargestFirst(mtcnn.Detector.Detect(mtcnn.Decode(path)), expected, output);
     }
 
     [Theory]
@@ -78,8 +74,7 @@ public sealed class MtcnnDetectionTests(MtcnnModelsFixture mtcnn, ITestOutputHel
     [InlineData("_noface/horses.jpg")]
     public void Photos_without_people_yield_no_face(string path)
     {
-        var faces = mtcnn.Detector.Detect(mtcnn.Decode(path));
-        Assert.True(faces.Count == 0, string.Join("; ", faces.Select(f => $"{f.Box} {f.Score:F3}")));
+        DetectorChecks.NoFace(mtcnn.Detector.Detect(mtcnn.Decode(path)));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using System.Diagnostics;
 using System.Globalization;
 using FaceService.Core.Embeddings;
@@ -27,7 +28,7 @@ namespace FaceService.Bench;
 public static class SearchBenchmark
 {
     private const string DefaultConnection = "Host=localhost;Port=5432;Database=faceservice_bench;Username=faceservice;Password=faceservice";
-    private const string Collection = "bench";
+    private static readonly CollectionName Collection = CollectionName.Parse("bench");
     private const string Model = "bench-model";
     private const int FacesPerSubject = 5;
     private const int WarmUpQueries = 50;

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Services;
 using FaceService.Inference;
@@ -63,6 +64,10 @@ public static class CliHost
 
     /// <summary>Images analyzed at the same time: enough in flight for the recognition batcher to fill its batches.</summary>
     public static int Concurrency(CliArguments args) => args.GetInt("concurrency", DefaultConcurrency, 1, 64);
+
+    /// <summary>--collection, or the default collection.</summary>
+    public static CollectionName Collection(CliArguments args) =>
+        CollectionName.TryCreate(args.Get("collection"), out var problem) ?? throw new CliUsageException($"--collection: {problem}");
 
     /// <summary>The migrated store: a fresh database gets its schema before the first read or write.</summary>
     public static Task MigrateAsync(IHost host, CancellationToken ct) =>

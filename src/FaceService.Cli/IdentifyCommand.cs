@@ -1,4 +1,5 @@
 using System.Globalization;
+using FaceService.Core.Naming;
 using FaceService.Core.Services;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,8 +21,7 @@ public static class IdentifyCommand
     public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
     {
         var path = ImageFiles.RequireFile(args.Positionals[0]);
-        var collection = args.Get("collection") ?? Identifiers.DefaultCollection;
-        if (Identifiers.CheckCollection(collection) is { } problem) throw new CliUsageException($"--collection: {problem}");
+        var collection = CliHost.Collection(args);
         int? k = args.Get("k") is null ? null : args.GetInt("k", 0, 1, int.MaxValue);
         var threshold = args.GetThreshold("threshold");
         var jsonPath = args.Get("json");
@@ -38,7 +38,7 @@ public static class IdentifyCommand
         return ExitCodes.Ok;
     }
 
-    private static void Write(TextWriter writer, string collection, IdentifyResult result)
+    private static void Write(TextWriter writer, CollectionName collection, IdentifyResult result)
     {
         if (result.Faces.Count == 0)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using FaceService.Core.Naming;
 using FaceService.Core.Faces;
 using FaceService.Core.Services;
 using FaceService.Core.Storage;
@@ -40,8 +41,7 @@ public sealed class ImportCommand
     public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
     {
         var folder = ImageFiles.RequireFolder(args.Positionals[0]);
-        var collection = args.Get("collection") ?? Identifiers.DefaultCollection;
-        if (Identifiers.CheckCollection(collection) is { } problem) throw new CliUsageException($"--collection: {problem}");
+        var collection = CliHost.Collection(args);
         var concurrency = CliHost.Concurrency(args);
         var jsonPath = args.Get("json");
         var photos = ListPhotos(folder, args.Has("include-underscore"), console);
@@ -53,8 +53,8 @@ public sealed class ImportCommand
         var store = host.Services.GetRequiredService<IFaceStore>();
         var modelId = host.Services.GetRequiredService<IFacePipeline>().ModelId;
 
-        var enrolledHashes = new ConcurrentDictionary<string, Lazy<Task<IReadOnlySet<string>>>>(StringComparer.Ordinal);
-        var seenThisRun = new ConcurrentDictionary<(string Subject, string Sha256), bool>();
+        var enrolledHashes = new ConcurrentDictionary<SubjectId, Lazy<Task<IReadOnlySet<string>>>>();
+        var seenThisRun = new ConcurrentDictionary<(SubjectId Subject, string Sha256), bool>();
         var problems = new ConcurrentBag<ImageProblem>();
         var counts = new int[Enum.GetValues<Outcome>().Length];
 
@@ -95,7 +95,7 @@ public sealed class ImportCommand
 
         async Task<(Outcome, string?)> ImportAsync(Photo photo, CancellationToken token)
         {
-            if (Identifiers.CheckSubject(photo.Subject) is { } invalid)
+            if (SubjectId.TryCreate(photo.Subject, out var invalid) is not { } subject)
                 return (Outcome.Error, $"{photo.Name}: the folder name is not a valid subject id ({invalid})");
             byte[] bytes;
             try
@@ -108,14 +108,15 @@ public sealed class ImportCommand
             }
 
             var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            var stored = await enrolledHashes.GetOrAdd(photo.Subject,
-                subject => new Lazy<Task<IReadOnlySet<string>>>(() => store.GetSubjectImageHashesAsync(collection, modelId, subject, token))).Value;
-            // The same bytes twice in one subject folder are one face, as they are in one enroll request.
-            if (stored.Contains(sha256) || !seenThisRun.TryAdd((photo.Subject, sha256), true)) return (Outcome.Skipped, null);
+            var stored = await enrolledHashes.GetOrAdd(subject,
+                _ => new Lazy<Task<IReadOnlySet<string>>>(() => store.GetSubjectImageHashesAsync(collection, modelId, subject, token))).Value;
+            // The same bytes twice in one subject folder are one face, as they are in one enroll request; so are two
+            // folders whose names differ only in Unicode form (NFC and NFD): one subject id.
+            if (stored.Contains(sha256) || !seenThisRun.TryAdd((subject, sha256), true)) return (Outcome.Skipped, null);
 
             try
             {
-                await recognition.EnrollAsync(collection, photo.Subject, [new ImageInput(photo.Name, null, bytes)], CliHost.Operator, token);
+                await recognition.EnrollAsync(collection, subject, [new ImageInput(photo.Name, null, bytes)], CliHost.Operator, token);
                 return (Outcome.Enrolled, null);
             }
             catch (FaceServiceException e) when (e.Error == FaceServiceError.NoFace)
@@ -129,6 +130,11 @@ public sealed class ImportCommand
         }
     }
 
+    // The folder name in NFC where it is a valid id (a macOS folder name arrives in NFD), so that counts and summaries
+    // see one subject per person; an invalid name is kept as it is and reported per photo.
+    private static string SubjectName(string folder) =>
+        Path.GetFileName(folder) is var name && SubjectId.TryCreate(name, out _) is { } id ? id.Value : name;
+
     private static List<Photo> ListPhotos(string folder, bool includeUnderscore, CliConsole console)
     {
         var loose = Directory.EnumerateFiles(folder).Count(ImageFiles.IsImage);
@@ -136,7 +142,7 @@ public sealed class ImportCommand
         return Directory.EnumerateDirectories(folder)
             .Where(d => !ImageFiles.IsHidden(d) && (includeUnderscore || !Path.GetFileName(d).StartsWith('_')))
             .Order(StringComparer.Ordinal)
-            .SelectMany(d => ImageFiles.In(d, recursive: false).Select(f => new Photo(Path.GetFileName(d), f, ImageFiles.Relative(folder, f))))
+            .SelectMany(d => ImageFiles.In(d, recursive: false).Select(f => new Photo(SubjectName(d), f, ImageFiles.Relative(folder, f))))
             .ToList();
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FaceService.Core.Naming;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Storage;
@@ -33,7 +34,7 @@ public sealed class SyntheticFaces
 
     public EmbeddingQuantizer Quantizer { get; } = new();
 
-    public static string NewCollection() => "t-" + Guid.NewGuid().ToString("N");
+    public static CollectionName NewCollection() => CollectionName.Parse("t-" + Guid.NewGuid().ToString("N"));
 
     /// <summary>A new subject's direction (unit length).</summary>
     public float[] NewSubject()
@@ -71,7 +72,7 @@ public sealed class SyntheticFaces
     public string RandomSha256() => Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(random.NextInt64())));
 
     public NewFace Face(string subject, sbyte[] code) =>
-        new(subject, new FaceBox(random.Next(0, 500), random.Next(0, 500), random.Next(40, 200), random.Next(40, 200)),
+        new(SubjectId.Parse(subject), new FaceBox(random.Next(0, 500), random.Next(0, 500), random.Next(40, 200), random.Next(40, 200)),
             0.5f + 0.5f * random.NextSingle(), RandomSha256(), code);
 
     private float Gaussian()

@@ -54,6 +54,9 @@ public sealed partial class DatabaseMigrator(NpgsqlDataSource dataSource, IOptio
             CheckAppliedAgainstBuild(applied);
 
             var pending = Migrations.Where(m => !applied.ContainsKey(m.Version)).ToList();
+            // A migration reports what it changed in existing rows as notices (and what it could not, as warnings).
+            connection.Notice += (_, e) => logger.Log(e.Notice.Severity is "WARNING" ? LogLevel.Warning : LogLevel.Information,
+                "Migration: {Message}", e.Notice.MessageText);
             foreach (var migration in pending)
             {
                 logger.LogInformation("Applying migration {Version:D4}_{Name}", migration.Version, migration.Name);

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using System.Buffers.Binary;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Storage;
@@ -18,9 +19,8 @@ public sealed class PgFaceBulkLoader(NpgsqlDataSource dataSource)
     /// <see cref="PostgresException"/> 23505. Faster still into a table without the search index, built afterwards.
     /// </summary>
     /// <returns>The number of faces stored.</returns>
-    public async Task<long> BulkLoadAsync(string collection, string modelId, IEnumerable<NewFace> faces, CancellationToken ct = default)
+    public async Task<long> BulkLoadAsync(CollectionName collection, string modelId, IEnumerable<NewFace> faces, CancellationToken ct = default)
     {
-        RequireCollection(collection);
         RequireModelId(modelId);
         ArgumentNullException.ThrowIfNull(faces);
         return await PgCommands.RunAsync(dataSource, async (connection, token) =>
@@ -36,8 +36,8 @@ public sealed class PgFaceBulkLoader(NpgsqlDataSource dataSource)
                 RequireFace(face, target);
                 await import.StartRowAsync(token);
                 await import.WriteAsync(Guid.CreateVersion7(), NpgsqlTypes.NpgsqlDbType.Uuid, token);
-                await import.WriteAsync(collection, NpgsqlTypes.NpgsqlDbType.Text, token);
-                await import.WriteAsync(face.Subject, NpgsqlTypes.NpgsqlDbType.Text, token);
+                await import.WriteAsync(collection.Value, NpgsqlTypes.NpgsqlDbType.Text, token);
+                await import.WriteAsync(face.Subject.Value, NpgsqlTypes.NpgsqlDbType.Text, token);
                 await import.WriteAsync(modelId, NpgsqlTypes.NpgsqlDbType.Text, token);
                 await import.WriteAsync(FaceRows.CodeBytes(face.Code), NpgsqlTypes.NpgsqlDbType.Bytea, token);
                 // Binary COPY fields carry no type: the server reads these bytes with halfvec's own receive function.

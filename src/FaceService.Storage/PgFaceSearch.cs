@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using System.Collections.Concurrent;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Storage;
@@ -30,7 +31,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
 
     /// <param name="efSearch">HNSW candidate list size for this query (1..<see cref="StoreLimits.MaxEfSearch"/>): higher = better
     /// recall, slower; null: the configured Storage:EfSearch.</param>
-    public Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+    public Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
         CancellationToken ct = default)
     {
         var ef = efSearch ?? options.Value.EfSearch;
@@ -43,21 +44,20 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
     /// and model. Exact, and linear in their number; the reference for recall measurements and the floor the index has
     /// to beat.
     /// </summary>
-    public Task<IReadOnlyList<FaceMatch>> ExactSearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k,
+    public Task<IReadOnlyList<FaceMatch>> ExactSearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k,
         CancellationToken ct = default) =>
         SearchAsync(collection, modelId, code, k, efSearch: null, ct);
 
     /// <param name="efSearch">null: exact scan without the index.</param>
-    private async Task<IReadOnlyList<FaceMatch>> SearchAsync(string collection, string modelId, sbyte[] code, int k, int? efSearch,
+    private async Task<IReadOnlyList<FaceMatch>> SearchAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch,
         CancellationToken ct)
     {
-        RequireCollection(collection);
         RequireModelId(modelId);
         RequireCode(code, "code");
         Require(k is >= 1 and <= StoreLimits.MaxK, $"k is between 1 and {StoreLimits.MaxK}.", "k");
 
         var limit = InitialCandidates(k);
-        var iterative = _filteredScans.ContainsKey((collection, modelId));
+        var iterative = _filteredScans.ContainsKey((collection.Value, modelId));
         while (true)
         {
             var candidates = await NearestFacesAsync(collection, modelId, code, limit, efSearch, iterative, ct);
@@ -68,7 +68,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
                 if (limit <= ef)
                 {
                     if (_filteredScans.Count >= MaxRememberedFilteredScans) _filteredScans.Clear();
-                    _filteredScans[(collection, modelId)] = true;
+                    _filteredScans[(collection.Value, modelId)] = true;
                 }
                 iterative = true;
                 continue;
@@ -85,7 +85,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
     /// this collection and model are found (pgvector >= 0.8). It costs ~30% more even when the filter drops nothing (at
     /// 1M faces, m 32, ef_search 150: 6.8 against 5.2 ms), so a search that the filter does not cut goes without it.
     /// </param>
-    private Task<List<StoredCode>> NearestFacesAsync(string collection, string modelId, sbyte[] code, int limit, int? efSearch,
+    private Task<List<StoredCode>> NearestFacesAsync(CollectionName collection, string modelId, sbyte[] code, int limit, int? efSearch,
         bool iterative, CancellationToken ct) =>
         PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
@@ -109,7 +109,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
                 ORDER BY embedding <=> (SELECT face_code_to_halfvec(@code))
                 LIMIT @limit
                 """);
-            query.Parameters.AddWithValue("collection", collection);
+            query.Parameters.AddWithValue("collection", collection.Value);
             query.Parameters.AddWithValue("model_id", modelId);
             query.Parameters.AddWithValue("code", FaceRows.CodeBytes(code));
             query.Parameters.AddWithValue("limit", limit);

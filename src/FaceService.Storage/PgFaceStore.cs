@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Storage;
 using Npgsql;
@@ -11,10 +12,9 @@ namespace FaceService.Storage;
 /// </summary>
 public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search) : IFaceStore
 {
-    public async Task<IReadOnlyList<StoredFace>> EnrollAsync(string collection, string modelId, IReadOnlyList<NewFace> faces,
+    public async Task<IReadOnlyList<StoredFace>> EnrollAsync(CollectionName collection, string modelId, IReadOnlyList<NewFace> faces,
         AuditActor? actor = null, CancellationToken ct = default)
     {
-        RequireCollection(collection);
         RequireModelId(modelId);
         ArgumentNullException.ThrowIfNull(faces);
         if (faces.Count == 0) return [];
@@ -35,7 +35,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             var box = RequireFace(face, $"faces[{i}]");
 
             ids[i] = Guid.CreateVersion7();
-            subjects[i] = face.Subject;
+            subjects[i] = face.Subject.Value;
             codes[i] = FaceRows.CodeBytes(face.Code);
             (xs[i], ys[i], widths[i], heights[i]) = (box.X, box.Y, box.Width, box.Height);
             scores[i] = face.Score;
@@ -56,7 +56,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
                      AS i(face_id, subject, code, box_x, box_y, box_width, box_height, score, image_sha256)
                 ON CONFLICT ON CONSTRAINT faces_enrollment_key DO NOTHING
                 """);
-            insert.Parameters.AddWithValue("collection", collection);
+            insert.Parameters.AddWithValue("collection", collection.Value);
             insert.Parameters.AddWithValue("model_id", modelId);
             insert.Parameters.AddWithValue("face_ids", ids);
             insert.Parameters.AddWithValue("subjects", subjects);
@@ -74,7 +74,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
                             AND f.subject = k.subject AND f.image_sha256 = k.image_sha256
                 ORDER BY k.ord
                 """);
-            select.Parameters.AddWithValue("collection", collection);
+            select.Parameters.AddWithValue("collection", collection.Value);
             select.Parameters.AddWithValue("model_id", modelId);
             select.Parameters.AddWithValue("subjects", subjects);
             select.Parameters.AddWithValue("hashes", hashes);
@@ -93,26 +93,25 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
                 // One subject per enrollment is the service's case; a record of several subjects names none.
                 var faceIds = stored.Select(f => f.FaceId).Distinct().ToList();
                 var subject = stored.Select(f => f.Subject).Distinct().ToList() is [var only] ? only : null;
-                await AuditRows.InsertAsync(connection, transaction, actor.Entry(AuditActions.Enroll, collection, subject, faceIds, faceIds.Count), token);
+                await AuditRows.InsertAsync(connection, transaction, actor.Entry(AuditActions.Enroll, collection.Value, subject, faceIds, faceIds.Count), token);
             }
             await transaction.CommitAsync(token);
             return (IReadOnlyList<StoredFace>)stored;
         }, ct);
     }
 
-    public Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+    public Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
         CancellationToken ct = default) =>
         search.SearchSubjectsAsync(collection, modelId, code, k, efSearch, ct);
 
     /// <summary>One row of gallery_sizes, which triggers on faces keep exact (migration 0005).</summary>
-    public async Task<long> CountFacesAsync(string collection, string modelId, CancellationToken ct = default)
+    public async Task<long> CountFacesAsync(CollectionName collection, string modelId, CancellationToken ct = default)
     {
-        RequireCollection(collection);
         RequireModelId(modelId);
         var rows = await PgCommands.QueryListAsync(dataSource, "SELECT faces FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
             command =>
             {
-                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("collection", collection.Value);
                 command.Parameters.AddWithValue("model_id", modelId);
             },
             reader => reader.GetInt64(0), ct);
@@ -126,45 +125,40 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
         return rows.ToDictionary(r => r.ModelId, r => r.Faces);
     }
 
-    public Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default)
+    public Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(CollectionName collection, string modelId, SubjectId subject, CancellationToken ct = default)
     {
-        RequireCollection(collection);
         RequireModelId(modelId);
-        RequireSubject(subject);
         return PgCommands.QueryListAsync(dataSource, 
             "SELECT face_id, subject, code FROM faces WHERE collection = @collection AND model_id = @model_id AND subject = @subject " +
             "ORDER BY created_at, face_id",
             command =>
             {
-                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("collection", collection.Value);
                 command.Parameters.AddWithValue("model_id", modelId);
-                command.Parameters.AddWithValue("subject", subject);
+                command.Parameters.AddWithValue("subject", subject.Value);
             },
             reader => FaceRows.ReadCode(reader), ct);
     }
 
-    public async Task<IReadOnlySet<string>> GetSubjectImageHashesAsync(string collection, string modelId, string subject,
+    public async Task<IReadOnlySet<string>> GetSubjectImageHashesAsync(CollectionName collection, string modelId, SubjectId subject,
         CancellationToken ct = default)
     {
-        RequireCollection(collection);
         RequireModelId(modelId);
-        RequireSubject(subject);
         var hashes = await PgCommands.QueryListAsync(dataSource, 
             "SELECT DISTINCT image_sha256 FROM faces WHERE collection = @collection AND model_id = @model_id AND subject = @subject",
             command =>
             {
-                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("collection", collection.Value);
                 command.Parameters.AddWithValue("model_id", modelId);
-                command.Parameters.AddWithValue("subject", subject);
+                command.Parameters.AddWithValue("subject", subject.Value);
             },
             reader => reader.GetString(0), ct);
         return hashes.ToHashSet(StringComparer.Ordinal);
     }
 
-    public Task<IReadOnlyList<StoredCode>> GetCodesAsync(string collection, string modelId, IReadOnlyCollection<Guid>? faceIds,
+    public Task<IReadOnlyList<StoredCode>> GetCodesAsync(CollectionName collection, string modelId, IReadOnlyCollection<Guid>? faceIds,
         CancellationToken ct = default)
     {
-        RequireCollection(collection);
         RequireModelId(modelId);
         if (faceIds is { Count: 0 }) return Task.FromResult<IReadOnlyList<StoredCode>>([]);
         return PgCommands.QueryListAsync(dataSource, 
@@ -172,16 +166,15 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             (faceIds is null ? "" : "AND face_id = ANY(@face_ids) ") + "ORDER BY created_at, face_id",
             command =>
             {
-                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("collection", collection.Value);
                 command.Parameters.AddWithValue("model_id", modelId);
                 if (faceIds is not null) command.Parameters.AddWithValue("face_ids", faceIds.ToArray());
             },
             reader => FaceRows.ReadCode(reader), ct);
     }
 
-    public Task<Paged<SubjectSummary>> ListSubjectsAsync(string collection, int page, int pageSize, CancellationToken ct = default)
+    public Task<Paged<SubjectSummary>> ListSubjectsAsync(CollectionName collection, int page, int pageSize, CancellationToken ct = default)
     {
-        RequireCollection(collection);
         Require(page >= 1, "page starts at 1.", "page");
         Require(pageSize is >= 1 and <= StoreLimits.MaxPageSize, $"pageSize is between 1 and {StoreLimits.MaxPageSize}.", "pageSize");
         return PgCommands.RunAsync(dataSource, async (connection, token) =>
@@ -190,12 +183,12 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
             await using var batch = new NpgsqlBatch(connection, transaction);
             var total = new NpgsqlBatchCommand("SELECT count(DISTINCT subject) FROM faces WHERE collection = @collection");
-            total.Parameters.AddWithValue("collection", collection);
+            total.Parameters.AddWithValue("collection", collection.Value);
             var items = new NpgsqlBatchCommand("""
                 SELECT subject, collection, count(*)::int, min(created_at), max(created_at) FROM faces
                 WHERE collection = @collection GROUP BY collection, subject ORDER BY subject LIMIT @limit OFFSET @offset
                 """);
-            items.Parameters.AddWithValue("collection", collection);
+            items.Parameters.AddWithValue("collection", collection.Value);
             items.Parameters.AddWithValue("limit", pageSize);
             items.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
             batch.BatchCommands.Add(total);
@@ -215,45 +208,39 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
         }, ct);
     }
 
-    public async Task<SubjectSummary?> GetSubjectAsync(string collection, string subject, CancellationToken ct = default)
+    public async Task<SubjectSummary?> GetSubjectAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default)
     {
-        RequireCollection(collection);
-        RequireSubject(subject);
         var rows = await PgCommands.QueryListAsync(dataSource, 
             "SELECT subject, collection, count(*)::int, min(created_at), max(created_at) FROM faces " +
             "WHERE collection = @collection AND subject = @subject GROUP BY collection, subject",
             command =>
             {
-                command.Parameters.AddWithValue("collection", collection);
-                command.Parameters.AddWithValue("subject", subject);
+                command.Parameters.AddWithValue("collection", collection.Value);
+                command.Parameters.AddWithValue("subject", subject.Value);
             },
             FaceRows.ReadSubject, ct);
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public Task<IReadOnlyList<StoredFace>> GetSubjectFacesAsync(string collection, string subject, CancellationToken ct = default)
+    public Task<IReadOnlyList<StoredFace>> GetSubjectFacesAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default)
     {
-        RequireCollection(collection);
-        RequireSubject(subject);
         return PgCommands.QueryListAsync(dataSource, 
             $"SELECT {FaceRows.FaceColumns} FROM faces WHERE collection = @collection AND subject = @subject ORDER BY created_at, face_id",
             command =>
             {
-                command.Parameters.AddWithValue("collection", collection);
-                command.Parameters.AddWithValue("subject", subject);
+                command.Parameters.AddWithValue("collection", collection.Value);
+                command.Parameters.AddWithValue("subject", subject.Value);
             },
             FaceRows.ReadFace, ct);
     }
 
-    public Task<int> DeleteSubjectAsync(string collection, string subject, AuditActor? actor = null, CancellationToken ct = default)
+    public Task<int> DeleteSubjectAsync(CollectionName collection, SubjectId subject, AuditActor? actor = null, CancellationToken ct = default)
     {
-        RequireCollection(collection);
-        RequireSubject(subject);
         return PgCommands.DeleteAsync(dataSource, "DELETE FROM faces WHERE collection = @collection AND subject = @subject", command =>
         {
-            command.Parameters.AddWithValue("collection", collection);
-            command.Parameters.AddWithValue("subject", subject);
-        }, removed => actor?.Entry(AuditActions.DeleteSubject, collection, subject, [], removed), ct);
+            command.Parameters.AddWithValue("collection", collection.Value);
+            command.Parameters.AddWithValue("subject", subject.Value);
+        }, removed => actor?.Entry(AuditActions.DeleteSubject, collection.Value, subject.Value, [], removed), ct);
     }
 
     public async Task<StoredFace?> GetFaceAsync(Guid faceId, CancellationToken ct = default) =>
@@ -276,11 +263,10 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             _ => { },
             reader => new CollectionSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)), ct);
 
-    public Task<int> DeleteCollectionAsync(string collection, AuditActor? actor = null, CancellationToken ct = default)
+    public Task<int> DeleteCollectionAsync(CollectionName collection, AuditActor? actor = null, CancellationToken ct = default)
     {
-        RequireCollection(collection);
         return PgCommands.DeleteAsync(dataSource, "DELETE FROM faces WHERE collection = @collection",
-            command => command.Parameters.AddWithValue("collection", collection),
-            removed => actor?.Entry(AuditActions.DeleteCollection, collection, null, [], removed), ct);
+            command => command.Parameters.AddWithValue("collection", collection.Value),
+            removed => actor?.Entry(AuditActions.DeleteCollection, collection.Value, null, [], removed), ct);
     }
 }

@@ -16,14 +16,6 @@ internal static class StoreInput
         if (!condition) throw new FaceServiceException(FaceServiceError.ValidationFailed, message, target);
     }
 
-    public static void RequireCollection(string collection)
-    {
-        if (Identifiers.CheckCollection(collection) is { } problem)
-            throw new FaceServiceException(FaceServiceError.ValidationFailed, problem, "collection");
-    }
-
-    public static void RequireSubject(string subject, string target = "subject") => Identifiers.RequireSubject(subject, target);
-
     public static void RequireModelId(string modelId) =>
         Require(!string.IsNullOrEmpty(modelId) && modelId.Length <= StoreLimits.MaxModelIdLength,
             $"A model id is 1 to {StoreLimits.MaxModelIdLength} characters.", "modelId");
@@ -37,7 +29,7 @@ internal static class StoreInput
     public static FaceBox RequireFace(NewFace? face, string target)
     {
         Require(face is not null, "A face is required.", target);
-        RequireSubject(face!.Subject, $"{target}.subject");
+        Require(face!.Subject.Value is not null, "A face needs a subject id.", $"{target}.subject");
         RequireCode(face.Code, $"{target}.code");
         var box = face.Box;
         Require(float.IsFinite(box.X) && float.IsFinite(box.Y) && float.IsFinite(box.Width) && float.IsFinite(box.Height)

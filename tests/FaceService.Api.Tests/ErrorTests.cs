@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -109,7 +110,7 @@ public sealed class ErrorTests(ApiFactory factory) : IAsyncLifetime
 
     /// <summary>The test collection's faces, plus whether its one subject still has its one face.</summary>
     private async Task<(int Faces, int AnchorFaces)> StoredFacesAsync() =>
-        (await factory.CountFacesAsync(Collection), (await factory.Store.GetSubjectFacesAsync(Collection, Anchor.Name)).Count);
+        (await factory.CountFacesAsync(Collection), (await factory.Store.GetSubjectFacesAsync(CollectionName.Parse(Collection), SubjectId.Parse(Anchor.Name))).Count);
 
     private static Multipart Enroll(string subject = "error-subject") => new Multipart().Field("subject", subject).Field("collection", Collection);
 

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Api.Tests.Infrastructure;
 using FaceService.Core.Faces;
 using FaceService.Core.Storage;
@@ -19,12 +20,12 @@ public sealed class StartupValidationTests(ApiFactory factory)
     [Fact]
     public async Task Faces_of_another_model_are_reported_at_start_up()
     {
-        var collection = "apitest-othermodel-" + Guid.NewGuid().ToString("N")[..8];
+        var collection = CollectionName.Parse("apitest-othermodel-" + Guid.NewGuid().ToString("N")[..8]);
         var otherModel = "retired-model@" + Guid.NewGuid().ToString("N")[..12];
         var code = new sbyte[128];
         code[0] = 127;
         var faces = Enumerable.Range(0, 3).Select(i =>
-            new NewFace($"person-{i}", new FaceBox(0, 0, 40, 40), 0.9f, Convert.ToHexStringLower(BitConverter.GetBytes((long)i)).PadLeft(64, '0'), code)).ToList();
+            new NewFace(SubjectId.Parse($"person-{i}"), new FaceBox(0, 0, 40, 40), 0.9f, Convert.ToHexStringLower(BitConverter.GetBytes((long)i)).PadLeft(64, '0'), code)).ToList();
         await factory.Store.EnrollAsync(collection, otherModel, faces);
         try
         {

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using System.Text.Json;
 
 namespace FaceService.Cli.Tests;
@@ -39,7 +40,7 @@ public sealed class ImportedCollection : IAsyncLifetime
     public async Task DisposeAsync()
     {
         var (dataSource, store) = TestEnvironment.OpenStore();
-        await using (dataSource) await store.DeleteCollectionAsync(Collection);
+        await using (dataSource) await store.DeleteCollectionAsync(CollectionName.Parse(Collection));
         Folder.Dispose();
     }
 }
@@ -68,7 +69,7 @@ public sealed class ImportTests(ImportedCollection imported) : IClassFixture<Imp
 
         var (dataSource, store) = TestEnvironment.OpenStore();
         await using var _ = dataSource;
-        var subjects = await store.ListSubjectsAsync(imported.Collection, 1, 100);
+        var subjects = await store.ListSubjectsAsync(CollectionName.Parse(imported.Collection), 1, 100);
         Assert.Equal(imported.Enrolled.ToDictionary(e => e.Key, e => e.Value.Count),
             subjects.Items.ToDictionary(s => s.Subject, s => s.FaceCount));
     }

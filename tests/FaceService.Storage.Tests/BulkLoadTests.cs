@@ -36,12 +36,12 @@ public sealed class BulkLoadTests(StoreFixture fixture)
         else Assert.Equal(loaded.Count, await loader.BulkLoadAsync(collection, Model, loaded));
 
         var stored = await store.GetCodesAsync(collection, Model, null);
-        Assert.Equal(loaded.Select(f => (f.Subject, Convert.ToHexString(MemoryMarshal.AsBytes(f.Code.AsSpan())))).Order(),
+        Assert.Equal(loaded.Select(f => (f.Subject.Value, Convert.ToHexString(MemoryMarshal.AsBytes(f.Code.AsSpan())))).Order(),
             stored.Select(c => (c.Subject, Convert.ToHexString(MemoryMarshal.AsBytes(c.Code.AsSpan())))).Order());
 
         await using var command = fixture.Schema.DataSource.CreateCommand(
             "SELECT code, embedding::real[], embedding = face_code_to_halfvec(code) FROM faces WHERE collection = @collection");
-        command.Parameters.AddWithValue("collection", collection);
+        command.Parameters.AddWithValue("collection", collection.Value);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = 0;
         while (await reader.ReadAsync())

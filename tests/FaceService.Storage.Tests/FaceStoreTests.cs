@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Faces;
 using FaceService.Core.Services;
 using FaceService.Core.Storage;
@@ -32,7 +33,7 @@ public sealed class FaceStoreTests(StoreFixture fixture)
             Assert.Equal(collection, stored[i].Collection);
             Assert.Equal(Model, stored[i].ModelId);
         }
-        var codes = (await store.GetSubjectCodesAsync(collection, Model, "alice")).ToDictionary(c => c.FaceId, c => c.Code);
+        var codes = (await store.GetSubjectCodesAsync(collection, Model, SubjectId.Parse("alice"))).ToDictionary(c => c.FaceId, c => c.Code);
         Assert.Equal(2, codes.Count);
         Assert.Equal(input[0].Code, codes[stored[0].FaceId]);
         Assert.Equal(input[2].Code, codes[stored[2].FaceId]);
@@ -49,7 +50,7 @@ public sealed class FaceStoreTests(StoreFixture fixture)
 
         Assert.Equal(first[0], again[0]);
         Assert.NotEqual(first[0].FaceId, again[1].FaceId);
-        Assert.Equal(2, (await store.GetSubjectFacesAsync(collection, "carol")).Count);
+        Assert.Equal(2, (await store.GetSubjectFacesAsync(collection, SubjectId.Parse("carol"))).Count);
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public sealed class FaceStoreTests(StoreFixture fixture)
         var stored = await store.EnrollAsync(collection, Model, [face, face]);
 
         Assert.Equal(stored[0], stored[1]);
-        Assert.Single(await store.GetSubjectFacesAsync(collection, "cleo"));
+        Assert.Single(await store.GetSubjectFacesAsync(collection, SubjectId.Parse("cleo")));
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class FaceStoreTests(StoreFixture fixture)
         var collection = SyntheticFaces.NewCollection();
         var face = NewFace("dave");
         var original = (await store.EnrollAsync(collection, Model, [face]))[0];
-        var otherSubject = (await store.EnrollAsync(collection, Model, [face with { Subject = "erin" }]))[0];
+        var otherSubject = (await store.EnrollAsync(collection, Model, [face with { Subject = SubjectId.Parse("erin") }]))[0];
         var otherModel = (await store.EnrollAsync(collection, "model-b", [face]))[0];
 
         Assert.Equal(3, new[] { original.FaceId, otherSubject.FaceId, otherModel.FaceId }.Distinct().Count());
@@ -86,10 +87,10 @@ public sealed class FaceStoreTests(StoreFixture fixture)
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.EnrollAsync(collection, Model, [face])));
 
         Assert.Single(results.Select(r => r[0].FaceId).Distinct());
-        Assert.Single(await store.GetSubjectFacesAsync(collection, "frank"));
+        Assert.Single(await store.GetSubjectFacesAsync(collection, SubjectId.Parse("frank")));
     }
 
-    public static TheoryData<string> InvalidFaces => ["short code", "zero code", "bad hash", "blank subject", "NaN score", "empty box"];
+    public static TheoryData<string> InvalidFaces => ["short code", "zero code", "bad hash", "no subject", "NaN score", "empty box"];
 
     [Theory]
     [MemberData(nameof(InvalidFaces))]
@@ -102,7 +103,7 @@ public sealed class FaceStoreTests(StoreFixture fixture)
             "short code" => valid with { Code = valid.Code[..127] },
             "zero code" => valid with { Code = new sbyte[128] },
             "bad hash" => valid with { ImageSha256 = "not-a-hash" },
-            "blank subject" => valid with { Subject = " " },
+            "no subject" => valid with { Subject = default },
             "NaN score" => valid with { Score = float.NaN },
             "empty box" => valid with { Box = new FaceBox(10, 10, 0, 20) },
             _ => throw new ArgumentOutOfRangeException(nameof(defect)),
@@ -114,17 +115,6 @@ public sealed class FaceStoreTests(StoreFixture fixture)
         Assert.Equal(FaceServiceError.ValidationFailed, error.Error);
         Assert.StartsWith("faces[2]", error.Target);
         Assert.DoesNotContain(await store.ListCollectionsAsync(), c => c.Collection == collection);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("has space")]
-    [InlineData("-leading-dash")]
-    public async Task Invalid_collection_names_are_validation_errors(string collection)
-    {
-        var error = await Assert.ThrowsAsync<FaceServiceException>(() => store.ListSubjectsAsync(collection, 1, 10));
-        Assert.Equal(FaceServiceError.ValidationFailed, error.Error);
-        Assert.Equal("collection", error.Target);
     }
 
     [Fact]
@@ -155,14 +145,14 @@ public sealed class FaceStoreTests(StoreFixture fixture)
         var a = await store.EnrollAsync(collection, Model, [NewFace("judy"), NewFace("judy")]);
         var b = await store.EnrollAsync(collection, "model-b", [NewFace("judy")]);
 
-        var summary = await store.GetSubjectAsync(collection, "judy");
+        var summary = await store.GetSubjectAsync(collection, SubjectId.Parse("judy"));
 
         Assert.NotNull(summary);
         Assert.Equal(3, summary.FaceCount);
         Assert.Equal(a.Concat(b).Min(f => f.CreatedAt), summary.CreatedAt);
         Assert.Equal(a.Concat(b).Max(f => f.CreatedAt), summary.UpdatedAt);
-        Assert.Null(await store.GetSubjectAsync(collection, "nobody"));
-        Assert.Equal(3, (await store.GetSubjectFacesAsync(collection, "judy")).Count);
+        Assert.Null(await store.GetSubjectAsync(collection, SubjectId.Parse("nobody")));
+        Assert.Equal(3, (await store.GetSubjectFacesAsync(collection, SubjectId.Parse("judy"))).Count);
     }
 
     [Fact]
@@ -178,8 +168,8 @@ public sealed class FaceStoreTests(StoreFixture fixture)
         Assert.Equal(modelA.Select(f => f.FaceId).Order(), all.Select(c => c.FaceId).Order());
         Assert.Equal(new[] { modelA[0].FaceId, modelA[2].FaceId }.Order(), some.Select(c => c.FaceId).Order());
         Assert.Empty(await store.GetCodesAsync(collection, Model, []));
-        Assert.Single(await store.GetSubjectCodesAsync(collection, "model-b", "kim"));
-        Assert.Empty(await store.GetSubjectCodesAsync(collection, "model-b", "leo"));
+        Assert.Single(await store.GetSubjectCodesAsync(collection, "model-b", SubjectId.Parse("kim")));
+        Assert.Empty(await store.GetSubjectCodesAsync(collection, "model-b", SubjectId.Parse("leo")));
     }
 
     [Fact]
@@ -190,11 +180,11 @@ public sealed class FaceStoreTests(StoreFixture fixture)
         await store.EnrollAsync(collection, Model, [NewFace("pia")]);
         await store.EnrollAsync(collection, "model-b", [NewFace("owen")]);
 
-        var hashes = await store.GetSubjectImageHashesAsync(collection, Model, "owen");
+        var hashes = await store.GetSubjectImageHashesAsync(collection, Model, SubjectId.Parse("owen"));
 
         Assert.Equal(owen.Select(f => f.ImageSha256).Order(), hashes.Order());
-        Assert.Empty(await store.GetSubjectImageHashesAsync(collection, Model, "nobody"));
-        Assert.Empty(await store.GetSubjectImageHashesAsync(SyntheticFaces.NewCollection(), Model, "owen"));
+        Assert.Empty(await store.GetSubjectImageHashesAsync(collection, Model, SubjectId.Parse("nobody")));
+        Assert.Empty(await store.GetSubjectImageHashesAsync(SyntheticFaces.NewCollection(), Model, SubjectId.Parse("owen")));
     }
 
     [Fact]
@@ -204,11 +194,11 @@ public sealed class FaceStoreTests(StoreFixture fixture)
         await store.EnrollAsync(collection, Model, [NewFace("mia"), NewFace("mia"), NewFace("ned")]);
         await store.EnrollAsync(collection, "model-b", [NewFace("mia")]);
 
-        Assert.Equal(3, await store.DeleteSubjectAsync(collection, "mia"));
-        Assert.Equal(0, await store.DeleteSubjectAsync(collection, "mia"));
-        Assert.Null(await store.GetSubjectAsync(collection, "mia"));
-        Assert.Empty(await store.GetSubjectCodesAsync(collection, Model, "mia"));
-        Assert.Equal(1, (await store.GetSubjectAsync(collection, "ned"))?.FaceCount);
+        Assert.Equal(3, await store.DeleteSubjectAsync(collection, SubjectId.Parse("mia")));
+        Assert.Equal(0, await store.DeleteSubjectAsync(collection, SubjectId.Parse("mia")));
+        Assert.Null(await store.GetSubjectAsync(collection, SubjectId.Parse("mia")));
+        Assert.Empty(await store.GetSubjectCodesAsync(collection, Model, SubjectId.Parse("mia")));
+        Assert.Equal(1, (await store.GetSubjectAsync(collection, SubjectId.Parse("ned")))?.FaceCount);
     }
 
     [Fact]
@@ -219,7 +209,7 @@ public sealed class FaceStoreTests(StoreFixture fixture)
 
         Assert.True(await store.DeleteFaceAsync(stored[0].FaceId));
         Assert.False(await store.DeleteFaceAsync(stored[0].FaceId));
-        Assert.Equal([stored[1].FaceId], (await store.GetSubjectFacesAsync(collection, "olga")).Select(f => f.FaceId));
+        Assert.Equal([stored[1].FaceId], (await store.GetSubjectFacesAsync(collection, SubjectId.Parse("olga"))).Select(f => f.FaceId));
     }
 
     [Fact]

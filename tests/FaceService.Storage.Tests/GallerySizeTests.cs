@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Storage;
 
@@ -17,7 +18,7 @@ public sealed class GallerySizeTests(StoreFixture fixture)
 
     private NewFace NewFace(string subject) => faces.Face(subject, faces.CodeNear(faces.NewSubject()));
 
-    private async Task AssertCountsAsync(string collection)
+    private async Task AssertCountsAsync(CollectionName collection)
     {
         foreach (var model in new[] { Model, "model-b" })
         {
@@ -68,7 +69,7 @@ public sealed class GallerySizeTests(StoreFixture fixture)
         await AssertCountsAsync(collection);
 
         Assert.True(await store.DeleteFaceAsync(enrolled[0].FaceId, Actor));
-        Assert.Equal(2, await store.DeleteSubjectAsync(collection, "alice", Actor) + 1);
+        Assert.Equal(2, await store.DeleteSubjectAsync(collection, SubjectId.Parse("alice"), Actor) + 1);
         await AssertCountsAsync(collection);
         Assert.Equal(51, await store.CountFacesAsync(collection, Model));
 

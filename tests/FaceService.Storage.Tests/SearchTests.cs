@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Storage;
 
 namespace FaceService.Storage.Tests;
@@ -10,7 +11,7 @@ public sealed class SearchTests(StoreFixture fixture)
     private readonly SyntheticFaces faces = new(seed: 11);
 
     /// <summary>Enrolls subjects with several faces each; returns the subject centres.</summary>
-    private async Task<Dictionary<string, float[]>> EnrollSubjectsAsync(string collection, string model, int subjects, int facesPerSubject)
+    private async Task<Dictionary<string, float[]>> EnrollSubjectsAsync(CollectionName collection, string model, int subjects, int facesPerSubject)
     {
         var centres = Enumerable.Range(0, subjects).ToDictionary(i => $"s{i:D3}", _ => faces.NewSubject());
         var batch = centres.SelectMany(c => Enumerable.Range(0, facesPerSubject).Select(_ => faces.Face(c.Key, faces.CodeNear(c.Value))));
@@ -19,7 +20,7 @@ public sealed class SearchTests(StoreFixture fixture)
     }
 
     /// <summary>Brute force in C#: every stored code of the collection and model, best face per subject, nearest first.</summary>
-    private async Task<List<FaceMatch>> ExactSearchAsync(string collection, string model, sbyte[] query, int k, PgFaceStore? source = null)
+    private async Task<List<FaceMatch>> ExactSearchAsync(CollectionName collection, string model, sbyte[] query, int k, PgFaceStore? source = null)
     {
         var codes = await (source ?? store).GetCodesAsync(collection, model, null);
         return codes
@@ -57,7 +58,7 @@ public sealed class SearchTests(StoreFixture fixture)
 
         Assert.Equal(3, found.Count);
         Assert.Equal("s005", found[0].Subject);
-        var own = await store.GetSubjectCodesAsync(collection, Model, "s005");
+        var own = await store.GetSubjectCodesAsync(collection, Model, SubjectId.Parse("s005"));
         var nearestOwn = own.MinBy(c => faces.Quantizer.SquaredDistance(query, c.Code))!;
         Assert.Equal(nearestOwn.FaceId, found[0].FaceId);
         Assert.Equal(faces.Quantizer.SquaredDistance(query, nearestOwn.Code), found[0].Distance);

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Storage;
 using Npgsql;
@@ -55,7 +56,7 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
     {
         var (c1, c2) = (SyntheticFaces.NewCollection(), SyntheticFaces.NewCollection());
         var enrolled = await store.EnrollAsync(c1, Model, [NewFace("alice"), NewFace("alice")], Writer);
-        await store.DeleteSubjectAsync(c1, "alice", Writer with { RequestId = "req-2" });
+        await store.DeleteSubjectAsync(c1, SubjectId.Parse("alice"), Writer with { RequestId = "req-2" });
         await store.EnrollAsync(c2, Model, [NewFace("bob")], new AuditActor("k2", "other", null));
 
         var records = await audit.QueryAsync([c1], 10);
@@ -76,7 +77,7 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
         await store.EnrollAsync(collection, Model, [NewFace("dave")], Writer);
 
         Assert.True(await store.DeleteFaceAsync(carol[0].FaceId, Writer));
-        Assert.Equal(1, await store.DeleteSubjectAsync(collection, "carol", Writer));
+        Assert.Equal(1, await store.DeleteSubjectAsync(collection, SubjectId.Parse("carol"), Writer));
         Assert.Equal(1, await store.DeleteCollectionAsync(collection, Writer));
 
         var records = (await audit.QueryAsync([collection], 100)).Reverse().Select(r => r.Entry).ToList();
@@ -98,7 +99,7 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
         Assert.True(await store.DeleteFaceAsync(face.FaceId));
 
         Assert.False(await store.DeleteFaceAsync(face.FaceId, Writer));
-        Assert.Equal(0, await store.DeleteSubjectAsync(collection, "erin", Writer));
+        Assert.Equal(0, await store.DeleteSubjectAsync(collection, SubjectId.Parse("erin"), Writer));
         Assert.Equal(0, await store.DeleteCollectionAsync(collection, Writer));
         Assert.False(await keys.RevokeAsync("0000000000000000", Writer));
 
@@ -114,11 +115,11 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
 
         await Assert.ThrowsAsync<PostgresException>(() => store.EnrollAsync(collection, Model, [NewFace("gina")], Unrecordable));
         await Assert.ThrowsAsync<PostgresException>(() => store.DeleteFaceAsync(frank[0].FaceId, Unrecordable));
-        await Assert.ThrowsAsync<PostgresException>(() => store.DeleteSubjectAsync(collection, "frank", Unrecordable));
+        await Assert.ThrowsAsync<PostgresException>(() => store.DeleteSubjectAsync(collection, SubjectId.Parse("frank"), Unrecordable));
         await Assert.ThrowsAsync<PostgresException>(() => store.DeleteCollectionAsync(collection, Unrecordable));
 
-        Assert.Null(await store.GetSubjectAsync(collection, "gina"));
-        Assert.Equal(frank.Select(f => f.FaceId).Order(), (await store.GetSubjectFacesAsync(collection, "frank")).Select(f => f.FaceId).Order());
+        Assert.Null(await store.GetSubjectAsync(collection, SubjectId.Parse("gina")));
+        Assert.Equal(frank.Select(f => f.FaceId).Order(), (await store.GetSubjectFacesAsync(collection, SubjectId.Parse("frank"))).Select(f => f.FaceId).Order());
         Assert.Single(await audit.QueryAsync([collection], 10));
 
         var (keyId, text) = ApiKeySecret.Generate();

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,10 +28,10 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
     {
         var faces = new SyntheticFaces(seed: 1);
         var code = faces.CodeNear(faces.NewSubject());
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.EnrollAsync("c", "m", [faces.Face("s", code)]));
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.SearchSubjectsAsync("c", "m", code, 5));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.EnrollAsync(CollectionName.Parse("c"), "m", [faces.Face("s", code)]));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.SearchSubjectsAsync(CollectionName.Parse("c"), "m", code, 5));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListCollectionsAsync());
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.DeleteSubjectAsync("c", "s"));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.DeleteSubjectAsync(CollectionName.Parse("c"), SubjectId.Parse("s")));
     }
 
     [Fact]

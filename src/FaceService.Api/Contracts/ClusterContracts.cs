@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using FaceService.Api.Security;
 using FaceService.Core.Clustering;
+using FaceService.Core.Naming;
 using FaceService.Core.Services;
 
 namespace FaceService.Api.Contracts;
@@ -10,7 +11,7 @@ public sealed class ClusterRequest : ICollectionScoped
 {
     /// <summary>Collection whose faces are clustered (default "default").</summary>
     /// <example>default</example>
-    public string? Collection { get; init; }
+    public CollectionName Collection { get; init; }
 
     /// <summary>Only these stored faces (all of the collection when omitted).</summary>
     public List<Guid>? FaceIds { get; init; }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using FaceService.Api.Security;
 using FaceService.Core.Clustering;
+using FaceService.Core.Naming;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FaceService.Api.Contracts;
@@ -18,14 +19,14 @@ public sealed class EnrollForm : ICollectionScoped
 {
     /// <summary>The caller's id for the person: 1 to 256 characters, no control characters.</summary>
     /// <example>alice</example>
-    [Required, FromForm(Name = "subject")] public string? Subject { get; set; }
+    [Required, FromForm(Name = "subject")] public SubjectId? Subject { get; set; }
 
     /// <summary>One or more photos of the person; the primary face of each (the most prominent) is enrolled.</summary>
     [Required, FromForm(Name = "image")] public List<IFormFile>? Image { get; set; }
 
     /// <summary>Collection (default "default"): 1-64 of letters, digits, '_', '.', '-'.</summary>
     /// <example>default</example>
-    [FromForm(Name = "collection")] public string? Collection { get; set; }
+    [FromForm(Name = "collection")] public CollectionName Collection { get; set; }
 }
 
 public sealed class VerifyForm : ICollectionScoped
@@ -38,13 +39,13 @@ public sealed class VerifyForm : ICollectionScoped
 
     /// <summary>An enrolled subject to compare with; give this or image2.</summary>
     /// <example>alice</example>
-    [FromForm(Name = "subject")] public string? Subject { get; set; }
+    [FromForm(Name = "subject")] public SubjectId? Subject { get; set; }
 
     /// <summary>The subject's collection (default "default").</summary>
-    [FromForm(Name = "collection")] public string? Collection { get; set; }
+    [FromForm(Name = "collection")] public CollectionName Collection { get; set; }
 
     // Two uploads compared with each other touch no collection.
-    bool ICollectionScoped.UsesCollection => !string.IsNullOrEmpty(Subject);
+    bool ICollectionScoped.UsesCollection => Subject is not null;
 
     /// <summary>Squared L2 distance at or below which the faces are the same person; instead of maxFalseAcceptRate.</summary>
     /// <example>0.15</example>
@@ -80,7 +81,7 @@ public sealed class IdentifyForm : ICollectionScoped
     [FromForm(Name = "maxFalsePositiveIdentificationRate")] public double? MaxFalsePositiveIdentificationRate { get; set; }
 
     /// <summary>Collection to search (default "default").</summary>
-    [FromForm(Name = "collection")] public string? Collection { get; set; }
+    [FromForm(Name = "collection")] public CollectionName Collection { get; set; }
 
     /// <summary>Identify every face instead of only the primary one.</summary>
     [FromForm(Name = "allFaces")] public bool AllFaces { get; set; }

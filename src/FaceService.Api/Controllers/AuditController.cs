@@ -2,6 +2,7 @@ using FaceService.Api.Contracts;
 using FaceService.Api.Errors;
 using FaceService.Api.Security;
 using FaceService.Api.Swagger;
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using Microsoft.AspNetCore.Mvc;
 
@@ -21,7 +22,7 @@ public sealed class AuditController(AuditService audit) : ApiControllerBase
     [HttpGet("audit")]
     [ProducesResponseType<AuditResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
-    public async Task<ActionResult<AuditResponse>> GetAudit([FromQuery(Name = "collection")] string? onlyCollection, [FromQuery] int? limit, CancellationToken ct)
+    public async Task<ActionResult<AuditResponse>> GetAudit([FromQuery(Name = "collection")] CollectionName? onlyCollection, [FromQuery] int? limit, CancellationToken ct)
     {
         var records = await audit.QueryAsync(onlyCollection, limit, HttpContext.Caller().Scope, ct);
         return new AuditResponse { Records = records.Select(AuditRecordDto.From).ToList() };

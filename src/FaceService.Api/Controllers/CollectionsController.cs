@@ -2,6 +2,7 @@ using FaceService.Api.Contracts;
 using FaceService.Api.Errors;
 using FaceService.Api.Security;
 using FaceService.Api.Swagger;
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Mvc;
@@ -33,9 +34,9 @@ public sealed class CollectionsController(FaceCatalogService catalog) : ApiContr
     [ProducesResponseType<DeleteCollectionResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.CollectionNotFound)]
-    public async Task<DeleteCollectionResponse> DeleteCollection(string collection, CancellationToken ct)
+    public async Task<DeleteCollectionResponse> DeleteCollection(CollectionName collection, CancellationToken ct)
     {
         var removed = await catalog.DeleteCollectionAsync(collection, HttpContext.AuditActor(), ct);
-        return new() { Collection = collection, DeletedFaces = removed };
+        return new() { Collection = collection.Value, DeletedFaces = removed };
     }
 }

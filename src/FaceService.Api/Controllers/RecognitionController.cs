@@ -55,7 +55,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     public async Task<ActionResult<EnrollResponse>> Enroll([FromForm] EnrollForm form, CancellationToken ct)
     {
         var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
-        var result = EnrollResponse.From(await recognition.EnrollAsync(form.Collection, form.Subject, images, HttpContext.AuditActor(), ct));
+        var result = EnrollResponse.From(await recognition.EnrollAsync(form.Collection, form.Subject!.Value, images, HttpContext.AuditActor(), ct));
         return CreatedAtAction(nameof(SubjectsController.GetSubject), "Subjects",
             new { subject = result.Subject, collection = result.Collection }, result);
     }
@@ -79,13 +79,12 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
     public async Task<ActionResult<VerifyResponse>> Verify([FromForm] VerifyForm form, CancellationToken ct)
     {
-        var hasSubject = !string.IsNullOrEmpty(form.Subject);
-        if ((form.Image2 is null) == !hasSubject)
-            return ApiProblems.Result(HttpContext, ErrorCatalog.ValidationFailed, "Give image2 or subject, not both.", hasSubject ? "image2" : "subject");
+        if ((form.Image2 is null) == (form.Subject is null))
+            return ApiProblems.Result(HttpContext, ErrorCatalog.ValidationFailed, "Give image2 or subject, not both.", form.Subject is null ? "subject" : "image2");
 
         var image1 = await Uploads.ReadAsync(form.Image1!, "image1", ct);
-        var result = hasSubject
-            ? await recognition.VerifySubjectAsync(image1, form.Collection, form.Subject, form.Threshold, form.MaxFalseAcceptRate, ct)
+        var result = form.Subject is { } subject
+            ? await recognition.VerifySubjectAsync(image1, form.Collection, subject, form.Threshold, form.MaxFalseAcceptRate, ct)
             : await recognition.VerifyImagesAsync(image1, await Uploads.ReadAsync(form.Image2!, "image2", ct), form.Threshold, form.MaxFalseAcceptRate, ct);
         return VerifyResponse.From(result);
     }

@@ -2,6 +2,7 @@ using FaceService.Api.Contracts;
 using FaceService.Api.Errors;
 using FaceService.Api.Security;
 using FaceService.Api.Swagger;
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Mvc;
@@ -23,7 +24,7 @@ public sealed class SubjectsController(FaceCatalogService catalog) : ApiControll
     [HttpGet("subjects")]
     [ProducesResponseType<SubjectPage>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
-    public async Task<SubjectPage> ListSubjects([FromQuery] string? collection, [FromQuery] int? page, [FromQuery] int? pageSize, CancellationToken ct) =>
+    public async Task<SubjectPage> ListSubjects([FromQuery] CollectionName collection, [FromQuery] int? page, [FromQuery] int? pageSize, CancellationToken ct) =>
         SubjectPage.From(await catalog.ListSubjectsAsync(collection, page, pageSize, ct));
 
     /// <summary>One subject: how many faces, when first and last enrolled.</summary>
@@ -35,7 +36,7 @@ public sealed class SubjectsController(FaceCatalogService catalog) : ApiControll
     [ProducesResponseType<SubjectDto>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.SubjectNotFound)]
-    public async Task<SubjectDto> GetSubject(string subject, [FromQuery] string? collection, CancellationToken ct) =>
+    public async Task<SubjectDto> GetSubject(SubjectId subject, [FromQuery] CollectionName collection, CancellationToken ct) =>
         SubjectDto.From(await catalog.GetSubjectAsync(collection, subject, ct));
 
     /// <summary>The stored faces of a subject (ids, boxes, image hashes; never the embeddings).</summary>
@@ -47,7 +48,7 @@ public sealed class SubjectsController(FaceCatalogService catalog) : ApiControll
     [ProducesResponseType<SubjectFacesResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.SubjectNotFound)]
-    public async Task<SubjectFacesResponse> GetSubjectFaces(string subject, [FromQuery] string? collection, CancellationToken ct)
+    public async Task<SubjectFacesResponse> GetSubjectFaces(SubjectId subject, [FromQuery] CollectionName collection, CancellationToken ct)
     {
         var (coll, subj, faces) = await catalog.GetSubjectFacesAsync(collection, subject, ct);
         return new SubjectFacesResponse { Subject = subj, Collection = coll, Faces = faces.Select(StoredFaceDto.From).ToList() };
@@ -63,10 +64,9 @@ public sealed class SubjectsController(FaceCatalogService catalog) : ApiControll
     [ProducesResponseType<DeleteSubjectResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.SubjectNotFound)]
-    public async Task<DeleteSubjectResponse> DeleteSubject(string subject, [FromQuery] string? collection, CancellationToken ct)
+    public async Task<DeleteSubjectResponse> DeleteSubject(SubjectId subject, [FromQuery] CollectionName collection, CancellationToken ct)
     {
-        var coll = Identifiers.RequireCollection(collection);
-        var removed = await catalog.DeleteSubjectAsync(coll, subject, HttpContext.AuditActor(), ct);
-        return new DeleteSubjectResponse { Subject = subject, Collection = coll, DeletedFaces = removed };
+        var removed = await catalog.DeleteSubjectAsync(collection, subject, HttpContext.AuditActor(), ct);
+        return new DeleteSubjectResponse { Subject = subject.Value, Collection = collection.Value, DeletedFaces = removed };
     }
 }

@@ -19,8 +19,11 @@ public static class ApiProblems
     /// <summary>[ApiController]'s answer to a failed model binding: 400 validation_failed with the field errors.</summary>
     public static IActionResult FromModelState(ActionContext context)
     {
-        var problem = new ValidationProblemDetails(ToErrors(context.ModelState)) { Detail = "One or more fields are missing or invalid." };
-        Stamp(Apply(problem, ErrorCatalog.ValidationFailed, null), context.HttpContext);
+        var errors = ToErrors(context);
+        // One wrong field is answered like the services answer it: its message as the detail, its name as the target.
+        var single = errors.Count == 1 && errors.First().Value is [var message] ? (Field: errors.First().Key, Message: message) : default;
+        var problem = new ValidationProblemDetails(errors) { Detail = single.Message ?? "One or more fields are missing or invalid." };
+        Stamp(Apply(problem, ErrorCatalog.ValidationFailed, single.Field), context.HttpContext);
         return new ObjectResult(problem) { StatusCode = problem.Status, ContentTypes = { ContentType } };
     }
 
@@ -56,7 +59,16 @@ public static class ApiProblems
         return problem;
     }
 
-    private static Dictionary<string, string[]> ToErrors(ModelStateDictionary state) =>
-        state.Where(e => e.Value is { Errors.Count: > 0 })
-            .ToDictionary(e => e.Key, e => e.Value!.Errors.Select(x => string.IsNullOrEmpty(x.ErrorMessage) ? "The value is not valid." : x.ErrorMessage).ToArray());
+    // A JSON body's errors are keyed by their JSON path ("$.collection"): named by the field instead. A body that failed
+    // to parse is also reported as missing; that follow-on error is dropped when the parse error itself is there.
+    private static Dictionary<string, string[]> ToErrors(ActionContext context)
+    {
+        var errors = context.ModelState.Where(e => e.Value is { Errors.Count: > 0 })
+            .ToDictionary(e => e.Key.StartsWith("$.", StringComparison.Ordinal) ? e.Key[2..] : e.Key,
+                e => e.Value!.Errors.Select(x => string.IsNullOrEmpty(x.ErrorMessage) ? "The value is not valid." : x.ErrorMessage).ToArray());
+        if (context.ModelState.Keys.Any(k => k.StartsWith('$')))
+            foreach (var body in context.ActionDescriptor.Parameters.Where(p => p.BindingInfo?.BindingSource == BindingSource.Body))
+                errors.Remove(body.Name);
+        return errors;
+    }
 }

@@ -3,6 +3,7 @@ using FaceService.Api.Errors;
 using FaceService.Api.Health;
 using FaceService.Api.Metrics;
 using FaceService.Api.Swagger;
+using FaceService.Core.Naming;
 using FaceService.Core.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -56,8 +57,17 @@ public static class ServiceRegistration
     public static IServiceCollection AddApiControllers(this IServiceCollection services)
     {
         services.AddSingleton<ExceptionProblems>();
-        services.AddControllers(o => o.Filters.Add<ApiExceptionFilter>())
-            .AddJsonOptions(o => o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)))
+        services.AddControllers(o =>
+            {
+                o.Filters.Add<ApiExceptionFilter>();
+                o.ModelBinderProviders.Insert(0, new NameModelBinderProvider());
+            })
+            .AddJsonOptions(o =>
+            {
+                o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+                o.JsonSerializerOptions.Converters.Add(new NameJsonConverter<CollectionName>());
+                o.JsonSerializerOptions.Converters.Add(new NameJsonConverter<SubjectId>());
+            })
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = ApiProblems.FromModelState);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.Customize);
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -80,6 +90,8 @@ public static class ServiceRegistration
             });
             o.IncludeXmlComments(typeof(Program).Assembly);
             o.SupportNonNullableReferenceTypes();
+            o.MapType<CollectionName>(() => new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = CollectionName.MaxLength });
+            o.MapType<SubjectId>(() => new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = SubjectId.MaxLength });
             o.OperationFilter<ProblemExamplesOperationFilter>();
             o.OperationFilter<AlsoAcceptsFormOperationFilter>();
             o.OperationFilter<JsonRequestExampleOperationFilter>();

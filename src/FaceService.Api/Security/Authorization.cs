@@ -1,6 +1,6 @@
 using FaceService.Api.Errors;
 using FaceService.Core.Security;
-using FaceService.Core.Services;
+using FaceService.Core.Naming;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.Filters;
 
@@ -22,16 +22,18 @@ public sealed class RequireRoleAttribute(ApiKeyRole role) : AuthorizeAttribute(P
 /// <summary>A request body or form that names the collection it reads or writes.</summary>
 public interface ICollectionScoped
 {
-    /// <summary>The collection (null or empty: the default collection).</summary>
-    string? Collection { get; }
+    /// <summary>The collection (the default collection when the request names none).</summary>
+    CollectionName Collection { get; }
 
     /// <summary>False when this request touches no stored data (e.g. verify of two uploads).</summary>
     bool UsesCollection => true;
 }
 
 /// <summary>
-/// 403 forbidden when the request's collection (a parameter named "collection", or a bound <see cref="ICollectionScoped"/>
-/// body) is outside the key's scope for the action's <see cref="RequireRoleAttribute"/> role.
+/// 403 forbidden when the request's collection (a <see cref="CollectionName"/> parameter, or a bound
+/// <see cref="ICollectionScoped"/> body) is outside the key's scope for the action's <see cref="RequireRoleAttribute"/>
+/// role. Requests that name their collection are checked here, once, for every action; services whose answer spans
+/// collections (collections, faces by id, keys, audit) take the caller's scope instead.
 /// </summary>
 public sealed class CollectionScopeFilter : IAsyncActionFilter
 {
@@ -41,7 +43,7 @@ public sealed class CollectionScopeFilter : IAsyncActionFilter
         if (required is { } role && TargetCollection(context) is { } collection)
         {
             var caller = context.HttpContext.Caller();
-            if (!caller.Scope.Allows(role, collection))
+            if (!caller.Scope.Allows(role, collection.Value))
             {
                 context.Result = ApiProblems.Result(context.HttpContext, ErrorCatalog.Forbidden,
                     $"This key may not {ApiKeyScope.RoleName(role)} collection '{collection}'.", "collection");
@@ -51,15 +53,14 @@ public sealed class CollectionScopeFilter : IAsyncActionFilter
         await next();
     }
 
-    private static string? TargetCollection(ActionExecutingContext context)
+    private static CollectionName? TargetCollection(ActionExecutingContext context)
     {
         foreach (var parameter in context.ActionDescriptor.Parameters)
         {
-            context.ActionArguments.TryGetValue(parameter.Name, out var value);
-            if (parameter.Name == "collection" && parameter.ParameterType == typeof(string))
-                return Identifiers.RequireCollection(value as string);
-            if (value is ICollectionScoped { UsesCollection: true } scoped)
-                return Identifiers.RequireCollection(scoped.Collection);
+            if (parameter.ParameterType == typeof(CollectionName))
+                return context.ActionArguments.TryGetValue(parameter.Name, out var value) && value is CollectionName named ? named : CollectionName.Default;
+            if (context.ActionArguments.TryGetValue(parameter.Name, out var body) && body is ICollectionScoped { UsesCollection: true } scoped)
+                return scoped.Collection;
         }
         return null;
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FaceService.Core.Naming;
 using FaceService.Core.Services;
 
 namespace FaceService.Core.Security;
@@ -53,8 +54,8 @@ public sealed record ApiKeyScope(ApiKeyRole Role, IReadOnlyList<string> Collecti
 
         if (collections is null || collections.Count == 0) throw Invalid("At least one collection (or \"*\" for all) is required.", "collections");
         foreach (var collection in collections)
-            if (collection != AllCollections && Identifiers.CheckCollection(collection) is { } problem)
-                throw Invalid(problem, "collections");
+            if (collection != AllCollections && (string.IsNullOrEmpty(collection) || CollectionName.TryCreate(collection, out _) is null))
+                throw Invalid($"'{collection}' is not a collection name: 1 to {CollectionName.MaxLength} letters, digits, '_', '.' or '-', starting with a letter or digit, or \"*\".", "collections");
         var names = collections.Contains(AllCollections) ? [AllCollections] : collections.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         return new ApiKeyScope(parsed.Max(), names);
     }

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Services;
 
 namespace FaceService.Core.Security;
@@ -10,15 +11,14 @@ public sealed class AuditService(IAuditLog log)
     /// <summary>Most records one query returns.</summary>
     public const int MaxLimit = 1000;
 
-    /// <param name="collection">Only this collection's records; null or empty: every collection <paramref name="scope"/> administers.</param>
-    public Task<IReadOnlyList<AuditRecord>> QueryAsync(string? collection, int? limit, ApiKeyScope scope, CancellationToken ct = default)
+    /// <param name="collection">Only this collection's records; null: every collection <paramref name="scope"/> administers.</param>
+    public Task<IReadOnlyList<AuditRecord>> QueryAsync(CollectionName? collection, int? limit, ApiKeyScope scope, CancellationToken ct = default)
     {
         var count = limit ?? DefaultLimit;
         if (count is < 1 or > MaxLimit)
             throw new FaceServiceException(FaceServiceError.ValidationFailed, $"limit must be between 1 and {MaxLimit}.", "limit");
-        if (!string.IsNullOrEmpty(collection))
+        if (collection is { Value: var only })
         {
-            var only = Identifiers.RequireCollection(collection);
             if (!scope.Allows(ApiKeyRole.Admin, only))
                 throw new FaceServiceException(FaceServiceError.Forbidden, $"This key may not admin collection '{only}'.", "collection");
             return log.QueryAsync([only], count, ct);

@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -10,39 +11,35 @@ public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOpt
 {
     public const int DefaultPageSize = 50;
 
-    public Task<Paged<SubjectSummary>> ListSubjectsAsync(string? collection, int? page, int? pageSize, CancellationToken ct = default)
+    public Task<Paged<SubjectSummary>> ListSubjectsAsync(CollectionName collection, int? page, int? pageSize, CancellationToken ct = default)
     {
-        var coll = Identifiers.RequireCollection(collection);
         var p = page ?? 1;
         var size = pageSize ?? DefaultPageSize;
         if (p < 1) throw new FaceServiceException(FaceServiceError.ValidationFailed, "page starts at 1.", "page");
         if (size < 1 || size > options.Value.MaxPageSize)
             throw new FaceServiceException(FaceServiceError.ValidationFailed, $"pageSize must be between 1 and {options.Value.MaxPageSize}.", "pageSize");
-        return store.ListSubjectsAsync(coll, p, size, ct);
+        return store.ListSubjectsAsync(collection, p, size, ct);
     }
 
-    public async Task<SubjectSummary> GetSubjectAsync(string? collection, string? subject, CancellationToken ct = default)
+    public async Task<SubjectSummary> GetSubjectAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default)
     {
-        var (coll, subj) = (Identifiers.RequireCollection(collection), Identifiers.RequireSubject(subject));
-        return await store.GetSubjectAsync(coll, subj, ct) ?? throw FaceRecognitionService.SubjectNotFound(subj, coll);
+        return await store.GetSubjectAsync(collection, subject, ct) ?? throw FaceRecognitionService.SubjectNotFound(subject, collection);
     }
 
-    public async Task<(string Collection, string Subject, IReadOnlyList<StoredFace> Faces)> GetSubjectFacesAsync(string? collection, string? subject, CancellationToken ct = default)
+    public async Task<(string Collection, string Subject, IReadOnlyList<StoredFace> Faces)> GetSubjectFacesAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default)
     {
-        var (coll, subj) = (Identifiers.RequireCollection(collection), Identifiers.RequireSubject(subject));
-        var faces = await store.GetSubjectFacesAsync(coll, subj, ct);
-        return faces.Count == 0 ? throw FaceRecognitionService.SubjectNotFound(subj, coll) : (coll, subj, faces);
+        var faces = await store.GetSubjectFacesAsync(collection, subject, ct);
+        return faces.Count == 0 ? throw FaceRecognitionService.SubjectNotFound(subject, collection) : (collection.Value, subject.Value, faces);
     }
 
     /// <summary>Right to erasure: removes every stored face of the subject in the collection, audited as <paramref name="actor"/>.</summary>
-    public async Task<int> DeleteSubjectAsync(string? collection, string? subject, AuditActor actor, CancellationToken ct = default)
+    public async Task<int> DeleteSubjectAsync(CollectionName collection, SubjectId subject, AuditActor actor, CancellationToken ct = default)
     {
-        var (coll, subj) = (Identifiers.RequireCollection(collection), Identifiers.RequireSubject(subject));
-        var removed = await store.DeleteSubjectAsync(coll, subj, actor, ct);
-        if (removed == 0) throw FaceRecognitionService.SubjectNotFound(subj, coll);
+        var removed = await store.DeleteSubjectAsync(collection, subject, actor, ct);
+        if (removed == 0) throw FaceRecognitionService.SubjectNotFound(subject, collection);
         metrics.FacesErased(removed);
         // The subject id is left out on purpose: it is often a person's name, and logs outlive erasure.
-        logger.LogInformation("Erased a subject: {FaceCount} face(s) removed from collection {Collection}", removed, coll);
+        logger.LogInformation("Erased a subject: {FaceCount} face(s) removed from collection {Collection}", removed, collection);
         return removed;
     }
 
@@ -64,14 +61,13 @@ public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOpt
     public async Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(ApiKeyScope scope, CancellationToken ct = default) =>
         (await store.ListCollectionsAsync(ct)).Where(c => scope.Allows(ApiKeyRole.Read, c.Collection)).ToList();
 
-    public async Task<int> DeleteCollectionAsync(string? collection, AuditActor actor, CancellationToken ct = default)
+    public async Task<int> DeleteCollectionAsync(CollectionName collection, AuditActor actor, CancellationToken ct = default)
     {
-        var coll = Identifiers.RequireCollection(collection);
-        var removed = await store.DeleteCollectionAsync(coll, actor, ct);
+        var removed = await store.DeleteCollectionAsync(collection, actor, ct);
         if (removed == 0)
-            throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{coll}' has no faces.", "collection");
+            throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{collection}' has no faces.", "collection");
         metrics.FacesErased(removed);
-        logger.LogInformation("Deleted collection {Collection}: {FaceCount} face(s) removed", coll, removed);
+        logger.LogInformation("Deleted collection {Collection}: {FaceCount} face(s) removed", collection, removed);
         return removed;
     }
 }

@@ -3,6 +3,7 @@ using FaceService.Core.Clustering;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -38,11 +39,9 @@ public sealed class FaceRecognitionService(
     /// The same bytes enrolled again for the same subject give back the stored face (same id, no new row). The audit
     /// record of <paramref name="actor"/> is written in the same transaction.
     /// </summary>
-    public async Task<EnrollResult> EnrollAsync(string? collection, string? subject, IReadOnlyList<ImageInput> images, AuditActor actor,
+    public async Task<EnrollResult> EnrollAsync(CollectionName collection, SubjectId subject, IReadOnlyList<ImageInput> images, AuditActor actor,
         CancellationToken ct = default)
     {
-        var coll = Identifiers.RequireCollection(collection);
-        var subj = Identifiers.RequireSubject(subject);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
         var analyses = await AnalyzeAllAsync(images, FaceSelection.Primary, "enroll", ct);
@@ -56,18 +55,18 @@ public sealed class FaceRecognitionService(
 
         // The same file twice in one request is one face.
         var newFaces = faces.DistinctBy(f => f.Sha256)
-            .Select(f => new NewFace(subj, f.Face.Box, f.Face.Score, f.Sha256, f.Face.Code))
+            .Select(f => new NewFace(subject, f.Face.Box, f.Face.Score, f.Sha256, f.Face.Code))
             .ToList();
-        var stored = (await store.EnrollAsync(coll, pipeline.ModelId, newFaces, actor, ct)).ToDictionary(f => f.ImageSha256);
+        var stored = (await store.EnrollAsync(collection, pipeline.ModelId, newFaces, actor, ct)).ToDictionary(f => f.ImageSha256);
         metrics.FacesEnrolled(newFaces.Count);
-        logger.LogInformation("Enrolled {FaceCount} face(s) from {ImageCount} image(s) into collection {Collection}", newFaces.Count, images.Count, coll);
+        logger.LogInformation("Enrolled {FaceCount} face(s) from {ImageCount} image(s) into collection {Collection}", newFaces.Count, images.Count, collection);
 
         var result = images.Select((image, i) =>
         {
             var s = stored[faces[i].Sha256];
             return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyses[i].FacesDetected);
         }).ToList();
-        return new EnrollResult(subj, coll, result);
+        return new EnrollResult(subject.Value, collection.Value, result);
     }
 
     /// <summary>
@@ -91,15 +90,13 @@ public sealed class FaceRecognitionService(
     /// them (the person's closest enrolled photo decides, as a human checker comparing against a set of photos would).
     /// A stranger compared with m photos has m chances to come close, so the rates are over m comparisons.
     /// </summary>
-    public async Task<VerifyResult> VerifySubjectAsync(ImageInput image1, string? collection, string? subject, float? threshold,
+    public async Task<VerifyResult> VerifySubjectAsync(ImageInput image1, CollectionName collection, SubjectId subject, float? threshold,
         double? maxFalseAcceptRate, CancellationToken ct = default)
     {
-        var coll = Identifiers.RequireCollection(collection);
-        var subj = Identifiers.RequireSubject(subject);
         var rule = decisions.ForVerify(threshold, maxFalseAcceptRate);
         // The store is asked first: an unknown subject is answered without running the models.
-        var stored = await store.GetSubjectCodesAsync(coll, pipeline.ModelId, subj, ct);
-        if (stored.Count == 0) throw SubjectNotFound(subj, coll);
+        var stored = await store.GetSubjectCodesAsync(collection, pipeline.ModelId, subject, ct);
+        if (stored.Count == 0) throw SubjectNotFound(subject, collection);
 
         var analysis = await AnalyzeAsync(image1, FaceSelection.Primary, "verify", ct);
         var face = RequireFace(image1, analysis);
@@ -119,19 +116,18 @@ public sealed class FaceRecognitionService(
     /// (<see cref="MatchDecisions.DecisionRule.ForComparisons"/>). With several faces no subject is assigned twice: see
     /// <see cref="IdentityAssignment"/>.
     /// </summary>
-    public async Task<IdentifyResult> IdentifyAsync(ImageInput image, string? collection, IdentifyParameters parameters, CancellationToken ct = default)
+    public async Task<IdentifyResult> IdentifyAsync(ImageInput image, CollectionName collection, IdentifyParameters parameters, CancellationToken ct = default)
     {
-        var coll = Identifiers.RequireCollection(collection);
         var rule = decisions.ForIdentify(parameters.Threshold, parameters.MaxFalsePositiveIdentificationRate);
         var count = parameters.K ?? _options.DefaultK;
         if (count < 1 || count > _options.MaxK) throw Invalid($"k must be between 1 and {_options.MaxK}.", "k");
         if (parameters.EfSearch is < 1 or > StoreLimits.MaxEfSearch) throw Invalid($"efSearch must be between 1 and {StoreLimits.MaxEfSearch}.", "efSearch");
 
-        var decision = rule.ForComparisons(await store.CountFacesAsync(coll, pipeline.ModelId, ct));
+        var decision = rule.ForComparisons(await store.CountFacesAsync(collection, pipeline.ModelId, ct));
         var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceSelection.All : FaceSelection.Primary, "identify", ct);
         var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
         foreach (var face in analysis.Faces)
-            candidates.Add(await store.SearchSubjectsAsync(coll, pipeline.ModelId, face.Code, count, parameters.EfSearch, ct));
+            candidates.Add(await store.SearchSubjectsAsync(collection, pipeline.ModelId, face.Code, count, parameters.EfSearch, ct));
 
         var assigned = IdentityAssignment.Assign(candidates, decision.Threshold);
         var faces = analysis.Faces.Select((face, f) => new IdentifiedFace(
@@ -144,24 +140,23 @@ public sealed class FaceRecognitionService(
     }
 
     /// <summary>Clusters stored faces of a collection (all, or the given ids).</summary>
-    public async Task<ClusterResult> ClusterStoredAsync(string? collection, IReadOnlyCollection<Guid>? faceIds, float? threshold, Linkage? linkage, CancellationToken ct = default)
+    public async Task<ClusterResult> ClusterStoredAsync(CollectionName collection, IReadOnlyCollection<Guid>? faceIds, float? threshold, Linkage? linkage, CancellationToken ct = default)
     {
-        var coll = Identifiers.RequireCollection(collection);
         var (limit, link) = CheckClusterParameters(threshold, linkage);
         if (faceIds is { Count: 0 }) throw Invalid("faceIds, when given, must name at least one face.", "faceIds");
         if (faceIds?.Count > _maxClusterFaces) throw TooManyFaces(faceIds.Count);
 
-        var codes = await store.GetCodesAsync(coll, pipeline.ModelId, faceIds, ct);
+        var codes = await store.GetCodesAsync(collection, pipeline.ModelId, faceIds, ct);
         if (faceIds is not null)
         {
             var missing = faceIds.Except(codes.Select(c => c.FaceId)).Take(10).ToList();
             if (missing.Count > 0)
                 throw new FaceServiceException(FaceServiceError.FaceNotFound,
-                    $"No face {string.Join(", ", missing)} in collection '{coll}' for the current model.", "faceIds");
+                    $"No face {string.Join(", ", missing)} in collection '{collection}' for the current model.", "faceIds");
         }
         else if (codes.Count == 0)
         {
-            throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{coll}' has no faces of the current model.", "collection");
+            throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{collection}' has no faces of the current model.", "collection");
         }
         var grouping = ClusterCodes(codes.Select(c => c.Code).ToList(), limit, link, ct);
         return ToResult(grouping, i => new ClusterMember(codes[i].FaceId, codes[i].Subject, null, null, null, null));
@@ -249,7 +244,7 @@ public sealed class FaceRecognitionService(
 
     private static FaceServiceException Invalid(string message, string field) => new(FaceServiceError.ValidationFailed, message, field);
 
-    internal static FaceServiceException SubjectNotFound(string subject, string collection) =>
+    internal static FaceServiceException SubjectNotFound(SubjectId subject, CollectionName collection) =>
         new(FaceServiceError.SubjectNotFound, $"Subject '{subject}' has no faces in collection '{collection}'.", "subject");
 
     private static string Describe(ImageInput image) =>

@@ -1,10 +1,11 @@
 using FaceService.Core.Faces;
+using FaceService.Core.Naming;
 using FaceService.Core.Security;
 
 namespace FaceService.Core.Storage;
 
 /// <summary>A face to store: the 128-byte quantized code is the canonical form of the embedding.</summary>
-public sealed record NewFace(string Subject, FaceBox Box, float Score, string ImageSha256, sbyte[] Code);
+public sealed record NewFace(SubjectId Subject, FaceBox Box, float Score, string ImageSha256, sbyte[] Code);
 
 public sealed record StoredFace(
     Guid FaceId, string Subject, string Collection, FaceBox Box, float Score,
@@ -33,41 +34,41 @@ public interface IFaceStore
     /// Stores faces for subjects in a collection. Idempotent: a face whose (collection, subject, image sha256, model)
     /// is already stored is returned as it is, not duplicated.
     /// </summary>
-    Task<IReadOnlyList<StoredFace>> EnrollAsync(string collection, string modelId, IReadOnlyList<NewFace> faces, AuditActor? actor = null,
+    Task<IReadOnlyList<StoredFace>> EnrollAsync(CollectionName collection, string modelId, IReadOnlyList<NewFace> faces, AuditActor? actor = null,
         CancellationToken ct = default);
 
     /// <summary>The k nearest subjects, each with its best face, ordered by distance.</summary>
     /// <param name="efSearch">The index's search breadth for this call (1..<see cref="StoreLimits.MaxEfSearch"/>); null: the configured one.</param>
-    Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(string collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+    Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
         CancellationToken ct = default);
 
     /// <summary>
     /// Faces of the model in the collection: the gallery a search compares a face with (0 when there are none). Cheap
     /// at any size (a maintained count, not a scan).
     /// </summary>
-    Task<long> CountFacesAsync(string collection, string modelId, CancellationToken ct = default);
+    Task<long> CountFacesAsync(CollectionName collection, string modelId, CancellationToken ct = default);
 
     /// <summary>Faces stored under each model id, over all collections (a maintained count, not a scan).</summary>
     Task<IReadOnlyDictionary<string, long>> CountFacesByModelAsync(CancellationToken ct = default);
 
     /// <summary>Stored codes of one subject (for verify against a subject); empty if the subject is unknown.</summary>
-    Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(string collection, string modelId, string subject, CancellationToken ct = default);
+    Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(CollectionName collection, string modelId, SubjectId subject, CancellationToken ct = default);
 
     /// <summary>
     /// SHA-256 (lower-case hex) of the images already enrolled for the subject under the model, so that a bulk import
     /// can skip them before running the models; empty if the subject is unknown.
     /// </summary>
-    Task<IReadOnlySet<string>> GetSubjectImageHashesAsync(string collection, string modelId, string subject, CancellationToken ct = default);
+    Task<IReadOnlySet<string>> GetSubjectImageHashesAsync(CollectionName collection, string modelId, SubjectId subject, CancellationToken ct = default);
 
     /// <summary>Stored codes of a collection, optionally restricted to the given ids (for clustering).</summary>
-    Task<IReadOnlyList<StoredCode>> GetCodesAsync(string collection, string modelId, IReadOnlyCollection<Guid>? faceIds, CancellationToken ct = default);
+    Task<IReadOnlyList<StoredCode>> GetCodesAsync(CollectionName collection, string modelId, IReadOnlyCollection<Guid>? faceIds, CancellationToken ct = default);
 
-    Task<Paged<SubjectSummary>> ListSubjectsAsync(string collection, int page, int pageSize, CancellationToken ct = default);
-    Task<SubjectSummary?> GetSubjectAsync(string collection, string subject, CancellationToken ct = default);
-    Task<IReadOnlyList<StoredFace>> GetSubjectFacesAsync(string collection, string subject, CancellationToken ct = default);
+    Task<Paged<SubjectSummary>> ListSubjectsAsync(CollectionName collection, int page, int pageSize, CancellationToken ct = default);
+    Task<SubjectSummary?> GetSubjectAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default);
+    Task<IReadOnlyList<StoredFace>> GetSubjectFacesAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default);
 
     /// <summary>Erases every face of the subject (right to erasure). Returns the number of faces removed; 0 if unknown.</summary>
-    Task<int> DeleteSubjectAsync(string collection, string subject, AuditActor? actor = null, CancellationToken ct = default);
+    Task<int> DeleteSubjectAsync(CollectionName collection, SubjectId subject, AuditActor? actor = null, CancellationToken ct = default);
 
     /// <summary>One stored face, in whichever collection it is; null if no such face.</summary>
     Task<StoredFace?> GetFaceAsync(Guid faceId, CancellationToken ct = default);
@@ -78,7 +79,7 @@ public interface IFaceStore
     Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default);
 
     /// <summary>Returns the number of faces removed; 0 if the collection is unknown or empty.</summary>
-    Task<int> DeleteCollectionAsync(string collection, AuditActor? actor = null, CancellationToken ct = default);
+    Task<int> DeleteCollectionAsync(CollectionName collection, AuditActor? actor = null, CancellationToken ct = default);
 }
 
 /// <summary>The store could not be reached; the API answers 503 database_unavailable with Retry-After.</summary>

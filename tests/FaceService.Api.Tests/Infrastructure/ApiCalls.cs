@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using FaceService.Core.Naming;
 
 namespace FaceService.Api.Tests.Infrastructure;
 
@@ -37,5 +38,5 @@ public static class ApiCalls
 
     /// <summary>Removes what an earlier run left in a test's collection.</summary>
     public static async Task ResetCollectionAsync(this ApiFactory factory, string collection) =>
-        await factory.Store.DeleteCollectionAsync(collection);
+        await factory.Store.DeleteCollectionAsync(CollectionName.Parse(collection));
 }

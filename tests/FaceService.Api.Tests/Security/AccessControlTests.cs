@@ -1,3 +1,4 @@
+using FaceService.Core.Naming;
 using System.Net;
 using System.Net.Http.Json;
 using FaceService.Api.Tests.Infrastructure;
@@ -64,7 +65,7 @@ public sealed class AccessControlTests(ApiFactory factory) : IAsyncLifetime
             await response.ReadProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         }
         Assert.Equal(1, await factory.CountFacesAsync(Other));
-        Assert.Single(await factory.Store.GetSubjectFacesAsync(Other, Theirs.Name));
+        Assert.Single(await factory.Store.GetSubjectFacesAsync(CollectionName.Parse(Other), SubjectId.Parse(Theirs.Name)));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace FaceService.Cli;
 
 /// <summary>
-/// The faceservice command line: import, identify, cluster, keys create|list|revoke. Exit codes: 0 done, 1 failed (database, models, image),
+/// The faceservice command line: import, identify, cluster, keys create|list|rotate|revoke. Exit codes: 0 done, 1 failed (database, models, image),
 /// 2 bad command line (with the usage), 130 interrupted.
 /// </summary>
 public static class CliApp
@@ -30,6 +30,7 @@ public static class CliApp
         new("cluster", ClusterCommand.Usage, 1, ClusterCommand.Options, ClusterCommand.Flags, ClusterCommand.RunAsync),
         new("keys create", KeysCommand.CreateUsage, 0, KeysCommand.CreateOptions, KeysCommand.Flags, KeysCommand.CreateAsync),
         new("keys list", KeysCommand.ListUsage, 0, KeysCommand.ListOptions, KeysCommand.Flags, KeysCommand.ListAsync),
+        new("keys rotate", KeysCommand.RotateUsage, 1, KeysCommand.RotateOptions, KeysCommand.Flags, KeysCommand.RotateAsync),
         new("keys revoke", KeysCommand.RevokeUsage, 1, KeysCommand.Options, KeysCommand.Flags, KeysCommand.RevokeAsync),
     ];
 
@@ -74,7 +75,7 @@ public static class CliApp
         }
         catch (FaceServiceException e) when (e.Error == FaceServiceError.ValidationFailed)
         {
-            return UsageError(console, command, e.Target is { } target ? $"--{target}: {e.Message}" : e.Message);
+            return UsageError(console, command, e.Target is { } target ? $"--{OptionName(target)}: {e.Message}" : e.Message);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -95,4 +96,8 @@ public static class CliApp
         console.Error.Write(UsageOf(command));
         return ExitCodes.Usage;
     }
+
+    // A service's field name as the command line spells it: requestsPerMinute → requests-per-minute.
+    private static string OptionName(string field) =>
+        string.Concat(field.Select(c => char.IsAsciiLetterUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
 }

@@ -40,6 +40,7 @@ public static class CliHost
     {
         var builder = CreateBuilder(args);
         builder.Services.AddFaceStore(builder.Configuration);
+        builder.Services.AddApiKeyManagement(builder.Configuration);
         return builder.Build();
     }
 

@@ -7,7 +7,7 @@ namespace FaceService.Storage;
 /// <summary><see cref="IApiKeyStore"/> on PostgreSQL: the api_keys table (migration 0002).</summary>
 public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
 {
-    private const string KeyColumns = "key_id, name, role, collections, created_at, created_by, revoked_at";
+    private const string KeyColumns = "key_id, name, role, collections, created_at, created_by, revoked_at, expires_at, requests_per_minute";
 
     public Task CreateAsync(ApiKey key, byte[] keySha256, AuditActor actor, CancellationToken ct = default)
     {
@@ -17,23 +17,62 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
         return PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
-            await using (var command = new NpgsqlCommand(
-                $"INSERT INTO api_keys ({KeyColumns}, key_sha256) VALUES (@key_id, @name, @role, @collections, @created_at, @created_by, NULL, @key_sha256)",
-                connection, transaction))
-            {
-                command.Parameters.AddWithValue("key_id", key.KeyId);
-                command.Parameters.AddWithValue("name", key.Name);
-                command.Parameters.AddWithValue("role", ApiKeyScope.RoleName(key.Scope.Role));
-                command.Parameters.AddWithValue("collections", key.Scope.Collections.ToArray());
-                command.Parameters.AddWithValue("created_at", key.CreatedAt);
-                command.Parameters.AddWithValue("created_by", key.CreatedBy);
-                command.Parameters.AddWithValue("key_sha256", keySha256);
-                await command.ExecuteNonQueryAsync(token);
-            }
-            await AuditRows.InsertAsync(connection, transaction, actor.Entry(AuditActions.CreateKey, key.Scope.AuditCollection, null, [], 0, key.KeyId), token);
+            await InsertKeyAsync(connection, transaction, key, keySha256, actor, token);
             await transaction.CommitAsync(token);
             return 0;
         }, ct);
+    }
+
+    public Task<bool> RotateAsync(string oldKeyId, DateTimeOffset oldKeyExpiresAt, ApiKey newKey, byte[] newKeySha256, AuditActor actor,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(newKey);
+        ArgumentNullException.ThrowIfNull(actor);
+        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            ApiKeyScope scope;
+            // The row lock of the UPDATE makes a concurrent rotation or revocation of the same key wait, then miss.
+            await using (var command = new NpgsqlCommand("""
+                UPDATE api_keys SET expires_at = @expires_at
+                WHERE key_id = @key_id AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+                RETURNING role, collections
+                """, connection, transaction))
+            {
+                command.Parameters.AddWithValue("key_id", oldKeyId);
+                command.Parameters.AddWithValue("expires_at", oldKeyExpiresAt);
+                await using var reader = await command.ExecuteReaderAsync(token);
+                if (!await reader.ReadAsync(token)) return false;
+                scope = ReadScope(reader, 0);
+            }
+            await AuditRows.InsertAsync(connection, transaction, actor.Entry(AuditActions.RotateKey, scope.AuditCollection, null, [], 0, oldKeyId), token);
+            await InsertKeyAsync(connection, transaction, newKey, newKeySha256, actor, token);
+            await transaction.CommitAsync(token);
+            return true;
+        }, ct);
+    }
+
+    private static async Task InsertKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ApiKey key, byte[] keySha256, AuditActor actor,
+        CancellationToken ct)
+    {
+        if (keySha256.Length != 32) throw new ArgumentException("A SHA-256 hash has 32 bytes.", nameof(keySha256));
+        await using (var command = new NpgsqlCommand(
+            $"INSERT INTO api_keys ({KeyColumns}, key_sha256) " +
+            "VALUES (@key_id, @name, @role, @collections, @created_at, @created_by, NULL, @expires_at, @requests_per_minute, @key_sha256)",
+            connection, transaction))
+        {
+            command.Parameters.AddWithValue("key_id", key.KeyId);
+            command.Parameters.AddWithValue("name", key.Name);
+            command.Parameters.AddWithValue("role", ApiKeyScope.RoleName(key.Scope.Role));
+            command.Parameters.AddWithValue("collections", key.Scope.Collections.ToArray());
+            command.Parameters.AddWithValue("created_at", key.CreatedAt);
+            command.Parameters.AddWithValue("created_by", key.CreatedBy);
+            command.Parameters.Add(new NpgsqlParameter("expires_at", NpgsqlDbType.TimestampTz) { Value = (object?)key.ExpiresAt ?? DBNull.Value });
+            command.Parameters.AddWithValue("requests_per_minute", key.RequestsPerMinute);
+            command.Parameters.AddWithValue("key_sha256", keySha256);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await AuditRows.InsertAsync(connection, transaction, actor.Entry(AuditActions.CreateKey, key.Scope.AuditCollection, null, [], 0, key.KeyId), ct);
     }
 
     public Task<ApiKeyCredential?> FindAsync(string keyId, CancellationToken ct = default) =>
@@ -42,7 +81,7 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
             await using var command = new NpgsqlCommand($"SELECT {KeyColumns}, key_sha256 FROM api_keys WHERE key_id = @key_id", connection);
             command.Parameters.AddWithValue("key_id", keyId);
             await using var reader = await command.ExecuteReaderAsync(token);
-            return await reader.ReadAsync(token) ? new ApiKeyCredential(ReadKey(reader), reader.GetFieldValue<byte[]>(7)) : null;
+            return await reader.ReadAsync(token) ? new ApiKeyCredential(ReadKey(reader), reader.GetFieldValue<byte[]>(9)) : null;
         }, ct);
 
     public Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken ct = default) =>
@@ -78,7 +117,8 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
 
     private static ApiKey ReadKey(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), ReadScope(r, 2),
-        r.GetFieldValue<DateTimeOffset>(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
+        r.GetFieldValue<DateTimeOffset>(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6),
+        r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.GetInt32(8));
 
     private static ApiKeyScope ReadScope(NpgsqlDataReader r, int roleOrdinal) =>
         new(Enum.Parse<ApiKeyRole>(r.GetString(roleOrdinal), ignoreCase: true), r.GetFieldValue<string[]>(roleOrdinal + 1));

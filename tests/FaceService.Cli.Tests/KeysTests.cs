@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace FaceService.Cli.Tests;
 
-/// <summary>keys create | list | revoke against the test database, checked with the store the API authenticates with.</summary>
+/// <summary>keys create | list | rotate | revoke against the test database, checked with the store the API authenticates with.</summary>
 public sealed class KeysTests : IAsyncLifetime
 {
     private readonly NpgsqlDataSource _dataSource = ServiceCollectionExtensions.CreateDataSource(new StorageOptions { ConnectionString = TestEnvironment.ConnectionString });
@@ -71,7 +71,7 @@ public sealed class KeysTests : IAsyncLifetime
         Assert.Equal((ExitCodes.Ok, $"Revoked key {keyId}."), (revoked.ExitCode, revoked.Out.Trim()));
         var again = await Cli.RunAsync(["keys", "revoke", keyId, .. Connection]);
         Assert.Equal(ExitCodes.Failed, again.ExitCode);
-        Assert.Contains($"error: no valid API key {keyId}", again.Error);
+        Assert.Contains($"error: No valid API key {keyId}", again.Error);
 
         var credential = (await new PgApiKeyStore(_dataSource).FindAsync(keyId))!;
         Assert.NotNull(credential.Key.RevokedAt);
@@ -84,12 +84,43 @@ public sealed class KeysTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_sets_an_end_and_a_rate_limit_and_rotate_hands_over_with_an_overlap()
+    {
+        var end = DateTimeOffset.UtcNow.AddDays(30);
+        var created = await Cli.RunAsync(["keys", "create", "--name", "nightly job", "--roles", "write", "--collections", _collection,
+            "--expires-at", end.ToString("O"), "--requests-per-minute", "120", .. Connection]);
+        Assert.True(created.ExitCode == ExitCodes.Ok, created.Error);
+        Assert.True(ApiKeySecret.TryParseKeyId(created.Out.Trim(), out var oldId));
+        Assert.Contains("120/min; expires ", created.Error);
+
+        var line = Assert.Single((await Cli.RunAsync(["keys", "list", .. Connection])).Out.Split('\n'), l => l.StartsWith(oldId, StringComparison.Ordinal));
+        Assert.Contains("120/min", line);
+        Assert.Contains("expires " + end.UtcDateTime.ToString("yyyy-MM-dd"), line);
+
+        var rotated = await Cli.RunAsync(["keys", "rotate", oldId, "--overlap-seconds", "90", .. Connection]);
+        Assert.True(rotated.ExitCode == ExitCodes.Ok, rotated.Error);
+        Assert.True(ApiKeySecret.TryParseKeyId(rotated.Out.Trim(), out var newId));
+        Assert.Contains($"Key {oldId} keeps working until ", rotated.Error);
+
+        var store = new PgApiKeyStore(_dataSource);
+        var (old, fresh) = ((await store.FindAsync(oldId))!.Key, (await store.FindAsync(newId))!.Key);
+        Assert.InRange(old.ExpiresAt!.Value, DateTimeOffset.UtcNow.AddSeconds(60), DateTimeOffset.UtcNow.AddSeconds(91));
+        Assert.Equal(("nightly job", 120, _collection), (fresh.Name, fresh.RequestsPerMinute, fresh.Scope.Collections[0]));
+        Assert.InRange(fresh.ExpiresAt!.Value, DateTimeOffset.UtcNow.AddDays(30).AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(30).AddMinutes(1));
+        Assert.Equal(new Dictionary<string, int> { [AuditActions.CreateKey] = 1, [AuditActions.RotateKey] = 1 }, await AuditCountsAsync(oldId));
+
+        var usage = await Cli.RunAsync(["keys", "create", "--name", "x", "--roles", "read", "--collections", _collection, "--expires-at", "next tuesday", .. Connection]);
+        Assert.Equal(ExitCodes.Usage, usage.ExitCode);
+        Assert.Contains("--expires-at", usage.Error);
+    }
+
+    [Fact]
     public async Task An_unknown_key_id_is_a_failure_not_a_usage_error()
     {
         var result = await Cli.RunAsync(["keys", "revoke", "0000000000000000", .. Connection]);
 
         Assert.Equal(ExitCodes.Failed, result.ExitCode);
-        Assert.Contains("error: no valid API key 0000000000000000", result.Error);
+        Assert.Contains("error: No valid API key 0000000000000000", result.Error);
         Assert.Empty(await AuditCountsAsync("0000000000000000"));
     }
 

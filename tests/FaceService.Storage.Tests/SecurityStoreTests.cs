@@ -29,7 +29,7 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
     {
         var (keyId, text) = ApiKeySecret.Generate();
         var scope = ApiKeyScope.Parse(["write"], ["b-coll", "a-coll", "b-coll"]);
-        var key = new ApiKey(keyId, "round trip", scope, DateTimeOffset.UtcNow, "bootstrap", null);
+        var key = new ApiKey(keyId, "round trip", scope, DateTimeOffset.UtcNow, "bootstrap", null, null, 6000);
         await keys.CreateAsync(key, ApiKeySecret.Hash(text), Writer);
 
         var found = await keys.FindAsync(keyId);
@@ -49,6 +49,40 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
         Assert.False(await keys.RevokeAsync(keyId, Writer));
         Assert.NotNull((await keys.FindAsync(keyId))!.Key.RevokedAt);
         Assert.Null(await keys.FindAsync("0000000000000000"));
+    }
+
+    [Fact]
+    public async Task A_rotation_ends_the_old_key_and_stores_the_new_one_with_both_audit_records_or_writes_nothing()
+    {
+        var collection = SyntheticFaces.NewCollection();
+        var scope = ApiKeyScope.Parse(["write"], [collection.Value]);
+        var now = DateTimeOffset.UtcNow;
+        var (oldId, oldText) = ApiKeySecret.Generate();
+        await keys.CreateAsync(new ApiKey(oldId, "kiosk", scope, now, "k1", null, now.AddDays(90), 50), ApiKeySecret.Hash(oldText), Writer);
+
+        var (newId, newText) = ApiKeySecret.Generate();
+        var overlapEnd = now.AddHours(1);
+        Assert.True(await keys.RotateAsync(oldId, overlapEnd, new ApiKey(newId, "kiosk", scope, now, "k1", null, now.AddDays(180), 50),
+            ApiKeySecret.Hash(newText), Writer with { RequestId = "req-rotate" }));
+
+        var old = (await keys.FindAsync(oldId))!.Key;
+        Assert.Equal(overlapEnd.ToUnixTimeMilliseconds(), old.ExpiresAt!.Value.ToUnixTimeMilliseconds());
+        var fresh = (await keys.FindAsync(newId))!.Key;
+        Assert.Equal((50, "kiosk"), (fresh.RequestsPerMinute, fresh.Name));
+        Assert.Equal(scope.Collections, fresh.Scope.Collections);
+        var records = await audit.QueryAsync([collection.Value], 10);
+        Assert.Equal([(AuditActions.CreateKey, newId), (AuditActions.RotateKey, oldId), (AuditActions.CreateKey, oldId)],
+            records.Select(r => (r.Entry.Action, r.Entry.TargetKeyId)));
+
+        // A revoked or expired key is not rotated, and nothing is written.
+        Assert.True(await keys.RevokeAsync(newId, Writer));
+        var (thirdId, thirdText) = ApiKeySecret.Generate();
+        var third = new ApiKey(thirdId, "kiosk", scope, now, "k1", null, null, 50);
+        Assert.False(await keys.RotateAsync(newId, overlapEnd, third, ApiKeySecret.Hash(thirdText), Writer));
+        await fixture.Schema.ScalarAsync<int>($"UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE key_id = '{oldId}' RETURNING 1");
+        Assert.False(await keys.RotateAsync(oldId, overlapEnd, third, ApiKeySecret.Hash(thirdText), Writer));
+        Assert.Null(await keys.FindAsync(thirdId));
+        Assert.Equal(4, (await audit.QueryAsync([collection.Value], 10)).Count);
     }
 
     [Fact]
@@ -123,7 +157,7 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
         Assert.Single(await audit.QueryAsync([collection], 10));
 
         var (keyId, text) = ApiKeySecret.Generate();
-        var key = new ApiKey(keyId, "never stored", ApiKeyScope.Parse(["read"], [collection]), DateTimeOffset.UtcNow, "k1", null);
+        var key = new ApiKey(keyId, "never stored", ApiKeyScope.Parse(["read"], [collection]), DateTimeOffset.UtcNow, "k1", null, null, 6000);
         await Assert.ThrowsAsync<PostgresException>(() => keys.CreateAsync(key, ApiKeySecret.Hash(text), Unrecordable));
         Assert.Null(await keys.FindAsync(keyId));
         await keys.CreateAsync(key, ApiKeySecret.Hash(text), Writer);
@@ -138,8 +172,8 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
         var collection = SyntheticFaces.NewCollection();
         var (oneId, oneText) = ApiKeySecret.Generate();
         var (allId, allText) = ApiKeySecret.Generate();
-        await keys.CreateAsync(new ApiKey(oneId, "one", ApiKeyScope.Parse(["write"], [collection]), DateTimeOffset.UtcNow, "k1", null), ApiKeySecret.Hash(oneText), Writer);
-        await keys.CreateAsync(new ApiKey(allId, "all", ApiKeyScope.Parse(["read"], ["*"]), DateTimeOffset.UtcNow, "k1", null), ApiKeySecret.Hash(allText), Writer);
+        await keys.CreateAsync(new ApiKey(oneId, "one", ApiKeyScope.Parse(["write"], [collection]), DateTimeOffset.UtcNow, "k1", null, null, 6000), ApiKeySecret.Hash(oneText), Writer);
+        await keys.CreateAsync(new ApiKey(allId, "all", ApiKeyScope.Parse(["read"], ["*"]), DateTimeOffset.UtcNow, "k1", null, null, 6000), ApiKeySecret.Hash(allText), Writer);
         Assert.True(await keys.RevokeAsync(oneId, Writer));
 
         var filed = await audit.QueryAsync([collection], 10);

@@ -14,40 +14,54 @@ namespace FaceService.Api.Controllers;
 [Tags("Keys")]
 [ProducesProblem(ErrorCodes.DatabaseUnavailable)]
 [RequireRole(ApiKeyRole.Admin)]
-public sealed class KeysController(IApiKeyStore keys) : ApiControllerBase
+public sealed class KeysController(ApiKeyService keys) : ApiControllerBase
 {
     /// <summary>Create an API key; the answer carries the key's text, shown this once.</summary>
-    /// <remarks>Only the SHA-256 of the key is stored: a lost key cannot be recovered, only revoked and replaced.</remarks>
+    /// <remarks>
+    /// Only the SHA-256 of the key is stored: a lost key cannot be recovered, only revoked and replaced. A key may end
+    /// (<c>expiresAt</c>) and has its own rate limit (<c>requestsPerMinute</c>, 0 for none; default 6,000).
+    /// </remarks>
     /// <response code="201">The key, with its text in <c>key</c>.</response>
     [HttpPost("keys")]
     [Consumes("application/json")]
-    [JsonRequestExample("""{"name": "front-desk kiosk", "collections": ["visitors"], "roles": ["write"]}""")]
+    [JsonRequestExample("""{"name": "front-desk kiosk", "collections": ["visitors"], "roles": ["write"], "requestsPerMinute": 600}""")]
     [ProducesResponseType<CreatedKeyResponse>(StatusCodes.Status201Created, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.Forbidden)]
     public async Task<ActionResult<CreatedKeyResponse>> CreateKey([FromBody] CreateKeyRequest request, CancellationToken ct)
     {
-        var name = ApiKey.RequireName(request.Name);
-        var scope = ApiKeyScope.Parse(request.Roles, request.Collections);
-        if (!HttpContext.Caller().Scope.Covers(scope))
-            return ApiProblems.Result(HttpContext, ErrorCatalog.Forbidden, "A key can only create keys within its own collections and role.", "collections");
-
-        var (key, text) = await keys.IssueAsync(name, scope, HttpContext.AuditActor(), ct);
-        var dto = ApiKeyDto.From(key);
-        return StatusCode(StatusCodes.Status201Created, new CreatedKeyResponse
-        {
-            KeyId = dto.KeyId, Name = dto.Name, Roles = dto.Roles, Collections = dto.Collections,
-            CreatedAt = dto.CreatedAt, CreatedBy = dto.CreatedBy, Key = text,
-        });
+        var issued = await keys.CreateAsync(HttpContext.Caller().Scope,
+            new NewApiKey(request.Name, request.Roles, request.Collections, request.ExpiresAt, request.RequestsPerMinute), HttpContext.AuditActor(), ct);
+        return StatusCode(StatusCodes.Status201Created, new CreatedKeyResponse(issued));
     }
 
     /// <summary>List the keys within this key's scope (never their text or hash), newest first.</summary>
-    /// <response code="200">The keys, revoked ones included.</response>
+    /// <response code="200">The keys, revoked and expired ones included.</response>
     [HttpGet("keys")]
     [ProducesResponseType<ApiKeysResponse>(StatusCodes.Status200OK, "application/json")]
-    public async Task<ApiKeysResponse> ListKeys(CancellationToken ct)
+    public async Task<ApiKeysResponse> ListKeys(CancellationToken ct) =>
+        new() { Keys = (await keys.ListAsync(HttpContext.Caller().Scope, ct)).Select(ApiKeyDto.From).ToList() };
+
+    /// <summary>Rotate a key: a new key with the same name, scope and rate limit; the old one keeps working for the overlap.</summary>
+    /// <remarks>
+    /// The answer carries the new key's text, shown this once. The old key answers 401 <c>key_expired</c> after
+    /// <c>replacedKeyExpiresAt</c> (now + <c>overlapSeconds</c>, default one hour, or its own end if sooner).
+    /// </remarks>
+    /// <param name="keyId">The key's id (the 16 hex characters after "fs_").</param>
+    /// <param name="request">The overlap and the new key's end (both optional; an empty body takes the defaults).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    /// <response code="201">The new key, with its text in <c>key</c>.</response>
+    [HttpPost("keys/{keyId}/rotate")]
+    [JsonRequestExample("""{"overlapSeconds": 3600}""")]
+    [ProducesResponseType<RotatedKeyResponse>(StatusCodes.Status201Created, "application/json")]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.KeyNotFound)]
+    public async Task<ActionResult<RotatedKeyResponse>> RotateKey(string keyId, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] RotateKeyRequest? request,
+        CancellationToken ct)
     {
-        var scope = HttpContext.Caller().Scope;
-        return new ApiKeysResponse { Keys = (await keys.ListAsync(ct)).Where(k => scope.Covers(k.Scope)).Select(ApiKeyDto.From).ToList() };
+        var overlap = request?.OverlapSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var rotated = await keys.RotateAsync(HttpContext.Caller().Scope, keyId, overlap, request?.ExpiresAt, HttpContext.AuditActor(), ct);
+        return StatusCode(StatusCodes.Status201Created, new RotatedKeyResponse(rotated));
     }
 
     /// <summary>Revoke a key: it stops working at once.</summary>
@@ -59,11 +73,7 @@ public sealed class KeysController(IApiKeyStore keys) : ApiControllerBase
     [ProducesProblem(ErrorCodes.KeyNotFound)]
     public async Task<IActionResult> RevokeKey(string keyId, CancellationToken ct)
     {
-        var scope = HttpContext.Caller().Scope;
-        // Keys outside the caller's scope are answered like missing ones.
-        var found = await keys.FindAsync(keyId, ct);
-        if (found is null || found.Key.RevokedAt is not null || !scope.Covers(found.Key.Scope) || !await keys.RevokeAsync(keyId, HttpContext.AuditActor(), ct))
-            return ApiProblems.Result(HttpContext, ErrorCatalog.KeyNotFound, $"No valid API key {keyId}.", "keyId");
+        await keys.RevokeAsync(HttpContext.Caller().Scope, keyId, HttpContext.AuditActor(), ct);
         return NoContent();
     }
 }

@@ -47,18 +47,20 @@ public static class ErrorCatalog
         "More than 8 requests are running and 64 waiting; retry after the time in Retry-After.");
     public static readonly ErrorDefinition Unauthorized = new(ErrorCodes.Unauthorized, 401, "An API key is required",
         "This endpoint needs an API key in the X-API-Key header or as Authorization: Bearer <key>.");
+    public static readonly ErrorDefinition KeyExpired = new(ErrorCodes.KeyExpired, 401, "The API key has expired",
+        "This API key expired at 2027-06-30T00:00:00Z; ask an admin for a new one (or rotate keys before they end).");
     public static readonly ErrorDefinition Forbidden = new(ErrorCodes.Forbidden, 403, "The key may not do this",
         "This key may not write collection 'visitors'.");
     public static readonly ErrorDefinition KeyNotFound = new(ErrorCodes.KeyNotFound, 404, "API key not found",
         "No API key 5f1c2a9e7b3d4c60.");
     public static readonly ErrorDefinition RateLimited = new(ErrorCodes.RateLimited, 429, "Too many requests for this key",
-        "This key made more than 600 requests in 60 s; retry after 12 s.");
+        "This key made more than its 6000 requests a minute; retry after 12 s.");
 
     public static IReadOnlyList<ErrorDefinition> All { get; } =
     [
         ValidationFailed, InvalidImage, NotFound, SubjectNotFound, FaceNotFound, CollectionNotFound, MethodNotAllowed,
         PayloadTooLarge, TooManyFiles, UnsupportedMediaType, UnsupportedImageFormat, ImageTooLarge, NoFace, TooManyFaces,
-        InternalError, DatabaseUnavailable, ModelUnavailable, Overloaded, Unauthorized, Forbidden, KeyNotFound, RateLimited,
+        InternalError, DatabaseUnavailable, ModelUnavailable, Overloaded, Unauthorized, KeyExpired, Forbidden, KeyNotFound, RateLimited,
     ];
 
     private static readonly Dictionary<string, ErrorDefinition> ByCode = All.ToDictionary(e => e.Code);
@@ -93,6 +95,7 @@ public static class ErrorCatalog
         FaceServiceError.CollectionNotFound => CollectionNotFound,
         FaceServiceError.TooManyFaces => TooManyFaces,
         FaceServiceError.Forbidden => Forbidden,
+        FaceServiceError.KeyNotFound => KeyNotFound,
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, null),
     };
 }

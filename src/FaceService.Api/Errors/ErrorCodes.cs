@@ -22,6 +22,7 @@ public static class ErrorCodes
     public const string ModelUnavailable = "model_unavailable";
     public const string Overloaded = "overloaded";
     public const string Unauthorized = "unauthorized";
+    public const string KeyExpired = "key_expired";
     public const string Forbidden = "forbidden";
     public const string KeyNotFound = "key_not_found";
     public const string RateLimited = "rate_limited";

@@ -22,18 +22,25 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         if (!authOptions.Value.Enabled) return Success(ApiCaller.AuthDisabled);
         if (PresentedKey(Request) is not { } key) return AuthenticateResult.NoResult();
-        return await authenticator.AuthenticateAsync(key, Context.RequestAborted) is { } caller
-            ? Success(caller)
-            : AuthenticateResult.Fail(InvalidKey);
+        return await authenticator.AuthenticateAsync(key, Context.RequestAborted) switch
+        {
+            { Caller: { } caller } => Success(caller),
+            { ExpiredAt: { } at } => AuthenticateResult.Fail(new KeyExpiredException(at)),
+            _ => AuthenticateResult.Fail(InvalidKey),
+        };
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\", Bearer";
         var result = await HandleAuthenticateOnceSafeAsync();
-        await WriteProblemAsync(ErrorCatalog.Unauthorized, result.Failure is null
-            ? $"This endpoint needs an API key in the {HeaderName} header or as Authorization: Bearer <key>."
-            : InvalidKey);
+        if (result.Failure is KeyExpiredException expired)
+            await WriteProblemAsync(ErrorCatalog.KeyExpired,
+                $"This API key expired at {expired.At.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}; ask an admin for a new key (or rotate keys before they end).");
+        else
+            await WriteProblemAsync(ErrorCatalog.Unauthorized, result.Failure is null
+                ? $"This endpoint needs an API key in the {HeaderName} header or as Authorization: Bearer <key>."
+                : InvalidKey);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
@@ -43,6 +50,11 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         Response.StatusCode = error.Status;
         return problemDetails.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = ApiProblems.Create(Context, error, detail) }).AsTask();
+    }
+
+    private sealed class KeyExpiredException(DateTimeOffset at) : Exception("The API key has expired.")
+    {
+        public DateTimeOffset At { get; } = at;
     }
 
     private AuthenticateResult Success(ApiCaller caller) =>

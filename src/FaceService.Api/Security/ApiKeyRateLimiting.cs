@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace FaceService.Api.Security;
 
 /// <summary>
-/// A fixed-window limit per API key (requests without a key, and the open health and metrics endpoints, are not limited). Over the limit:
-/// 429 rate_limited with Retry-After (the framework's default would be 503).
+/// A fixed-window limit per API key, each key's own (requests without a key, keys without a limit, and the open health
+/// and metrics endpoints, are not limited). Over the limit: 429 rate_limited with Retry-After (the framework's default
+/// would be 503).
 /// </summary>
 public static class ApiKeyRateLimiting
 {
@@ -25,17 +26,18 @@ public static class ApiKeyRateLimiting
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((o, limits) =>
         {
             var settings = limits.Value;
-            var window = new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = settings.PermitsPerWindow,
-                Window = TimeSpan.FromSeconds(settings.WindowSeconds),
-                QueueLimit = settings.QueueLimit,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            };
+            // A key's limit never changes (rotation makes a new key), so its partition can be made once from it.
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 // Open endpoints (health, metrics) are not limited, even when the caller happens to send a key.
-                settings.Enabled && http.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null && ApiCaller.TryFrom(http.User) is { } caller
-                    ? RateLimitPartition.GetFixedWindowLimiter(caller.KeyId, _ => window)
+                settings.Enabled && http.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null
+                                 && ApiCaller.TryFrom(http.User) is { RequestsPerMinute: > 0 } caller
+                    ? RateLimitPartition.GetFixedWindowLimiter(caller.KeyId, _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = caller.RequestsPerMinute,
+                        Window = RateLimitOptions.Window,
+                        QueueLimit = settings.QueueLimit,
+                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                    })
                     : RateLimitPartition.GetNoLimiter(""));
         });
         return services;
@@ -44,13 +46,12 @@ public static class ApiKeyRateLimiting
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
     {
         var http = context.HttpContext;
-        var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
             ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
-            : limits.WindowSeconds;
+            : (int)RateLimitOptions.Window.TotalSeconds;
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         var problem = ApiProblems.Create(http, ErrorCatalog.RateLimited,
-            $"This key made more than {limits.PermitsPerWindow} requests in {limits.WindowSeconds} s; retry after {retryAfter} s.");
+            $"This key made more than its {ApiCaller.TryFrom(http.User)?.RequestsPerMinute} requests a minute; retry after {retryAfter} s.");
         await http.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, ApiProblems.ContentType, ct);
     }
 }

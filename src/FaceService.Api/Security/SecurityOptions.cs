@@ -30,17 +30,20 @@ public sealed class AuthOptions : IValidatableObject
     }
 }
 
-/// <summary>Per-key request rate limits, bound from the "RateLimit" section (fixed windows, one per key).</summary>
+/// <summary>
+/// The per-key rate limiter, bound from the "RateLimit" section: each key's own limit (set when it is made, see
+/// Keys:DefaultRequestsPerMinute) over fixed one-minute windows. It keeps keys fair to each other; the concurrency gate,
+/// not this limiter, protects the machine.
+/// </summary>
 public sealed class RateLimitOptions
 {
     public const string SectionName = "RateLimit";
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Requests one key may make per window.</summary>
-    [Range(1, 10_000_000)] public int PermitsPerWindow { get; set; } = 600;
-
-    [Range(1, 86_400)] public int WindowSeconds { get; set; } = 60;
+    /// <summary>The bootstrap admin key's limit; 0 (default): unlimited, so an operator's first bulk job is paced by the machine only.</summary>
+    [Range(0, Core.Security.ApiKey.MaxRequestsPerMinute)] public int BootstrapRequestsPerMinute { get; set; }
 
     /// <summary>Requests over the limit that wait for the next window instead of being refused (default 0: refuse at once).</summary>
     [Range(0, 10_000)] public int QueueLimit { get; set; }

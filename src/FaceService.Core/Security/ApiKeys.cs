@@ -64,9 +64,20 @@ public sealed record ApiKeyScope(ApiKeyRole Role, IReadOnlyList<string> Collecti
 }
 
 /// <summary>A stored API key, without its secret.</summary>
-public sealed record ApiKey(string KeyId, string Name, ApiKeyScope Scope, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt)
+/// <param name="ExpiresAt">When it stops working (401 key_expired from then on); null: never.</param>
+/// <param name="RequestsPerMinute">Its rate limit; 0: unlimited.</param>
+public sealed record ApiKey(string KeyId, string Name, ApiKeyScope Scope, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt,
+    DateTimeOffset? ExpiresAt, int RequestsPerMinute)
 {
     public const int MaxNameLength = 128;
+
+    /// <summary>The highest per-key rate limit that can be set (a million requests a minute).</summary>
+    public const int MaxRequestsPerMinute = 1_000_000;
+
+    public bool IsExpired(DateTimeOffset now) => ExpiresAt <= now;
+
+    /// <summary>Neither revoked nor expired.</summary>
+    public bool IsValid(DateTimeOffset now) => RevokedAt is null && !IsExpired(now);
 
     /// <summary>A key's name from caller input, trimmed.</summary>
     /// <exception cref="FaceServiceException">validation_failed on "name".</exception>
@@ -82,23 +93,8 @@ public sealed record ApiKey(string KeyId, string Name, ApiKeyScope Scope, DateTi
 /// <summary>A key just created, with its text: shown once to whoever created it, never stored.</summary>
 public sealed record IssuedApiKey(ApiKey Key, string Text);
 
-/// <summary>How keys are made, for the admin endpoint and the command line alike.</summary>
-public static class ApiKeyIssuing
-{
-    /// <summary>
-    /// Generates a key, stores its hash and the create_key audit record of <paramref name="actor"/> (who is also its
-    /// creator) in one transaction, and returns its text. Checking that the actor may grant <paramref name="scope"/> is
-    /// the caller's business.
-    /// </summary>
-    public static async Task<IssuedApiKey> IssueAsync(this IApiKeyStore store, string name, ApiKeyScope scope, AuditActor actor,
-        CancellationToken ct = default)
-    {
-        var (keyId, text) = ApiKeySecret.Generate();
-        var key = new ApiKey(keyId, ApiKey.RequireName(name), scope, DateTimeOffset.UtcNow, actor.KeyId, null);
-        await store.CreateAsync(key, ApiKeySecret.Hash(text), actor, ct);
-        return new IssuedApiKey(key, text);
-    }
-}
+/// <summary>A key made by rotation, and the old key's new end (the overlap during which both work).</summary>
+public sealed record RotatedApiKey(IssuedApiKey Issued, string ReplacedKeyId, DateTimeOffset ReplacedKeyExpiresAt);
 
 /// <summary>A stored key with the SHA-256 of its full text, for checking a presented key.</summary>
 public sealed record ApiKeyCredential(ApiKey Key, byte[] KeySha256);
@@ -162,4 +158,12 @@ public interface IApiKeyStore
     /// no such key or it was already revoked.
     /// </summary>
     Task<bool> RevokeAsync(string keyId, AuditActor actor, CancellationToken ct = default);
+
+    /// <summary>
+    /// In one transaction: sets the old key's end to <paramref name="oldKeyExpiresAt"/> and stores the new key, with the
+    /// rotate_key record (old key) and the create_key record (new key) of <paramref name="actor"/>. False, and nothing
+    /// written, if the old key is unknown, revoked or already expired at the database's clock.
+    /// </summary>
+    Task<bool> RotateAsync(string oldKeyId, DateTimeOffset oldKeyExpiresAt, ApiKey newKey, byte[] newKeySha256, AuditActor actor,
+        CancellationToken ct = default);
 }

@@ -9,6 +9,7 @@ public static class AuditActions
     public const string DeleteCollection = "delete_collection";
     public const string CreateKey = "create_key";
     public const string RevokeKey = "revoke_key";
+    public const string RotateKey = "rotate_key";
 }
 
 /// <summary>

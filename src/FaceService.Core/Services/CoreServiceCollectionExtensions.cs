@@ -29,6 +29,16 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<FaceRecognitionService>();
         services.AddSingleton<FaceCatalogService>();
         services.AddSingleton<Security.AuditService>();
+        return services.AddApiKeyManagement(configuration);
+    }
+
+    /// <summary>Key management (<see cref="Security.ApiKeyService"/>) and its policy; the key store comes from AddFaceStore.</summary>
+    public static IServiceCollection AddApiKeyManagement(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptionsWithValidateOnStart<Security.KeyPolicyOptions>()
+            .Bind(configuration.GetSection(Security.KeyPolicyOptions.SectionName)).ValidateDataAnnotations();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Security.ApiKeyService>();
         return services;
     }
 

@@ -20,6 +20,8 @@ public enum FaceServiceError
     TooManyFaces,
     /// <summary>The caller's key does not reach the collection it names.</summary>
     Forbidden,
+    /// <summary>No valid API key of that id within the caller's reach.</summary>
+    KeyNotFound,
 }
 
 /// <summary>A caller's mistake or a missing resource, raised by the application services; never a server fault.</summary>

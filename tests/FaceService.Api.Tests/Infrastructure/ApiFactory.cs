@@ -43,7 +43,6 @@ public class ApiFactory : WebApplicationFactory<Program>
                 ["Limits:MaxRequestBytes"] = MaxRequestBytes.ToString(),
                 ["Limits:MaxFilesPerRequest"] = MaxFilesPerRequest.ToString(),
                 ["Auth:BootstrapAdminKey"] = BootstrapAdminKey,
-                ["RateLimit:PermitsPerWindow"] = "1000000",
                 // Request logs of every test request would drown the test output.
                 ["Serilog:MinimumLevel:Default"] = "Warning",
             };

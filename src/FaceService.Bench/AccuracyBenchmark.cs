@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
@@ -18,7 +19,7 @@ namespace FaceService.Bench;
 /// </summary>
 public static class AccuracyBenchmark
 {
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         var lfw = args.Get("lfw-dev", "") is { Length: > 0 } l ? LabelledPhotoSet.Load(l) : LabelledPhotoSet.LoadShared("lfw-dev");
         var dev = args.Get("faces", "") is { Length: > 0 } f ? LabelledPhotoSet.Load(f) : LabelledPhotoSet.LoadShared("faces");
@@ -27,7 +28,7 @@ public static class AccuracyBenchmark
         var groupPhotos = SmallFacePhotos(lfw, dev, args.Get("save-photos", ""));
 
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
         Console.WriteLine($"lfw-dev: {lfw.Photos.Count} photos, {lfw.Pairs.Count} protocol pairs; dev set: {dev.Photos.Count} photos");
         // MTCNN's O-Net, a second opinion on every box (whichever detector found it).
         using var judgeServices = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Detector)] = nameof(FaceDetectorKind.Mtcnn) });

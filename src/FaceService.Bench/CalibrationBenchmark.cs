@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FaceService.Core.Calibration;
@@ -24,10 +25,10 @@ public static class CalibrationBenchmark
     private static readonly double[] CheckedRates = [1e-4, 1e-5, 1e-6];
     private static readonly long[] GallerySizes = [10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
         var set = LabelledCodes.Load(args);
         var faces = set.Photos.Where(p => p.Code is not null).ToList();
         var people = faces.Select(p => p.Person).Distinct().ToList();
@@ -114,7 +115,7 @@ public static class CalibrationBenchmark
     }
 
     /// <summary>lfw-dev's protocol pairs (140 same, 420 different) at the default verify threshold, as the issue measures them.</summary>
-    private static void ReportProtocolPairs(BenchArguments args, LabelledCodes.Set set, float threshold)
+    private static void ReportProtocolPairs(ToolArguments args, LabelledCodes.Set set, float threshold)
     {
         var lfw = args.Get("lfw-dev", "") is { Length: > 0 } l ? LabelledPhotoSet.Load(l) : LabelledPhotoSet.LoadShared("lfw-dev");
         var quantizer = new EmbeddingQuantizer();

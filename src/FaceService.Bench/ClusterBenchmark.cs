@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using FaceService.Core.Clustering;
 using FaceService.Core.Embeddings;
@@ -13,7 +14,7 @@ namespace FaceService.Bench;
 /// </summary>
 public static class ClusterBenchmark
 {
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         var n = args.Get("n", 10_000);
         var perPerson = args.Get("per-person", 10);
@@ -31,7 +32,7 @@ public static class ClusterBenchmark
         var options = new ClusteringOptions { MaxFaces = Math.Max(n, 2), MaxDegreeOfParallelism = threads > 0 ? threads : null };
         var clusterer = new AgglomerativeFaceClusterer(quantizer, Options.Create(options));
 
-        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
         Console.WriteLine($"data: {n} codes = {labels.Max() + 1} people x up to {perPerson} samples, noise {noise} per component, seed {seed}; " +
                           $"mean squared L2 within a person {MeanDistance(quantizer, codes, labels, samePerson: true):F3}, " +
                           $"between people {MeanDistance(quantizer, codes, labels, samePerson: false):F3}");
@@ -60,7 +61,7 @@ public static class ClusterBenchmark
             Console.WriteLine($"{linkage.ToString().ToLowerInvariant(),-9} {time.TotalSeconds,7:F2}s {cpu.TotalSeconds,7:F2}s {result.Clusters.Count,9} " +
                               $"{result.Singletons.Count,11} {purity,7:P1} {exact,13}");
         }
-        Console.WriteLine($"peak resident memory {BenchArguments.PeakWorkingSetBytes() / 1e6:F0} MB");
+        Console.WriteLine($"peak resident memory {BenchMachine.PeakWorkingSetBytes() / 1e6:F0} MB");
         return 0;
     }
 

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
@@ -24,7 +25,7 @@ public static class DetectorBenchmark
 {
     private static readonly string[] VariantNames = ["ssd", "mtcnn", "mtcnn-min20", "ssd-then-mtcnn", "ssd-low+onet", "ssd-and-mtcnn"];
 
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         var lfw = LabelledPhotoSet.LoadShared("lfw-dev");
         var dev = LabelledPhotoSet.LoadShared("faces");
@@ -63,7 +64,7 @@ public static class DetectorBenchmark
         };
 
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}; load average at start {InferenceHost.LoadAverage()}");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}; load average at start {InferenceHost.LoadAverage()}");
         Console.WriteLine($"settings: {InferenceHost.DescribeSettings(ssdHost)}");
         Console.WriteLine($"ssd-low: DetectorScoreThreshold {lowThreshold}, boxes under {normalThreshold} kept when O-Net's face probability ≥ {confirmProbability}");
 

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Globalization;
 using FaceService.Core.Faces;
 using FaceService.Evaluation;
@@ -19,7 +20,7 @@ namespace FaceService.Bench;
 /// </summary>
 public static class DlibBoxFit
 {
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         var lfw = args.Get("lfw-dev", "") is { Length: > 0 } l ? LabelledPhotoSet.Load(l) : LabelledPhotoSet.LoadShared("lfw-dev");
         var hogFile = args.Get("hog", "") is { Length: > 0 } h ? h : throw new ArgumentException("--hog <dlib_reference hog output> is required.");

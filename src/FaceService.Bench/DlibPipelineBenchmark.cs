@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Globalization;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
@@ -26,7 +27,7 @@ namespace FaceService.Bench;
 /// </summary>
 public static class DlibPipelineBenchmark
 {
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         var set = LabelledPhotoSet.LoadShared(args.Get("set", "lfw-dev"));
         var folder = args.Get("pipeline", "") is { Length: > 0 } p ? p : throw new ArgumentException("--pipeline <dlib_reference pipeline output> is required.");
@@ -34,7 +35,7 @@ public static class DlibPipelineBenchmark
         var photos = set.Photos.Where(ph => rows.ContainsKey(ph.Path)).ToList();
 
         using var services = InferenceHost.Build(args, new Dictionary<string, string> { [nameof(InferenceOptions.Landmarker)] = nameof(LandmarkSource.FaceApi68) });
-        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {BenchMachine.DescribeMachine()}");
         Console.WriteLine($"{set.Directory}: {set.Photos.Count} photos, {photos.Count} with a dlib face ({rows.Values.Count(r => r[1] == "fallback")} on the fallback box, no HOG face)");
         var decoder = services.GetRequiredService<SkiaImageDecoder>();
         var detector = services.GetRequiredService<IFaceDetector>();

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using FaceService.Core.Calibration;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Services;
@@ -27,10 +28,10 @@ public static class IdentificationBenchmark
     /// <summary>The fixed identify threshold before thresholds were set by rate: what the issue measured 80 % FPIR with.</summary>
     private const float PreviousThreshold = VerificationDefaults.Threshold;
 
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
         var set = LabelledCodes.Load(args);
         var models = args.Get("models", Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "models"));
         var calibration = DistanceCalibration.Load(models, set.ModelId);

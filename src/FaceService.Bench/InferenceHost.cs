@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using FaceService.Inference;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,7 @@ public static class InferenceHost
     ];
 
     /// <param name="settings">Inference options set on top of the command line's (e.g. MaxBatchSize = 1 for a run without micro-batching).</param>
-    public static ServiceProvider Build(BenchArguments args, IReadOnlyDictionary<string, string>? settings = null)
+    public static ServiceProvider Build(ToolArguments args, IReadOnlyDictionary<string, string>? settings = null)
     {
         var values = new Dictionary<string, string?>();
         foreach (var (argument, key) in Overrides)

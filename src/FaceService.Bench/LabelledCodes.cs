@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using FaceService.Core.Faces;
@@ -21,7 +22,7 @@ public static class LabelledCodes
 {
     public sealed record Set(string ModelId, string Settings, IReadOnlyList<LabelledCode> Photos);
 
-    public static Set Load(BenchArguments args)
+    public static Set Load(ToolArguments args)
     {
         if (args.Get("codes", "") is { Length: > 0 } saved) return Read(saved);
 

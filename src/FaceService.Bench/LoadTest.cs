@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -21,7 +22,7 @@ public static class LoadTest
 
     private sealed record Outcome(long StartUnixMs, double LatencyMs, int Status, string Code, string RetryAfter, string FaceIds);
 
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         var url = new Uri(args.Get("url", "http://127.0.0.1:18080"));
         if (!url.IsLoopback) throw new ArgumentException($"--url must be a loopback address (got {url.Host}): this client only loads a local service.");
@@ -48,7 +49,7 @@ public static class LoadTest
         };
         if (apiKey.Length > 0) http.DefaultRequestHeaders.Add(args.Get("api-key-header", "X-Api-Key"), apiKey);
 
-        Console.WriteLine($"# load {endpoint}: {url} concurrency {concurrency} for {seconds} s; {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"# load {endpoint}: {url} concurrency {concurrency} for {seconds} s; {BenchMachine.DescribeMachine()}");
         if (endpoint == "identify") EnrollGalleryAsync(http, collection, people).GetAwaiter().GetResult();
 
         var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);

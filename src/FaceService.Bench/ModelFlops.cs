@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FaceService.Inference;
@@ -38,12 +39,12 @@ public static class ModelFlops
         }
     }
 
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         using var services = InferenceHost.Build(args);
         var work = PipelineWork.Count(services);
         var (peak, basis) = PeakGflops();
-        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
         Console.WriteLine($"nominal FP32 peak: {peak:F0} GFLOP/s ({basis})");
         Console.WriteLine($"{"network",-36} {"GFLOP",7} {"per",-6}");
         Console.WriteLine($"{Detector.Name,-36} {work.DetectorGflop / work.DetectorPasses,7:F3} {Detector.Unit,-6}");

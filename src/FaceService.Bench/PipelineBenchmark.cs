@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using FaceService.Core.Embeddings;
@@ -22,7 +23,7 @@ public static class PipelineBenchmark
 {
     private static readonly string[] Stages = ["decode", "detect", "landmarks", "align", "embed", "quantize"];
 
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         var seconds = args.Get("seconds", 15);
         var concurrencies = PositiveList(args.Get("concurrency", "1,4,16"), "concurrency");
@@ -35,7 +36,7 @@ public static class PipelineBenchmark
         if (photos.Count == 0) throw new ArgumentException("No photos to run on.");
 
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
         Console.WriteLine($"load average (1/5/15 min) at start: {InferenceHost.LoadAverage()}");
 
         using var services = InferenceHost.Build(args);
@@ -68,7 +69,7 @@ public static class PipelineBenchmark
         if (unbatched is not null) variants.Add(("off (max 1)", unbatched));
         EndToEnd(variants, photos, concurrencies, TimeSpan.FromSeconds(seconds), cost, peak).GetAwaiter().GetResult();
 
-        Console.WriteLine($"load average at end: {InferenceHost.LoadAverage()}; peak resident memory {BenchArguments.PeakWorkingSetBytes() / 1e6:F0} MB");
+        Console.WriteLine($"load average at end: {InferenceHost.LoadAverage()}; peak resident memory {BenchMachine.PeakWorkingSetBytes() / 1e6:F0} MB");
         return 0;
     }
 

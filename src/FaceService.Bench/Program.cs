@@ -1,8 +1,9 @@
+using FaceService.CommandLine;
 using FaceService.Bench;
 
 // Timings of FaceService's hot paths on this machine: `dotnet run -c Release --project src/FaceService.Bench -- <mode> [--option value]…`.
 // Each mode lives in its own file; add one by adding a line here.
-var modes = new Dictionary<string, Func<BenchArguments, int>>(StringComparer.OrdinalIgnoreCase)
+var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["accuracy"] = AccuracyBenchmark.Run,
     ["calibrate"] = CalibrationBenchmark.Run,
@@ -25,9 +26,13 @@ if (args.Length == 0 || !modes.TryGetValue(args[0], out var mode))
 }
 try
 {
-    return mode(BenchArguments.Parse(args[1..]));
+    // A mode reads the options it needs as it goes; one it never read was mistyped or belongs to another mode.
+    var arguments = ToolArguments.Parse(args[1..], positionals: 0, options: null, flags: new HashSet<string>());
+    var status = mode(arguments);
+    foreach (var unread in arguments.Unread) Console.Error.WriteLine($"warning: {unread} was given but not used by mode {args[0]}");
+    return status;
 }
-catch (ArgumentException e)
+catch (Exception e) when (e is UsageException or ArgumentException)
 {
     Console.Error.WriteLine(e.Message);
     return 2;

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Security.Cryptography;
 using FaceService.Evaluation;
 using FaceService.Inference;
@@ -13,7 +14,7 @@ namespace FaceService.Bench;
 /// </summary>
 public static class RgbExport
 {
-    public static int Run(BenchArguments args)
+    public static int Run(ToolArguments args)
     {
         var set = LabelledPhotoSet.LoadShared(args.Get("set", "lfw-dev"));
         var outDir = args.Get("out", "") is { Length: > 0 } o ? Path.GetFullPath(o) : throw new ArgumentException("--out <folder> is required.");

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using FaceService.Core.Naming;
 using System.Diagnostics;
 using System.Globalization;
@@ -35,7 +36,7 @@ public static class SearchBenchmark
     // Distances from the store and from the scan are computed in different float orders.
     private const float DistanceTolerance = 1e-4f;
 
-    public static int Run(BenchArguments args) => RunAsync(args).GetAwaiter().GetResult();
+    public static int Run(ToolArguments args) => RunAsync(args).GetAwaiter().GetResult();
 
     private sealed record Settings(
         int[] Sizes, string[] DataKinds, int QueriesPerKind, int[] EfSearchSweep, int Ef, (int M, int EfConstruction)[] Hnsw,
@@ -45,7 +46,7 @@ public static class SearchBenchmark
 
     private sealed record Dataset(List<NewFace> Faces, InMemoryCodeScan Scan, List<Query> Queries);
 
-    private static async Task<int> RunAsync(BenchArguments args)
+    private static async Task<int> RunAsync(ToolArguments args)
     {
         var settings = new Settings(
             Ints(args.Get("n", "10000,100000")), args.Get("data", "face,uniform").Split(','), args.Get("queries", 200),
@@ -58,14 +59,14 @@ public static class SearchBenchmark
         if (settings.KeptSchema is not null && (settings.Sizes.Length != 1 || settings.DataKinds.Length != 1))
             throw new ArgumentException("--schema takes one --n and one --data.");
 
-        Console.WriteLine($"machine: {BenchArguments.DescribeMachine()}; load average {LoadAverage()}");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}; load average {LoadAverage()}");
         Console.WriteLine($"database: {await DescribeDatabaseAsync(settings.Connection)}");
         Console.WriteLine($"date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; latency = PgFaceSearch.SearchSubjectsAsync per call " +
                           "(SQL round trip + exact re-rank of the candidates), in ms");
         foreach (var n in settings.Sizes)
             foreach (var kind in settings.DataKinds)
                 await RunSizeAsync(settings, n, kind);
-        Console.WriteLine($"peak resident memory of the bench process {BenchArguments.PeakWorkingSetBytes() / 1e6:F0} MB; load average {LoadAverage()}");
+        Console.WriteLine($"peak resident memory of the bench process {BenchMachine.PeakWorkingSetBytes() / 1e6:F0} MB; load average {LoadAverage()}");
         return 0;
     }
 

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using FaceService.Core.Services;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ public static class CliApp
         """;
 
     private sealed record Command(string Name, string Usage, int Positionals, string[] Options, string[] Flags,
-        Func<CliArguments, CliConsole, CancellationToken, Task<int>> Run);
+        Func<ToolArguments, CliConsole, CancellationToken, Task<int>> Run);
 
     private static readonly Command[] Commands =
     [
@@ -66,10 +67,10 @@ public static class CliApp
 
         try
         {
-            var parsed = CliArguments.Parse(rest, command.Positionals, command.Options.ToHashSet(), command.Flags.ToHashSet());
+            var parsed = ToolArguments.Parse(rest, command.Positionals, command.Options.ToHashSet(), command.Flags.ToHashSet());
             return await command.Run(parsed, console, ct);
         }
-        catch (CliUsageException e)
+        catch (UsageException e)
         {
             return UsageError(console, command, e.Message);
         }

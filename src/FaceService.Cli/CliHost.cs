@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using FaceService.Core.Naming;
 using FaceService.Core.Security;
 using FaceService.Core.Services;
@@ -26,7 +27,7 @@ public static class CliHost
     /// <summary>Whom the audit log names for a change made here (keys, imports): the operator's account, not an API key.</summary>
     public static AuditActor Operator => new("cli", $"cli ({Environment.UserName})", null);
 
-    public static IHost Build(CliArguments args)
+    public static IHost Build(ToolArguments args)
     {
         var builder = CreateBuilder(args);
         var configuration = builder.Configuration;
@@ -36,7 +37,7 @@ public static class CliHost
     }
 
     /// <summary>The store alone, for commands that run no model (keys): they work without the models.</summary>
-    public static IHost BuildStoreOnly(CliArguments args)
+    public static IHost BuildStoreOnly(ToolArguments args)
     {
         var builder = CreateBuilder(args);
         builder.Services.AddFaceStore(builder.Configuration);
@@ -44,7 +45,7 @@ public static class CliHost
         return builder.Build();
     }
 
-    private static HostApplicationBuilder CreateBuilder(CliArguments args)
+    private static HostApplicationBuilder CreateBuilder(ToolArguments args)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration
@@ -64,17 +65,17 @@ public static class CliHost
     }
 
     /// <summary>Images analyzed at the same time: enough in flight for the recognition batcher to fill its batches.</summary>
-    public static int Concurrency(CliArguments args) => args.GetInt("concurrency", DefaultConcurrency, 1, 64);
+    public static int Concurrency(ToolArguments args) => args.GetInt("concurrency", DefaultConcurrency, 1, 64);
 
     /// <summary>--collection, or the default collection.</summary>
-    public static CollectionName Collection(CliArguments args) =>
-        CollectionName.TryCreate(args.Get("collection"), out var problem) ?? throw new CliUsageException($"--collection: {problem}");
+    public static CollectionName Collection(ToolArguments args) =>
+        CollectionName.TryCreate(args.Get("collection"), out var problem) ?? throw new UsageException($"--collection: {problem}");
 
     /// <summary>The migrated store: a fresh database gets its schema before the first read or write.</summary>
     public static Task MigrateAsync(IHost host, CancellationToken ct) =>
         host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
 
-    private static Dictionary<string, string?> CommandLineSettings(CliArguments args)
+    private static Dictionary<string, string?> CommandLineSettings(ToolArguments args)
     {
         var settings = new Dictionary<string, string?>();
         if (args.Get("connection") is { } connection)

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using FaceService.Core.Clustering;
 using FaceService.Core.Faces;
@@ -35,7 +36,7 @@ public static class ClusterCommand
 
     private sealed record AnalyzedPhoto(string Name, IReadOnlyList<(EmbeddedFace Face, byte[] Thumbnail)> Faces, string? Error);
 
-    public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    public static async Task<int> RunAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var folder = ImageFiles.RequireFolder(args.Positionals[0]);
         var reportPath = Path.GetFullPath(args.Get("out") ?? DefaultReport);

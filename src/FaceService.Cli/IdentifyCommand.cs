@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Globalization;
 using FaceService.Core.Naming;
 using FaceService.Core.Services;
@@ -18,7 +19,7 @@ public static class IdentifyCommand
     public static readonly string[] Options = [.. CliHost.Options, "collection", "k", "threshold"];
     public static readonly string[] Flags = [.. CliHost.Flags, "all-faces"];
 
-    public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    public static async Task<int> RunAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var path = ImageFiles.RequireFile(args.Positionals[0]);
         var collection = CliHost.Collection(args);

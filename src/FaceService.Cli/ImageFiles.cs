@@ -1,3 +1,5 @@
+using FaceService.CommandLine;
+
 namespace FaceService.Cli;
 
 /// <summary>Which files of a folder the commands read as photos: by extension, in ordinal name order (runs are repeatable).</summary>
@@ -22,8 +24,8 @@ public static class ImageFiles
     public static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
 
     public static string RequireFolder(string path) =>
-        Directory.Exists(path) ? Path.GetFullPath(path) : throw new CliUsageException($"No such folder: '{path}'.");
+        Directory.Exists(path) ? Path.GetFullPath(path) : throw new UsageException($"No such folder: '{path}'.");
 
     public static string RequireFile(string path) =>
-        File.Exists(path) ? Path.GetFullPath(path) : throw new CliUsageException($"No such file: '{path}'.");
+        File.Exists(path) ? Path.GetFullPath(path) : throw new UsageException($"No such file: '{path}'.");
 }

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
@@ -38,7 +39,7 @@ public sealed class ImportCommand
 
     private enum Outcome { Enrolled, Skipped, NoFace, Error }
 
-    public static async Task<int> RunAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    public static async Task<int> RunAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var folder = ImageFiles.RequireFolder(args.Positionals[0]);
         var collection = CliHost.Collection(args);

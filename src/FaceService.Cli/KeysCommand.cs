@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Globalization;
 using FaceService.Core.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,12 +48,12 @@ public static class KeysCommand
     // The command line acts for whoever may run it on the database's host: every collection, every role.
     private static readonly ApiKeyScope OperatorScope = new(ApiKeyRole.Admin, [ApiKeyScope.AllCollections]);
 
-    public static Task<int> CreateAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    public static Task<int> CreateAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var request = new NewApiKey(
-            args.Get("name") ?? throw new CliUsageException("--name is required."),
-            SplitList(args.Get("roles") ?? throw new CliUsageException("--roles is required.")),
-            SplitList(args.Get("collections") ?? throw new CliUsageException("--collections is required.")),
+            args.Get("name") ?? throw new UsageException("--name is required."),
+            SplitList(args.Get("roles") ?? throw new UsageException("--roles is required.")),
+            SplitList(args.Get("collections") ?? throw new UsageException("--collections is required.")),
             ExpiresAt(args),
             args.Get("requests-per-minute") is null ? null : args.GetInt("requests-per-minute", 0, 0, ApiKey.MaxRequestsPerMinute));
 
@@ -66,7 +67,7 @@ public static class KeysCommand
         }, ct);
     }
 
-    public static Task<int> ListAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    public static Task<int> ListAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var jsonPath = args.Get("json");
         return WithKeysAsync(args, async keys =>
@@ -82,7 +83,7 @@ public static class KeysCommand
         }, ct);
     }
 
-    public static Task<int> RotateAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    public static Task<int> RotateAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var keyId = KeyId(args.Positionals[0]);
         TimeSpan? overlap = args.Get("overlap-seconds") is null
@@ -102,7 +103,7 @@ public static class KeysCommand
         }, ct);
     }
 
-    public static Task<int> RevokeAsync(CliArguments args, CliConsole console, CancellationToken ct)
+    public static Task<int> RevokeAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var keyId = KeyId(args.Positionals[0]);
         return WithKeysAsync(args, async keys =>
@@ -113,7 +114,7 @@ public static class KeysCommand
         }, ct);
     }
 
-    private static async Task<int> WithKeysAsync(CliArguments args, Func<ApiKeyService, Task<int>> run, CancellationToken ct)
+    private static async Task<int> WithKeysAsync(ToolArguments args, Func<ApiKeyService, Task<int>> run, CancellationToken ct)
     {
         using var host = CliHost.BuildStoreOnly(args);
         await CliHost.MigrateAsync(host, ct);
@@ -123,12 +124,12 @@ public static class KeysCommand
     private static string KeyId(string given) =>
         ApiKeySecret.TryParseKeyId(given, out var fromText) ? fromText
         : IsKeyId(given) ? given
-        : throw new CliUsageException($"'{given}' is neither a key id (16 hex characters) nor a key.");
+        : throw new UsageException($"'{given}' is neither a key id (16 hex characters) nor a key.");
 
-    private static DateTimeOffset? ExpiresAt(CliArguments args) =>
+    private static DateTimeOffset? ExpiresAt(ToolArguments args) =>
         args.Get("expires-at") is not { } text ? null
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at
-        : throw new CliUsageException($"--expires-at is a time such as 2027-06-30T00:00:00Z; got '{text}'.");
+        : throw new UsageException($"--expires-at is a time such as 2027-06-30T00:00:00Z; got '{text}'.");
 
     private static List<string> SplitList(string text) =>
         text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();

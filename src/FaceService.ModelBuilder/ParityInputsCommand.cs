@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -268,12 +269,12 @@ public static class ParityInputsCommand
         "parity-inputs --out <folder> [--set face-api|mtcnn, default face-api] [--faces <photo folder, default ../shared/data/faces>]",
         Run);
 
-    private static int Run(CommandArguments args)
+    private static int Run(ToolArguments args)
     {
         string output = Path.GetFullPath(args.Required("out"));
-        string set = args.Optional("set") ?? "face-api";
-        string faces = Path.GetFullPath(args.Optional("faces") ?? Path.Combine("..", "shared", "data", "faces"));
-        args.RejectUnknown();
+        string set = args.Get("set") ?? "face-api";
+        string faces = Path.GetFullPath(args.Get("faces") ?? Path.Combine("..", "shared", "data", "faces"));
+        args.RejectUnread();
 
         if (!Directory.Exists(faces))
         {

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -31,14 +32,14 @@ public static class ConvertCommand
         new MtcnnONetRecipe(),
     ];
 
-    private static int Run(CommandArguments args)
+    private static int Run(ToolArguments args)
     {
         string outDir = Path.GetFullPath(args.Required("out"));
         var packages = SourcePackages.All.Select(p => new ConvertedPackage(
-            p, Path.GetFullPath(args.Required($"{p.Key}-dir")), args.Optional($"{p.Key}-integrity"))).ToArray();
+            p, Path.GetFullPath(args.Required($"{p.Key}-dir")), args.Get($"{p.Key}-integrity"))).ToArray();
         string dlibDataDir = Path.GetFullPath(args.Required("dlib-data-dir"));
-        string? debSha256 = args.Optional("dlib-data-deb-sha256");
-        args.RejectUnknown();
+        string? debSha256 = args.Get("dlib-data-deb-sha256");
+        args.RejectUnread();
 
         foreach (ConvertedPackage package in packages)
         {

@@ -1,3 +1,4 @@
+using FaceService.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using FaceService.Inference;

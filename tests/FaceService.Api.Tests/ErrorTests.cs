@@ -101,10 +101,10 @@ public sealed class ErrorTests(ApiFactory factory) : IAsyncLifetime
         var produced = Cases.Values.Select(c => c.Code).ToHashSet();
         // database_unavailable: DatabaseOutageTests. Not produced by any input here: internal_error (a fault, never a
         // user's mistake), model_unavailable (the models are loaded at start-up or the service does not start), and
-        // too_many_faces (needs more than Clustering:MaxFaces faces). overloaded: Fuzz/OverloadTests. unauthorized,
+        // too_many_faces (needs more than Clustering:MaxFaces faces). overloaded: Fuzz/OverloadTests. unauthorized, key_expired,
         // forbidden, key_not_found, rate_limited: Security/*.
         string[] elsewhere = ["database_unavailable", "internal_error", "model_unavailable", "too_many_faces", "overloaded",
-            "unauthorized", "forbidden", "key_not_found", "rate_limited"];
+            "unauthorized", "key_expired", "forbidden", "key_not_found", "rate_limited"];
         Assert.Empty(Errors.ErrorCatalog.All.Select(e => e.Code).Except(produced).Except(elsewhere));
     }
 

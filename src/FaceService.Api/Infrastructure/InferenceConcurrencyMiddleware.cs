@@ -10,6 +10,9 @@ namespace FaceService.Api.Infrastructure;
 /// wait (oldest first) and none waits longer than MaxQueueWaitMs. Overload is answered at once with 503 overloaded and
 /// Retry-After, so that a burst sheds load instead of making every request time out. A standalone limiter rather than
 /// the rate-limiting middleware, whose single rejection handler belongs to the per-key rate limits.
+/// <para>A request takes its place only once its body has fully arrived: a client that uploads slowly, or stalls, waits
+/// on its own connection (within the size limits and Kestrel's minimum data rate, which drop it in the end), not in a
+/// slot or the queue, where it would hold back requests that are ready to run.</para>
 /// </summary>
 public sealed class InferenceConcurrencyMiddleware(RequestDelegate next, IOptions<InferenceConcurrencyOptions> options,
     InferenceRequestTracker tracker, ILogger<InferenceConcurrencyMiddleware> logger)
@@ -31,6 +34,8 @@ public sealed class InferenceConcurrencyMiddleware(RequestDelegate next, IOption
             return;
         }
 
+        await ReadBodyAsync(context.Request, context.RequestAborted);
+        if (context.RequestAborted.IsCancellationRequested) return;
         using var lease = await AcquireAsync(context.RequestAborted);
         if (lease is not { IsAcquired: true })
         {
@@ -49,6 +54,28 @@ public sealed class InferenceConcurrencyMiddleware(RequestDelegate next, IOption
         }
         using var running = tracker.Enter();
         await next(context);
+    }
+
+    // Bodies up to this size wait in memory, larger ones in a temporary file: a few hundred queued photos stay small.
+    private const int BodyMemoryThreshold = 1024 * 1024;
+
+    /// <summary>
+    /// Receives the whole body before the request is admitted, buffered and rewound, so that the action reads it as it
+    /// would have read it from the connection (the upload filter's per-file limits and error answers unchanged). A body
+    /// over the size limit fails here as it would have there (413), through the exception handler.
+    /// </summary>
+    private static async Task ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        request.EnableBuffering(BodyMemoryThreshold);
+        try
+        {
+            await request.Body.CopyToAsync(Stream.Null, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return; // the client went away; nothing to answer
+        }
+        request.Body.Position = 0;
     }
 
     /// <summary>A lease, or null when the wait ran out or the client went away.</summary>

@@ -9,9 +9,12 @@ public sealed class Multipart
 
     public Multipart File(string field, string path) => Bytes(field, System.IO.File.ReadAllBytes(path), System.IO.Path.GetFileName(path));
 
-    public Multipart Bytes(string field, byte[] bytes, string fileName, string contentType = "image/jpeg")
+    public Multipart Bytes(string field, byte[] bytes, string fileName, string contentType = "image/jpeg") =>
+        Content(field, new ByteArrayContent(bytes), fileName, contentType);
+
+    /// <summary>A file part with any content (e.g. one that streams slowly).</summary>
+    public Multipart Content(string field, HttpContent part, string fileName, string contentType = "image/jpeg")
     {
-        var part = new ByteArrayContent(bytes);
         part.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         _content.Add(part, field, fileName);
         return this;

@@ -83,7 +83,7 @@ public static class CliApp
             console.Error.WriteLine("Interrupted." + (command.Name == "import" ? " Run the same import again to resume: enrolled photos are skipped." : ""));
             return ExitCodes.Interrupted;
         }
-        catch (Exception e) when (e is FaceServiceException or StoreUnavailableException or OptionsValidationException
+        catch (Exception e) when (e is FaceServiceException or StoreUnavailableException or StoreOverloadedException or OptionsValidationException
                                       or FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
         {
             console.Error.WriteLine($"error: {e.Message}");

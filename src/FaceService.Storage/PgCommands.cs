@@ -4,13 +4,15 @@ using Npgsql;
 namespace FaceService.Storage;
 
 /// <summary>
-/// How every store talks to PostgreSQL: a pooled connection per call, an unreachable database turned into
+/// How every store talks to PostgreSQL: a pooled connection per call, taken only through the connection gate
+/// (<see cref="PgConnectionGate"/>: never more calls than the pool holds), an unreachable database turned into
 /// StoreUnavailableException (→ 503), and a change committed together with its audit record or not at all.
 /// </summary>
 internal static class PgCommands
 {
     public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
     {
+        using var slot = await PgConnectionGate.For(dataSource).EnterAsync(ct);
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);

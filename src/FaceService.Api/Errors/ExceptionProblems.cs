@@ -36,6 +36,7 @@ public sealed class ExceptionProblems(IOptions<ApiLimitsOptions> limits, IOption
     {
         FaceServiceException e => (ErrorCatalog.For(e.Error), e.Message, e.Target),
         StoreUnavailableException => (ErrorCatalog.DatabaseUnavailable, ErrorCatalog.DatabaseUnavailable.ExampleDetail, null),
+        StoreOverloadedException e => (ErrorCatalog.Overloaded, e.Message + " Retry after the time in Retry-After.", null),
         OnnxRuntimeException => (ErrorCatalog.ModelUnavailable, ErrorCatalog.ModelUnavailable.ExampleDetail, null),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             (ErrorCatalog.PayloadTooLarge, $"The request body is larger than the limit of {limits.Value.MaxRequestBytes} bytes.", null),

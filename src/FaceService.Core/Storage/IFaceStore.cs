@@ -84,3 +84,6 @@ public interface IFaceStore
 
 /// <summary>The store could not be reached; the API answers 503 database_unavailable with Retry-After.</summary>
 public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Every database connection is busy and the call was shed rather than queued; the API answers 503 overloaded with Retry-After.</summary>
+public sealed class StoreOverloadedException(string message) : Exception(message);

@@ -10,11 +10,12 @@ public static class DevPhotos
 
     /// <summary>
     /// The single-face person folders of manifest.tsv, plus the group photos when <paramref name="includeGroups"/>;
-    /// <paramref name="directory"/> defaults to ../shared/data/faces from the repository root.
+    /// <paramref name="directory"/> defaults to ../shared/data/faces beside the repository the tool is run in.
     /// </summary>
     public static IReadOnlyList<Photo> Load(string? directory, bool includeGroups)
     {
-        directory ??= Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "..", "shared", "data", "faces");
+        // From the working directory: the load scripts run a copy of the build from outside the repository.
+        directory ??= Path.Combine(LabelledPhotoSet.RepositoryRoot(Environment.CurrentDirectory), "..", "shared", "data", "faces");
         var manifest = Path.Combine(directory, "manifest.tsv");
         if (!File.Exists(manifest))
             throw new ArgumentException($"No manifest.tsv in '{Path.GetFullPath(directory)}': pass --photos <folder of the dev photos>.");

@@ -2,6 +2,7 @@ using FaceService.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
@@ -9,9 +10,12 @@ namespace FaceService.Bench;
 
 /// <summary>
 /// Steady-concurrency load against a running FaceService on loopback:
-/// `load --url http://127.0.0.1:18080 --concurrency 8 --seconds 600 --endpoint identify|verify|detect|enroll [--pid N]`.
+/// `load --url http://127.0.0.1:18080 --concurrency 8 --seconds 600 --endpoint identify|verify|detect|enroll|mixed [--pid N]`.
 /// Each worker sends its next request as soon as the previous one is answered, for a fixed time, then stops. Reports
 /// throughput, latency percentiles, answers by status and code, and the service's resident memory (given its pid).
+/// <c>mixed</c> draws each request from identify 30 %, verify 20 %, detect 20 %, enroll 15 % (a new subject, two
+/// photos), erase 10 % (the worker's oldest subject enrolled in this run, so the table does not only grow) and cluster
+/// of the gallery collection 5 %, and reports each kind on its own line.
 /// Options: --collection (default "load"), --api-key (or env FACESERVICE_API_KEY), --api-key-header (default
 /// X-Api-Key), --timeout-ms per request (default 30000), --report-seconds between progress lines (default 60),
 /// --log FILE (one line per request: start unix ms, latency ms, status, code, Retry-After, face ids), --photos DIR.
@@ -20,7 +24,11 @@ public static class LoadTest
 {
     private const int MaxSeconds = 4 * 3600;
 
-    private sealed record Outcome(long StartUnixMs, double LatencyMs, int Status, string Code, string RetryAfter, string FaceIds);
+    private sealed record Outcome(string Operation, long StartUnixMs, double LatencyMs, int Status, string Code, string RetryAfter, string FaceIds);
+
+    // The mixed load's draw, out of 100.
+    private static readonly (string Operation, int Weight)[] Mix =
+        [("identify", 30), ("verify", 20), ("detect", 20), ("enroll", 15), ("erase", 10), ("cluster", 5)];
 
     public static int Run(ToolArguments args)
     {
@@ -31,8 +39,8 @@ public static class LoadTest
         if (concurrency is < 1 or > 1024) throw new ArgumentException("--concurrency must be 1..1024.");
         if (seconds is < 1 or > MaxSeconds) throw new ArgumentException($"--seconds must be 1..{MaxSeconds}.");
         var endpoint = args.Get("endpoint", "identify").ToLowerInvariant();
-        if (endpoint is not ("identify" or "verify" or "detect" or "enroll"))
-            throw new ArgumentException("--endpoint must be identify, verify, detect or enroll.");
+        if (endpoint is not ("identify" or "verify" or "detect" or "enroll" or "mixed"))
+            throw new ArgumentException("--endpoint must be identify, verify, detect, enroll or mixed.");
         var collection = args.Get("collection", "load");
         var pid = args.Get("pid", 0);
         var reportEvery = TimeSpan.FromSeconds(args.Get("report-seconds", 60));
@@ -50,7 +58,7 @@ public static class LoadTest
         if (apiKey.Length > 0) http.DefaultRequestHeaders.Add(args.Get("api-key-header", "X-Api-Key"), apiKey);
 
         Console.WriteLine($"# load {endpoint}: {url} concurrency {concurrency} for {seconds} s; {BenchMachine.DescribeMachine()}");
-        if (endpoint == "identify") EnrollGalleryAsync(http, collection, people).GetAwaiter().GetResult();
+        if (endpoint is "identify" or "mixed") EnrollGalleryAsync(http, collection, people).GetAwaiter().GetResult();
 
         var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var outcomes = new List<Outcome>[concurrency];
@@ -61,21 +69,30 @@ public static class LoadTest
         {
             var mine = outcomes[worker] = [];
             var random = new Random(worker);
+            var enrolled = new Queue<string>();
             for (var n = 0; clock.Elapsed < deadline; n++)
             {
                 var person = people[random.Next(people.Length)];
-                using var form = endpoint switch
+                var operation = endpoint == "mixed" ? Draw(random, enrolled.Count) : endpoint;
+                var subject = $"load-{runId}-{worker}-{n}";
+                using var request = operation switch
                 {
-                    "detect" => Form(("image", person[random.Next(person.Length)])),
-                    "verify" => Form(("image1", person[0]), ("image2", person[1 + random.Next(person.Length - 1)])),
-                    "identify" => Form(("image", person[1 + random.Next(person.Length - 1)])).With("collection", collection),
+                    "detect" => Post("/v1/detect", Form(("image", person[random.Next(person.Length)]))),
+                    "verify" => Post("/v1/verify", Form(("image1", person[0]), ("image2", person[1 + random.Next(person.Length - 1)]))),
+                    "identify" => Post("/v1/identify", Form(("image", person[1 + random.Next(person.Length - 1)])).With("collection", collection)),
+                    "erase" => new HttpRequestMessage(HttpMethod.Delete, $"/v1/subjects/{enrolled.Dequeue()}?collection={collection}"),
+                    "cluster" => Post("/v1/cluster", JsonContent.Create(new { collection })),
                     // Two photos per enrollment, so that a half-written enrollment (one face of two) would show.
-                    _ => Form(("image", person[0]), ("image", person[1 + random.Next(person.Length - 1)]))
-                        .With("collection", collection).With("subject", $"load-{runId}-{worker}-{n}"),
+                    _ => Post("/v1/enroll", Form(("image", person[0]), ("image", person[1 + random.Next(person.Length - 1)]))
+                        .With("collection", collection).With("subject", subject)),
                 };
-                var outcome = await SendAsync(http, "/v1/" + endpoint, form);
+                var outcome = await SendAsync(http, operation, request);
+                if (operation == "enroll" && endpoint == "mixed" && outcome.Status == 201) enrolled.Enqueue(subject);
                 lock (mine) mine.Add(outcome);
             }
+            // What the mixed load enrolled and did not erase goes now (not measured), so that a run leaves the gallery as it found it.
+            while (enrolled.TryDequeue(out var left))
+                await SendAsync(http, "cleanup", new HttpRequestMessage(HttpMethod.Delete, $"/v1/subjects/{left}?collection={collection}"));
         })).ToArray();
 
         var lastReportUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -91,6 +108,9 @@ public static class LoadTest
         var rssEnd = ResidentBytes(pid);
 
         Console.WriteLine($"total  {Describe(all, elapsed)}");
+        if (endpoint == "mixed")
+            foreach (var operation in Mix.Select(m => m.Operation))
+                Console.WriteLine($"  {operation,-9} {Describe(all.Where(o => o.Operation == operation).ToList(), elapsed)}");
         foreach (var group in all.GroupBy(o => (o.Status, o.Code)).OrderBy(g => g.Key.Status))
             Console.WriteLine($"  {group.Key.Status} {(group.Key.Code.Length > 0 ? group.Key.Code : "-")}: {group.Count()}");
         if (pid > 0) Console.WriteLine($"service rss: start {Mib(rssStart)}, end {Mib(rssEnd)}, peak (VmHWM) {Mib(ResidentBytes(pid, "VmHWM:"))}");
@@ -106,29 +126,43 @@ public static class LoadTest
         foreach (var person in people)
         {
             using var form = Form(("image", person[0])).With("collection", collection).With("subject", person[0].Path.Split('/')[0]);
-            var outcome = await SendAsync(http, "/v1/enroll", form);
+            var outcome = await SendAsync(http, "gallery", Post("/v1/enroll", form));
             if (outcome.Status != 201) throw new InvalidOperationException($"Enrolling the gallery failed: {outcome.Status} {outcome.Code}");
         }
         Console.WriteLine($"# gallery: {people.Length} subjects in collection '{collection}'");
     }
 
-    private static async Task<Outcome> SendAsync(HttpClient http, string path, HttpContent content)
+    /// <summary>The next operation of a mixed load: an erase only when the worker has a subject of its own to erase.</summary>
+    private static string Draw(Random random, int enrolledByWorker)
+    {
+        var pick = random.Next(100);
+        foreach (var (operation, weight) in Mix)
+        {
+            if (pick < weight) return operation == "erase" && enrolledByWorker == 0 ? "enroll" : operation;
+            pick -= weight;
+        }
+        return Mix[^1].Operation;
+    }
+
+    private static HttpRequestMessage Post(string path, HttpContent content) => new(HttpMethod.Post, path) { Content = content };
+
+    private static async Task<Outcome> SendAsync(HttpClient http, string operation, HttpRequestMessage request)
     {
         var startUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var watch = Stopwatch.StartNew();
         try
         {
-            using var response = await http.PostAsync(path, content);
+            using var response = await http.SendAsync(request);
             var body = await response.Content.ReadAsByteArrayAsync();
             watch.Stop();
             var (code, faceIds) = ReadBody(body, (int)response.StatusCode);
-            return new Outcome(startUnixMs, watch.Elapsed.TotalMilliseconds, (int)response.StatusCode, code,
+            return new Outcome(operation, startUnixMs, watch.Elapsed.TotalMilliseconds, (int)response.StatusCode, code,
                 response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(CultureInfo.InvariantCulture) ?? "", faceIds);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             // Status 0: no answer (refused connection, reset, client timeout).
-            return new Outcome(startUnixMs, watch.Elapsed.TotalMilliseconds, 0, e is TaskCanceledException ? "client_timeout" : "no_answer", "", "");
+            return new Outcome(operation, startUnixMs, watch.Elapsed.TotalMilliseconds, 0, e is TaskCanceledException ? "client_timeout" : "no_answer", "", "");
         }
     }
 

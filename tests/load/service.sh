@@ -129,3 +129,19 @@ memory_report() {
     }
   ' "$1"
 }
+
+# --- Database size (soak.sh): the faces table, its search index, dead rows and autovacuum, from FACESERVICE_DB.
+# db_report LABEL: one line.
+db_report() {
+  local key value
+  declare -A part=()
+  IFS=';' read -ra fields <<<"$FACESERVICE_DB"
+  for field in "${fields[@]}"; do key="${field%%=*}"; value="${field#*=}"; part["${key,,}"]="$value"; done
+  PGPASSWORD="${part[password]:-}" psql -h "${part[host]:-localhost}" -p "${part[port]:-5432}" -U "${part[username]:-faceservice}" \
+    -d "${part[database]:-faceservice}" -At -F ' ' -c "
+    SELECT '$1', 'faces ' || pg_size_pretty(pg_total_relation_size('faces')),
+           'index ' || pg_size_pretty(pg_relation_size('faces_embedding_hnsw')),
+           'rows ' || n_live_tup, 'dead ' || n_dead_tup, 'autovacuums ' || autovacuum_count,
+           'last ' || coalesce(to_char(last_autovacuum, 'HH24:MI:SS'), 'never')
+    FROM pg_stat_user_tables WHERE relname = 'faces'" 2>&1 || echo "$1 (database size: psql failed)"
+}

@@ -5,6 +5,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh"
+# The browser test of Swagger UI (tests/FaceService.Api.Tests/Swagger) drives Debian's Chromium through Playwright.
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "[test] installing chromium for the Swagger UI browser test"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+fi
 
 export FACESERVICE_TEST_DB="${FACESERVICE_TEST_DB:-Host=localhost;Port=5432;Database=faceservice_test;Username=faceservice;Password=faceservice}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -2,6 +2,7 @@ using FaceService.Api.Health;
 using FaceService.Api.Infrastructure;
 using FaceService.Api.Metrics;
 using FaceService.Api.Security;
+using FaceService.Api.Swagger;
 using FaceService.Inference;
 using FaceService.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -63,7 +64,9 @@ app.UseSwaggerUI(o =>
     o.DisplayRequestDuration();
     o.EnableDeepLinking();
     o.EnableTryItOutByDefault();
+    o.InjectJavascript(SwaggerUiScript.Path);
 });
+app.MapSwaggerUiScript();
 
 // API keys, roles and per-key rate limits: before the inference queue, and before any body is read.
 app.UseApiSecurity();

@@ -25,13 +25,18 @@ public sealed class SkiaImageDecoder(long maxPixels)
         {
             throw KnownUnsupportedFormat(encoded) is { } name
                 ? new ImageDecodeException(ImageDecodeError.UnsupportedFormat, $"{name} images are not supported; send JPEG, PNG, WebP, BMP or GIF.")
-                : new ImageDecodeException(ImageDecodeError.InvalidImage, $"The data is not a readable image ({createResult}).");
+                : new ImageDecodeException(ImageDecodeError.InvalidImage, createResult == SKCodecResult.IncompleteInput
+                    ? "The image data ends early (the file is truncated)."
+                    : "The data is not a readable image: send a JPEG, PNG, WebP, BMP or GIF file.");
         }
 
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png or SKEncodedImageFormat.Webp
             or SKEncodedImageFormat.Bmp or SKEncodedImageFormat.Gif))
             throw new ImageDecodeException(ImageDecodeError.UnsupportedFormat,
                 $"{codec.EncodedFormat} images are not supported; send JPEG, PNG, WebP, BMP or GIF.");
+
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !HasJpegEnd(encoded))
+            throw new ImageDecodeException(ImageDecodeError.InvalidImage, "The image data ends early (the file is truncated).");
 
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         if (width <= 0 || height <= 0)
@@ -52,8 +57,8 @@ public sealed class SkiaImageDecoder(long maxPixels)
             throw new ImageDecodeException(ImageDecodeError.InvalidImage, result switch
             {
                 SKCodecResult.IncompleteInput => "The image data ends early (the file is truncated).",
-                SKCodecResult.ErrorInInput => "The image data is corrupt.",
-                _ => $"The image data is corrupt ({result}).",
+                // The codec's own words (InvalidInput, Unimplemented, ...) mean nothing to the person who sent the file.
+                _ => "The image data is corrupt, or uses a feature this decoder does not read.",
             });
 
         return ExifOrientation.ToUpright(new RgbaImage(width, height, pixels), codec.EncodedOrigin);
@@ -84,24 +89,42 @@ public sealed class SkiaImageDecoder(long maxPixels)
     /// <summary>Where the end marker of a sequential single-scan JPEG starts; null for anything else.</summary>
     private static int? SequentialJpegEndMarker(ReadOnlySpan<byte> b)
     {
+        if (FirstScan(b) is not (var at, true)) return null;
+        // Inside scan data FF is always followed by 00 or a restart code, so a later FF DA is a second scan.
+        if (b[(at + 2)..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xDA]) >= 0) return null;
+        var end = b.LastIndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]);
+        return end < at ? null : end;
+    }
+
+    /// <summary>
+    /// Where a JPEG's first scan (its SOS marker) starts, and whether its frame is baseline or extended sequential
+    /// Huffman; null for anything else. The header segments are skipped by their lengths, so that an EXIF thumbnail,
+    /// itself a JPEG inside APP1, is not taken for the image.
+    /// </summary>
+    private static (int Start, bool Sequential)? FirstScan(ReadOnlySpan<byte> b)
+    {
         if (!b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8])) return null;
-        // The header segments up to the first scan, skipped by their lengths (so that an EXIF thumbnail, itself a JPEG
-        // inside APP1, is not taken for the image): the frame must be baseline or extended sequential Huffman.
         var (at, sequential) = (2, false);
         while (true)
         {
             if (at + 4 > b.Length || b[at] != 0xFF) return null;
             var code = b[at + 1];
             if (code == 0xFF) { at++; continue; } // fill byte
-            if (code == 0xDA) break;
+            if (code == 0xDA) return (at, sequential);
             if (code is 0xC0 or 0xC1) sequential = true;
             at += 2 + (b[at + 2] << 8 | b[at + 3]);
         }
-        // Inside scan data FF is always followed by 00 or a restart code, so a later FF DA is a second scan.
-        if (!sequential || b[(at + 2)..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xDA]) >= 0) return null;
-        var end = b.LastIndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]);
-        return end < at ? null : end;
     }
+
+    /// <summary>
+    /// Whether a JPEG has its end-of-image marker after the start of its first scan. A progressive JPEG cut short has
+    /// none, and libjpeg decodes the scans it got, filling the rest with grey, as a success (or fails with a word that
+    /// says nothing); a file without its end is refused as truncated instead. (A sequential one cut short is caught by
+    /// <see cref="CopyForCodec"/>.)
+    /// </summary>
+    private static bool HasJpegEnd(ReadOnlySpan<byte> b) =>
+        // Headers this walk cannot follow are the codec's to judge.
+        FirstScan(b) is not var (scan, _) || b[scan..].LastIndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0;
 
     /// <summary>Names formats Skia has no codec for, so that they get a clearer error than "not an image".</summary>
     private static string? KnownUnsupportedFormat(ReadOnlySpan<byte> b)

@@ -104,6 +104,25 @@ public sealed class SkiaImageDecoderTests
         }
     }
 
+    /// <summary>
+    /// A progressive photo cut short: libjpeg decodes what the scans so far give, filling the rest with grey, and calls
+    /// it a success. Without its end marker, the file is refused as truncated.
+    /// </summary>
+    [Theory]
+    [InlineData("Barack_Obama/Barack_Obama_0003.jpg")]
+    [InlineData("Rose_Leslie/Rose_Leslie_0001.jpg")]
+    public void Rejects_a_progressive_photo_cut_short(string photo)
+    {
+        var jpeg = DevPhotos.Read(photo);
+        Assert.NotNull(_decoder.Decode(jpeg));
+        foreach (var fraction in new[] { 0.3, 0.6, 0.9, 0.999 })
+        {
+            var error = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(jpeg[..(int)(jpeg.Length * fraction)]));
+            Assert.Equal(ImageDecodeError.InvalidImage, error.Error);
+            Assert.Contains("ends early", error.Message);
+        }
+    }
+
     /// <summary>Every dev photo decodes to exactly the pixels Skia's codec gives for the file as it is.</summary>
     [Fact]
     public void Decodes_every_dev_photo_to_the_codec_s_own_pixels()

@@ -17,15 +17,18 @@ public sealed class DetectForm
 
 public sealed class EnrollForm : ICollectionScoped
 {
-    /// <summary>The caller's id for the person: 1 to 256 characters, no control characters.</summary>
-    /// <example>alice</example>
+    /// <summary>
+    /// The caller's id for the person: 1 to 256 characters, compared in Unicode NFC; no '/', no control or invisible
+    /// formatting characters, no leading or trailing white space.
+    /// </summary>
+    /// <example>example-person</example>
     [Required, FromForm(Name = "subject")] public SubjectId? Subject { get; set; }
 
     /// <summary>One or more photos of the person; the primary face of each (the most prominent) is enrolled.</summary>
     [Required, FromForm(Name = "image")] public List<IFormFile>? Image { get; set; }
 
     /// <summary>Collection (default "default"): 1-64 of letters, digits, '_', '.', '-'.</summary>
-    /// <example>default</example>
+    /// <example>swagger-try-out</example>
     [FromForm(Name = "collection")] public CollectionName Collection { get; set; }
 }
 
@@ -38,7 +41,7 @@ public sealed class VerifyForm : ICollectionScoped
     [FromForm(Name = "image2")] public IFormFile? Image2 { get; set; }
 
     /// <summary>An enrolled subject to compare with; give this or image2.</summary>
-    /// <example>alice</example>
+    /// <example>example-person</example>
     [FromForm(Name = "subject")] public SubjectId? Subject { get; set; }
 
     /// <summary>The subject's collection (default "default").</summary>

@@ -26,7 +26,7 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
     [HttpPost("cluster")]
     [Consumes("application/json")]
     [AlsoAcceptsForm(typeof(ClusterImagesForm))]
-    [JsonRequestExample("""{"collection": "default", "linkage": "average"}""")]
+    [JsonRequestExample("""{"collection": "swagger-try-out", "linkage": "average"}""")]
     [ProducesResponseType<ClusterResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
     [ProducesProblem(ErrorCodes.FaceNotFound, ErrorCodes.CollectionNotFound)]

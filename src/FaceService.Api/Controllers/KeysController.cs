@@ -24,7 +24,7 @@ public sealed class KeysController(ApiKeyService keys) : ApiControllerBase
     /// <response code="201">The key, with its text in <c>key</c>.</response>
     [HttpPost("keys")]
     [Consumes("application/json")]
-    [JsonRequestExample("""{"name": "front-desk kiosk", "collections": ["visitors"], "roles": ["write"], "requestsPerMinute": 600}""")]
+    [JsonRequestExample("""{"name": "swagger example key", "collections": ["swagger-try-out"], "roles": ["read"], "requestsPerMinute": 600}""")]
     [ProducesResponseType<CreatedKeyResponse>(StatusCodes.Status201Created, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.Forbidden)]

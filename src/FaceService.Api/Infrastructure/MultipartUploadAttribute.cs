@@ -1,5 +1,7 @@
 using FaceService.Api.Errors;
+using System.Reflection;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Extensions.Options;
 
@@ -73,7 +75,21 @@ public sealed class MultipartUploadAttribute : Attribute, IFilterFactory
                     $"{form.Files.Count} files uploaded; at most {limits.MaxFilesPerRequest} per request.");
                 return;
             }
+            // Text where a file belongs: a form sent without choosing a file (Swagger UI sends its placeholder,
+            // "string"). Said as such, rather than as a missing field or an unreadable image.
+            if (FileFields(context).FirstOrDefault(name => form.ContainsKey(name)) is { } field)
+            {
+                context.Result = ApiProblems.Result(http, ErrorCatalog.ValidationFailed,
+                    $"'{field}' must be a file, but the form sent text there: choose a photo for every '{field}' entry, or remove the empty ones.", field);
+                return;
+            }
             await next();
         }
+
+        /// <summary>The form field names the action binds to files.</summary>
+        private static IEnumerable<string> FileFields(ResourceExecutingContext context) =>
+            context.ActionDescriptor.Parameters.SelectMany(p => p.ParameterType.GetProperties())
+                .Where(p => p.PropertyType == typeof(IFormFile) || typeof(IEnumerable<IFormFile>).IsAssignableFrom(p.PropertyType))
+                .Select(p => p.GetCustomAttribute<FromFormAttribute>()?.Name ?? p.Name);
     }
 }

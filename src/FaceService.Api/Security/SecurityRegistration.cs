@@ -32,7 +32,7 @@ public static class SecurityRegistration
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Header,
                 Name = ApiKeyAuthenticationHandler.HeaderName,
-                Description = "An API key (fs_...), or the bootstrap admin key. Also accepted as Authorization: Bearer <key>.",
+                Description = "An API key (`fs_...`), or the bootstrap admin key. Also accepted as `Authorization: Bearer <key>`.",
             });
             o.AddSecurityRequirement(document => new OpenApiSecurityRequirement
             {

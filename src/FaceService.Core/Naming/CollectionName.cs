@@ -4,6 +4,7 @@ namespace FaceService.Core.Naming;
 /// A collection: 1 to 64 of ASCII letters, digits, '_', '.', '-', starting with a letter or digit (it appears in URLs,
 /// metrics and key scopes, so it is kept plain). No name, and <c>default</c>, is the collection "default".
 /// </summary>
+[System.ComponentModel.TypeConverter(typeof(NameTypeConverter<CollectionName>))]
 public readonly struct CollectionName : INameValue<CollectionName>, IEquatable<CollectionName>
 {
     public const string DefaultName = "default";

@@ -7,6 +7,7 @@ namespace FaceService.Core.Naming;
 /// encoded in route values), or the subject could not be read or erased by id. Make one with
 /// <see cref="Parse"/> or <see cref="TryCreate"/>; <c>default</c> is not an id.
 /// </summary>
+[System.ComponentModel.TypeConverter(typeof(NameTypeConverter<SubjectId>))]
 public readonly struct SubjectId : INameValue<SubjectId>, IEquatable<SubjectId>
 {
     public const int MaxLength = 256;

@@ -14,63 +14,61 @@ BOUNDARY = "slowclientboundary"
 counts = {"slow_opened": 0, "slow_dropped": 0, "idle_opened": 0, "idle_dropped": 0}
 
 
-async def slow_client(deadline):
-    head = (f"POST /v1/detect HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nX-API-Key: {KEY}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: 200000\r\n\r\n"
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"slow.jpg\"\r\n"
-            f"Content-Type: image/jpeg\r\n\r\n").encode()
-    loop = asyncio.get_running_loop()
-    while loop.time() < deadline:
-        try:
-            reader, writer = await asyncio.open_connection(HOST, PORT)
-        except OSError:
-            await asyncio.sleep(1)
-            continue
-        counts["slow_opened"] += 1
-        try:
-            writer.write(head)
-            await writer.drain()
-            while loop.time() < deadline:
-                writer.write(b"\xff")
-                await writer.drain()
-                # The service closing the connection (or answering it) shows on the reader: EOF or data.
-                try:
-                    await asyncio.wait_for(reader.read(1), timeout=2.0)
-                    counts["slow_dropped"] += 1
-                    break
-                except asyncio.TimeoutError:
-                    pass
-        except (ConnectionError, OSError):
-            counts["slow_dropped"] += 1
-        finally:
-            writer.close()
+HEAD = (f"POST /v1/detect HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nX-API-Key: {KEY}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: 200000\r\n\r\n"
+        f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"slow.jpg\"\r\n"
+        f"Content-Type: image/jpeg\r\n\r\n").encode()
 
 
-async def idle_client(deadline):
-    loop = asyncio.get_running_loop()
-    while loop.time() < deadline:
+async def trickle(reader, writer, deadline):
+    """Sends the head, then a byte every two seconds; returns when the service closes (or answers) the connection."""
+    writer.write(HEAD)
+    await writer.drain()
+    while asyncio.get_running_loop().time() < deadline:
+        writer.write(b"\xff")
+        await writer.drain()
         try:
-            reader, writer = await asyncio.open_connection(HOST, PORT)
-        except OSError:
-            await asyncio.sleep(1)
-            continue
-        counts["idle_opened"] += 1
-        try:
-            remaining = deadline - loop.time()
-            if remaining > 0:
-                await asyncio.wait_for(reader.read(1), timeout=remaining)
-                counts["idle_dropped"] += 1
+            await asyncio.wait_for(reader.read(1), timeout=2.0)
+            return True
         except asyncio.TimeoutError:
             pass
+    return False
+
+
+async def wait_idle(reader, writer, deadline):
+    """Sends nothing; returns when the service closes the connection."""
+    remaining = deadline - asyncio.get_running_loop().time()
+    if remaining <= 0:
+        return False
+    try:
+        await asyncio.wait_for(reader.read(1), timeout=remaining)
+        return True
+    except asyncio.TimeoutError:
+        return False
+
+
+async def client(kind, converse, deadline):
+    """Connects, converses until the service drops the connection, and connects again, until the deadline."""
+    loop = asyncio.get_running_loop()
+    while loop.time() < deadline:
+        try:
+            reader, writer = await asyncio.open_connection(HOST, PORT)
+        except OSError:
+            await asyncio.sleep(1)
+            continue
+        counts[kind + "_opened"] += 1
+        try:
+            dropped = await converse(reader, writer, deadline)
         except (ConnectionError, OSError):
-            counts["idle_dropped"] += 1
+            dropped = True
         finally:
             writer.close()
+        counts[kind + "_dropped"] += dropped
 
 
 async def main():
     deadline = asyncio.get_running_loop().time() + SECONDS
-    await asyncio.gather(*[slow_client(deadline) for _ in range(SLOW)], *[idle_client(deadline) for _ in range(IDLE)])
+    await asyncio.gather(*[client("slow", trickle, deadline) for _ in range(SLOW)], *[client("idle", wait_idle, deadline) for _ in range(IDLE)])
     print(" ".join(f"{k} {v}" for k, v in counts.items()))
 
 

@@ -5,7 +5,7 @@ namespace FaceService.Api.Tests.Swagger;
 
 /// <summary>
 /// Swagger UI as a person meets it, in a real browser (Playwright for .NET driving Debian's Chromium, installed by
-/// scripts/setup.sh): authorize with the key, pick two photos with file pickers, enroll, and get a plain answer when a
+/// scripts/test.sh): authorize with the key, pick two photos with file pickers, enroll, and get a plain answer when a
 /// picker is left empty.
 /// </summary>
 [Collection(ApiCollection.Name)]
@@ -17,7 +17,7 @@ public sealed class SwaggerUiTests(ApiFactory shared)
     [Fact]
     public async Task A_person_enrolls_two_photos_through_Swagger_UI_with_file_pickers()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: scripts/setup.sh installs Debian's chromium package.");
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: scripts/test.sh installs Debian's chromium package.");
         await shared.ResetCollectionAsync(Collection);
         await using var factory = new ApiFactory();
         factory.UseKestrel(0);

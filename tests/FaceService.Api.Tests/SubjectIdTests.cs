@@ -86,4 +86,13 @@ public sealed class SubjectIdTests(ApiFactory factory)
             Assert.True(((string?)problem["target"])?.Contains("collection") == true, problem.ToJsonString());
         }
     }
+
+    [Fact]
+    public async Task A_null_collection_in_json_is_the_default_collection_as_an_absent_one_is()
+    {
+        var absent = await _client.PostAsJsonAsync("/v1/cluster", new { linkage = "average" });
+        var nulled = await _client.PostAsJsonAsync("/v1/cluster", new { collection = (string?)null, linkage = "average" });
+        Assert.Equal(absent.StatusCode, nulled.StatusCode);
+        Assert.NotEqual(HttpStatusCode.BadRequest, nulled.StatusCode);
+    }
 }

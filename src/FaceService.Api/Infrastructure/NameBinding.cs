@@ -35,12 +35,17 @@ public sealed class NameModelBinderProvider : IModelBinderProvider
     }
 }
 
-/// <summary>The same names in JSON bodies: a string, checked by the name's rule (null or absent: the property's default).</summary>
+/// <summary>
+/// The same names in JSON bodies: a string, checked by the name's rule. Absent, the property keeps its default; null is
+/// read as no name (the default collection; for a subject id, its rule's "required").
+/// </summary>
 public sealed class NameJsonConverter<TName> : JsonConverter<TName> where TName : struct, INameValue<TName>
 {
+    public override bool HandleNull => true;
+
     public override TName Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType != JsonTokenType.String) throw new JsonException("Expected a string.");
+        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null)) throw new JsonException("Expected a string.");
         return TName.TryCreate(reader.GetString(), out var problem) ?? throw new JsonException(problem);
     }
 

@@ -15,8 +15,9 @@ public sealed record LabelledCode(string Path, string Person, sbyte[]? Code);
 /// The calibration photos: every person photo of lfw-dev and of the dev set (../shared/data/faces), a photo in both
 /// (same bytes) once, each run through the service's pipeline for <see cref="FaceSelection.Primary"/> (the primary face, as enroll, verify and identify take it).
 /// People are matched by name across the sets (the dev set's LFW people carry LFW's names).
-/// Options: --lfw-dev, --faces (folders; default ../shared/data beside the repository), --codes FILE (read the codes
-/// a previous run saved instead of running the models), --save-codes FILE, and the inference settings (--device, …).
+/// Options: --sets (default "lfw-dev,faces"; "lfw-people" adds the many-photos-per-person set), --lfw-dev, --faces,
+/// --lfw-people (folders; default ../shared/data beside the repository), --codes FILE (read the codes a previous run
+/// saved instead of running the models), --save-codes FILE, and the inference settings (--device, …).
 /// </summary>
 public static class LabelledCodes
 {
@@ -26,11 +27,11 @@ public static class LabelledCodes
     {
         if (args.Get("codes", "") is { Length: > 0 } saved) return Read(saved);
 
-        var sets = new[]
-        {
-            ("lfw-dev", args.Get("lfw-dev", "") is { Length: > 0 } l ? LabelledPhotoSet.Load(l) : LabelledPhotoSet.LoadShared("lfw-dev")),
-            ("faces", args.Get("faces", "") is { Length: > 0 } f ? LabelledPhotoSet.Load(f) : LabelledPhotoSet.LoadShared("faces")),
-        };
+        var sets = args.Get("sets", "lfw-dev,faces").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(name => name is "lfw-dev" or "faces" or "lfw-people"
+                ? (name, args.Get(name, "") is { Length: > 0 } folder ? LabelledPhotoSet.Load(folder) : LabelledPhotoSet.LoadShared(name))
+                : throw new UsageException($"--sets names lfw-dev, faces or lfw-people, not '{name}'."))
+            .ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var photos = new List<(string Path, string Person, byte[] Bytes)>();
         foreach (var (name, set) in sets)

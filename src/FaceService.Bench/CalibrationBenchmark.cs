@@ -9,13 +9,15 @@ using FaceService.Evaluation;
 namespace FaceService.Bench;
 
 /// <summary>
-/// `calibrate`: writes models/calibration/&lt;model id&gt;.json, the table the service sets its thresholds by, from every
-/// pair of the calibration photos (<see cref="LabelledCodes"/>: lfw-dev and the dev set, the face each photo's 1:1 request
-/// compares, as 128-byte codes) with the service's pipeline and settings; then reports what the table says: thresholds
-/// and true-accept rates at a range of false-accept rates, the tail check, the default verify decision on lfw-dev's
-/// pairs, and identify's default threshold by gallery size.
-/// Options: those of <see cref="LabelledCodes"/>, --out FILE (default: the calibration file of the model in
-/// --models, default the repository's models/), --splits 5 and --seed 1 for the tail check.
+/// `calibrate`: writes models/calibration/&lt;model id&gt;.json, what the service sets its thresholds by, from the
+/// calibration photos (<see cref="LabelledCodes"/>, the face each photo's 1:1 request compares, as 128-byte codes, with
+/// the service's pipeline and settings): the distance table from every pair of lfw-dev and the dev set; the template
+/// scales and identification's stranger tables from those and lfw-people (<see cref="GalleryCalibrationBuilder"/>).
+/// Then it reports what they say: thresholds and true-accept rates at a range of false-accept rates, the tail check,
+/// the default verify decision on lfw-dev's pairs, the template scales, and the identification tables and their check.
+/// Options: those of <see cref="LabelledCodes"/> (--sets defaults to lfw-dev,faces,lfw-people here), --out FILE
+/// (default: the calibration file of the model in --models, default the repository's models/), --splits 5 and --seed 1
+/// for the tail check and the identification check.
 /// </summary>
 public static class CalibrationBenchmark
 {
@@ -24,29 +26,44 @@ public static class CalibrationBenchmark
     private static readonly double[] ReportedRates = [1e-2, 5e-3, 2e-3, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7];
     private static readonly double[] CheckedRates = [1e-4, 1e-5, 1e-6];
     private static readonly long[] GallerySizes = [10, 100, 1_000, 10_000, 100_000, 1_000_000];
+    private static readonly double[] CheckedIdentificationRates = [1e-2, 1e-3];
 
     public static int Run(ToolArguments args)
     {
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
-        var set = LabelledCodes.Load(args);
+        var all = LabelledCodes.Load(args, defaultSets: "lfw-dev,faces,lfw-people");
+        // The distance table rests on lfw-dev and the dev set, as it always has: lfw-people's photos go to the gallery sections.
+        var set = all with { Photos = all.Photos.Where(p => !p.Path.StartsWith("lfw-people/", StringComparison.Ordinal)).ToList() };
         var faces = set.Photos.Where(p => p.Code is not null).ToList();
         var people = faces.Select(p => p.Person).Distinct().ToList();
         Console.WriteLine($"model {set.ModelId}; {set.Settings}");
-        Console.WriteLine($"{set.Photos.Count} photos of {set.Photos.Select(p => p.Person).Distinct().Count()} people, " +
+        Console.WriteLine($"distance table: {set.Photos.Count} photos of {set.Photos.Select(p => p.Person).Distinct().Count()} people, " +
                           $"{set.Photos.Count - faces.Count} without a face");
 
         var (differentPairs, samePerson) = AllPairs(faces, people);
         var differentPerson = new DistanceDistribution(differentPairs.Select(p => p.Distance));
         var (tail, points) = CalibrationTable.Build(differentPerson, samePerson);
         var splits = args.Get("splits", 5);
-        var check = CalibrationTable.CheckTail(differentPairs, samePerson, people.Count, CheckedRates, splits, args.Get("seed", 1));
+        var seed = args.Get("seed", 1);
+        var check = CalibrationTable.CheckTail(differentPairs, samePerson, people.Count, CheckedRates, splits, seed);
+        var calibration = new DistanceCalibration(set.ModelId, points, "this run's table");
+
+        var galleryPeople = all.Photos.Where(p => p.Code is not null).GroupBy(p => p.Person)
+            .Select(g => new LabelledPerson(g.Key, g.Select(p => p.Code!).ToList())).ToList();
+        var gallerySets = string.Join(" + ", all.Photos.Select(p => p.Path[..p.Path.IndexOf('/')]).Distinct()) + " (../shared/data)";
+        Console.WriteLine($"gallery sections: {galleryPeople.Sum(p => p.Codes.Count)} faces of {galleryPeople.Count} people from {gallerySets}");
+        var templates = GalleryCalibrationBuilder.MeasureTemplates(galleryPeople, gallerySets, seed);
+        var ranking = new CandidateRanking(calibration, templates.Scales.Select(t => t.DistanceScale).ToList(), GalleryCalibrationBuilder.Cohort);
+        var tables = GalleryCalibrationBuilder.BuildStrangerTables(galleryPeople, ranking, seed);
+        var identificationCheck = GalleryCalibrationBuilder.Check(galleryPeople, calibration, templates, CheckedIdentificationRates, seed);
         var document = new CalibrationDocument(CalibrationDocument.CurrentFormat, set.ModelId,
             new CalibrationProvenance(DateTimeOffset.UtcNow, $"{Command} {string.Join(' ', Environment.GetCommandLineArgs().Skip(2))}".TrimEnd(), set.Settings),
             new CalibrationData("lfw-dev + faces (../shared/data)", set.Photos.Count, set.Photos.Count - faces.Count, people.Count,
                 differentPerson.Count, samePerson.Count),
-            tail, check, points);
-        var calibration = DistanceCalibration.From(document);
+            tail, check, points, templates,
+            new CalibrationIdentification(gallerySets, GalleryCalibrationBuilder.Cohort, tables, identificationCheck));
+        var gallery = GalleryCalibration.From(document);
 
         var file = args.Get("out", "") is { Length: > 0 } o
             ? o
@@ -86,14 +103,19 @@ public static class CalibrationBenchmark
         ReportProtocolPairs(args, set, verify);
 
         Console.WriteLine();
-        Console.WriteLine($"default identify (Recognition:IdentifyMaxFalsePositiveIdentificationRate {defaults.IdentifyMaxFalsePositiveIdentificationRate}) by gallery size:");
-        Console.WriteLine($"{"faces",10} {"FAR per comparison",19} {"threshold",10} {"TAR",7}");
-        foreach (var size in GallerySizes)
-        {
-            var rate = GalleryRates.FalseAcceptRateFor(defaults.IdentifyMaxFalsePositiveIdentificationRate, size);
-            var t = calibration.ThresholdFor(rate);
-            Console.WriteLine($"{size,10:N0} {rate,19:E2} {t,10:F4} {samePerson.ShareAtOrBelow(t),7:P1}");
-        }
+        Console.WriteLine($"templates: the distance to a template of m faces reads as this many times a one-face distance " +
+                          $"(rates {string.Join(", ", GalleryCalibrationBuilder.ScaleRates.Select(r => r.ToString("0e0", CultureInfo.InvariantCulture)))}):");
+        Console.WriteLine("  " + string.Join("  ", templates.Scales.Select(t => $"{t.Faces}: {t.DistanceScale:F3}")));
+        Console.WriteLine();
+        Console.WriteLine($"identification: statistic of strangers' surest candidate (cohort {GalleryCalibrationBuilder.Cohort}) by gallery size; " +
+                          $"the statistic at FPIR 1e-2 and 1e-3, and the tail slope:");
+        Console.WriteLine($"{"subjects",9} {"searches",9} {"at 1e-2",8} {"at 1e-3",8} {"slope",6}");
+        foreach (var table in tables)
+            Console.WriteLine($"{table.Subjects,9} {table.Searches,9} {gallery.StatisticFor(1e-2, table.Subjects),8:F2} " +
+                              $"{gallery.StatisticFor(1e-3, table.Subjects),8:F2} {table.TailSlope,6:F2}");
+        Console.WriteLine("identification check (tables from half of the people, galleries and strangers from the other half):");
+        foreach (var c in identificationCheck)
+            Console.WriteLine($"  {c.Subjects,5} subjects, FPIR {c.TargetRate:0e0}: {c.MeasuredRate:E2} of {c.StrangerSearches} stranger searches");
         return 0;
     }
 

@@ -2,134 +2,131 @@ using FaceService.CommandLine;
 using FaceService.Core.Calibration;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Services;
-using FaceService.Core.Storage;
 using FaceService.Evaluation;
 using Microsoft.Extensions.Options;
 
 namespace FaceService.Bench;
 
 /// <summary>
-/// `identification`: open-set identification on the calibration photos (<see cref="LabelledCodes"/>), in memory: galleries
-/// of one photo per person; mated searches are the other photos of enrolled people, stranger searches the photos of
-/// people left out. Every person with two or more photos is enrolled in every gallery (their enrolled photo rotates
-/// over the draws), the rest of the gallery is drawn from the people with one photo, and the people not drawn are the
-/// strangers; "all" enrols everyone but a tenth of the one-photo people, a different tenth in each draw.
-/// Each search is answered as the service answers it: the k nearest subjects, the threshold of
-/// <see cref="MatchDecisions"/> for the gallery's size, <see cref="IdentityAssignment"/>. Reported per gallery size:
-/// FPIR and FNIR at the default decision with the FPIR the calibration predicts, the rank-1 rate, and FPIR against
-/// FNIR for a range of target rates and the previous fixed threshold.
-/// Options: those of <see cref="LabelledCodes"/>, --galleries "100,1000,all", --draws 10, --seed 1, --models (the
-/// calibration's folder; default the repository's models/).
+/// `identification`: open-set identification on the calibration photos (<see cref="LabelledCodes"/>, by default
+/// lfw-dev, the dev set and lfw-people), in memory, answered as the service answers (<see cref="InMemoryGallery"/>:
+/// the subjects' templates; <see cref="IdentifyDecision"/>; <see cref="IdentityAssignment"/>). The probed people are
+/// those with more photos than their subjects get: each is enrolled with --photos of them (drawn at random in each
+/// draw) and searched with one other. The rest of the gallery is people seen once; the people seen once who are left
+/// out are the strangers ("all": a different tenth of them in each draw). Reported per template size and gallery:
+/// FPIR and FNIR at the default decision and at a range of rates, the rank-1 rate, and a plain distance rule for
+/// comparison (the distance whose false-accept rate keeps 1 % of strangers out over the gallery's subjects, as identify
+/// decided before it judged candidates against each other).
+/// Options: those of <see cref="LabelledCodes"/>, --photos "1,3", --galleries "100,1000,all", --draws 10, --seed 1,
+/// --models (the calibration's folder; default the repository's models/).
 /// </summary>
 public static class IdentificationBenchmark
 {
-    private static readonly double[] CurveRates = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
-
-    /// <summary>The fixed identify threshold before thresholds were set by rate: what the issue measured 80 % FPIR with.</summary>
-    private const float PreviousThreshold = VerificationDefaults.Threshold;
+    private static readonly double[] CurveRates = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1];
 
     public static int Run(ToolArguments args)
     {
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
-        var set = LabelledCodes.Load(args);
+        var set = LabelledCodes.Load(args, defaultSets: "lfw-dev,faces,lfw-people");
         var models = args.Get("models", Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "models"));
-        var calibration = DistanceCalibration.Load(models, set.ModelId);
+        var gallery = GalleryCalibration.Load(models, set.ModelId);
         var options = new RecognitionOptions();
-        var decisions = new MatchDecisions(calibration, Options.Create(options));
+        var decisions = new MatchDecisions(gallery, Options.Create(options));
         Console.WriteLine($"model {set.ModelId}; {set.Settings}");
-        Console.WriteLine($"calibration: {calibration.Description}");
+        Console.WriteLine($"calibration: {gallery.Distances.Description}");
 
-        var people = set.Photos.Where(p => p.Code is not null).GroupBy(p => p.Person).Select(g => (Name: g.Key, Codes: g.Select(p => p.Code!).ToList())).ToList();
-        var mated = people.Where(p => p.Codes.Count >= 2).ToList();
+        var people = set.Photos.Where(p => p.Code is not null).GroupBy(p => p.Person)
+            .Select(g => new LabelledPerson(g.Key, g.Select(p => p.Code!).ToList())).ToList();
         var single = people.Where(p => p.Codes.Count == 1).ToList();
         var draws = args.Get("draws", 10);
         var random = new Random(args.Get("seed", 1));
-        Console.WriteLine($"{people.Count} people with a face: {mated.Count} with two or more photos ({mated.Sum(p => p.Codes.Count)} photos), " +
-                          $"{single.Count} with one; {draws} draws per gallery size, k {options.DefaultK}; " +
+        var k = options.DefaultK;
+        Console.WriteLine($"{people.Count} people with a face, {single.Count} of them seen once; {draws} draws per gallery, k {k}; " +
                           $"default decision: at most {options.IdentifyMaxFalsePositiveIdentificationRate:P0} of strangers matched");
 
-        var defaultRule = decisions.ForIdentify(threshold: null, maxFalsePositiveIdentificationRate: null);
-        var curveRules = CurveRates.Select(rate => (Name: $"FPIR {rate:0.###%}", Rule: decisions.ForIdentify(null, rate))).ToList();
-        var fixedRule = decisions.ForIdentify(PreviousThreshold, null);
-        foreach (var size in args.Get("galleries", "100,1000,all").Split(',', StringSplitOptions.TrimEntries))
+        foreach (var photos in args.Get("photos", "1,3").Split(',', StringSplitOptions.TrimEntries).Select(int.Parse))
         {
-            var galleries = Enumerable.Range(0, draws).Select(draw => Draw(size, draw, draws, mated, single, random)).ToList();
-            var searches = galleries.Select(g => Search(g, options.DefaultK)).ToList();
-            var faces = galleries.Select(g => (long)g.Enrolled.Count).ToList();
-
-            var atDefault = Evaluate(defaultRule, faces, searches);
-            Console.WriteLine();
-            Console.WriteLine($"gallery {size}: {faces.Min()}..{faces.Max()} faces, {atDefault.Result.MatedSearches} mated and " +
-                              $"{atDefault.Result.StrangerSearches} stranger searches over {draws} draws; rank-1 {atDefault.Result.Rank1Rate:P1}");
-            Console.WriteLine($"  {"decision",-26} {"threshold",9} {"FPIR predicted",15} {"FPIR measured",14} {"FNIR",7}");
-            foreach (var (name, rule) in curveRules.Prepend(("default", defaultRule)).Append(($"fixed {PreviousThreshold} (before)", fixedRule)))
+            var probed = people.Where(p => p.Codes.Count > photos).ToList();
+            foreach (var size in args.Get("galleries", "100,1000,all").Split(',', StringSplitOptions.TrimEntries))
             {
-                var (result, threshold, predicted) = Evaluate(rule, faces, searches);
-                Console.WriteLine($"  {name,-26} {threshold,9:F4} {predicted,15:P2} {result.FalsePositiveIdentificationRate,14:P2} " +
-                                  $"{result.FalseNegativeIdentificationRate,7:P1}   ({result.FalsePositives} of {result.StrangerSearches} strangers matched)");
+                var galleries = Enumerable.Range(0, draws).Select(draw => Draw(size, draw, draws, photos, probed, single, random)).ToList();
+                var searched = galleries.Select(g => Search(g, decisions.CandidatesToFetch(k))).ToList();
+                var subjects = galleries.Select(g => (long)g.Gallery.Count).ToList();
+
+                var rules = new List<(string Name, Func<long, IdentifyDecision> Decision)>
+                {
+                    ("default", n => decisions.ForIdentify(null, null, n)),
+                };
+                rules.AddRange(CurveRates.Select(rate => ($"FPIR {rate:0.###%}", (Func<long, IdentifyDecision>)(n => decisions.ForIdentify(null, rate, n)))));
+                rules.Add(("distance rule, 1 %", n => decisions.ForIdentify(
+                    gallery.Distances.ThresholdFor(GalleryRates.FalseAcceptRateFor(options.IdentifyMaxFalsePositiveIdentificationRate, n)), null, n)));
+
+                var atDefault = Evaluate(rules[0].Decision, subjects, searched, k);
+                Console.WriteLine();
+                Console.WriteLine($"{photos} photo(s) per probed person, gallery {size}: {subjects.Min()}..{subjects.Max()} subjects " +
+                                  $"({galleries[0].Probed} probed), {atDefault.MatedSearches} mated and {atDefault.StrangerSearches} stranger searches " +
+                                  $"over {draws} draws; rank-1 {atDefault.Rank1Rate:P1}");
+                Console.WriteLine($"  {"decision",-22} {"FPIR",7} {"FNIR",7}");
+                foreach (var (name, decision) in rules)
+                {
+                    var result = Evaluate(decision, subjects, searched, k);
+                    Console.WriteLine($"  {name,-22} {result.FalsePositiveIdentificationRate,7:P2} {result.FalseNegativeIdentificationRate,7:P1}   " +
+                                      $"({result.FalsePositives} of {result.StrangerSearches} strangers matched, " +
+                                      $"{result.FalseNegatives} of {result.MatedSearches} enrolled people missed)");
+                }
             }
         }
         return 0;
     }
 
-    private sealed record Gallery(List<(string Person, sbyte[] Code)> Enrolled, List<(string? Mate, sbyte[] Code)> Probes);
+    private sealed record Draft(InMemoryGallery Gallery, int Probed, List<(string? Mate, sbyte[] Code)> Probes);
 
-    private static Gallery Draw(string size, int draw, int draws, List<(string Name, List<sbyte[]> Codes)> mated,
-        List<(string Name, List<sbyte[]> Codes)> single, Random random)
+    private static Draft Draw(string size, int draw, int draws, int photos, List<LabelledPerson> probed, List<LabelledPerson> single, Random random)
     {
-        var enrolled = new List<(string, sbyte[])>();
+        var quantizer = new EmbeddingQuantizer();
+        var subjects = new List<(string, IReadOnlyList<sbyte[]>)>();
         var probes = new List<(string?, sbyte[])>();
-        foreach (var (name, codes) in mated)
-        {
-            // The enrolled photo rotates over the draws, so every photo is enrolled and searched with.
-            var chosen = draw % codes.Count;
-            enrolled.Add((name, codes[chosen]));
-            probes.AddRange(codes.Where((_, i) => i != chosen).Select(code => ((string?)name, code)));
-        }
-        List<(string Name, List<sbyte[]> Codes)> strangers;
+        List<LabelledPerson> strangers;
+        List<LabelledPerson> enrolledProbed;
         if (size == "all")
         {
+            enrolledProbed = probed;
             // One order in every draw (by a hash of the name), a different tenth of it left out each time.
             var order = single.OrderBy(p => StableHash(p.Name)).ToList();
             strangers = order.Where((_, i) => i % draws == draw).ToList();
-            enrolled.AddRange(order.Where((_, i) => i % draws != draw).Select(p => (p.Name, p.Codes[0])));
+            subjects.AddRange(order.Where((_, i) => i % draws != draw).Select(p => (p.Name, p.Codes)));
         }
         else
         {
-            var wanted = int.Parse(size) - mated.Count;
-            if (wanted < 0 || wanted >= single.Count) throw new ArgumentException($"A gallery of {size} needs {mated.Count} to {mated.Count + single.Count - 1} people.");
+            var wanted = int.Parse(size);
+            // At most half of a gallery is probed people, the rest people seen once.
+            enrolledProbed = probed.OrderBy(_ => random.Next()).Take(Math.Min(probed.Count, wanted / 2)).ToList();
+            var fill = wanted - enrolledProbed.Count;
+            if (fill >= single.Count) throw new ArgumentException($"A gallery of {size} leaves no strangers among {single.Count} people seen once.");
             var shuffled = single.OrderBy(_ => random.Next()).ToList();
-            enrolled.AddRange(shuffled.Take(wanted).Select(p => (p.Name, p.Codes[0])));
-            strangers = shuffled.Skip(wanted).ToList();
+            subjects.AddRange(shuffled.Take(fill).Select(p => (p.Name, p.Codes)));
+            strangers = shuffled.Skip(fill).ToList();
+        }
+        foreach (var person in enrolledProbed)
+        {
+            var shuffled = person.Codes.OrderBy(_ => random.Next()).ToList();
+            subjects.Add((person.Name, shuffled.Take(photos).ToList()));
+            probes.Add((person.Name, shuffled[photos]));
         }
         probes.AddRange(strangers.Select(p => ((string?)null, p.Codes[0])));
-        return new Gallery(enrolled, probes);
+        return new Draft(new InMemoryGallery(quantizer, subjects), enrolledProbed.Count, probes);
     }
 
     private static int StableHash(string text) => text.Aggregate(17, (h, c) => unchecked(h * 31 + c));
 
-    /// <summary>Every probe against the gallery: the k nearest subjects, nearest first, as the store returns them.</summary>
-    private static List<IdentificationSearch> Search(Gallery gallery, int k)
+    private static List<IdentificationSearch> Search(Draft draft, int fetch)
     {
-        var quantizer = new EmbeddingQuantizer();
-        var searches = new IdentificationSearch[gallery.Probes.Count];
-        Parallel.For(0, searches.Length, i =>
-        {
-            var (mate, code) = gallery.Probes[i];
-            var nearest = gallery.Enrolled.Select(e => new FaceMatch(Guid.Empty, e.Person, quantizer.SquaredDistance(code, e.Code)))
-                .OrderBy(m => m.Distance).Take(k).ToList();
-            searches[i] = new IdentificationSearch(mate, nearest);
-        });
+        var searches = new IdentificationSearch[draft.Probes.Count];
+        Parallel.For(0, searches.Length, i => searches[i] = new IdentificationSearch(draft.Probes[i].Mate, draft.Gallery.Nearest(draft.Probes[i].Code, fetch)));
         return [.. searches];
     }
 
-    /// <summary>The rule's decision in each draw's gallery, pooled; the threshold and predicted FPIR are means over the draws.</summary>
-    private static (OpenSetResult Result, float Threshold, double PredictedFpir) Evaluate(MatchDecisions.DecisionRule rule, List<long> faces,
-        List<List<IdentificationSearch>> searches)
-    {
-        var decisions = faces.Select(rule.ForComparisons).ToList();
-        var result = searches.Select((s, d) => OpenSetIdentification.Evaluate(s, decisions[d].Threshold)).Aggregate(OpenSetResult.None, (a, b) => a + b);
-        return (result, decisions.Average(d => d.Threshold), decisions.Average(d => d.ThresholdRate));
-    }
+    private static OpenSetResult Evaluate(Func<long, IdentifyDecision> decision, List<long> subjects, List<List<IdentificationSearch>> searches, int k) =>
+        searches.Select((s, d) => OpenSetIdentification.Evaluate(s, decision(subjects[d]), k)).Aggregate(OpenSetResult.None, (a, b) => a + b);
 }

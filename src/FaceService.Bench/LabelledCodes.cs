@@ -15,7 +15,7 @@ public sealed record LabelledCode(string Path, string Person, sbyte[]? Code);
 /// The calibration photos: every person photo of lfw-dev and of the dev set (../shared/data/faces), a photo in both
 /// (same bytes) once, each run through the service's pipeline for <see cref="FaceSelection.Primary"/> (the primary face, as enroll, verify and identify take it).
 /// People are matched by name across the sets (the dev set's LFW people carry LFW's names).
-/// Options: --sets (default "lfw-dev,faces"; "lfw-people" adds the many-photos-per-person set), --lfw-dev, --faces,
+/// Options: --sets (default "lfw-dev,faces" unless the mode says otherwise; "lfw-people" adds the many-photos-per-person set), --lfw-dev, --faces,
 /// --lfw-people (folders; default ../shared/data beside the repository), --codes FILE (read the codes a previous run
 /// saved instead of running the models), --save-codes FILE, and the inference settings (--device, …).
 /// </summary>
@@ -23,11 +23,11 @@ public static class LabelledCodes
 {
     public sealed record Set(string ModelId, string Settings, IReadOnlyList<LabelledCode> Photos);
 
-    public static Set Load(ToolArguments args)
+    public static Set Load(ToolArguments args, string defaultSets = "lfw-dev,faces")
     {
         if (args.Get("codes", "") is { Length: > 0 } saved) return Read(saved);
 
-        var sets = args.Get("sets", "lfw-dev,faces").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        var sets = args.Get("sets", defaultSets).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(name => name is "lfw-dev" or "faces" or "lfw-people"
                 ? (name, args.Get(name, "") is { Length: > 0 } folder ? LabelledPhotoSet.Load(folder) : LabelledPhotoSet.LoadShared(name))
                 : throw new UsageException($"--sets names lfw-dev, faces or lfw-people, not '{name}'."))

@@ -11,9 +11,10 @@ public static class IdentifyCommand
 {
     public const string Usage = """
         faceservice identify <image> [--collection <name>] [--k <n>] [--threshold <d>] [--all-faces] [--json <file>] [common options]
-          The k nearest subjects (default 5) of the primary face, or of every face with --all-faces; a candidate within
-          the threshold (squared L2, 0..4; default: the distance that keeps the share of strangers matched within
-          Recognition:IdentifyMaxFalsePositiveIdentificationRate at the collection's size) is a match.
+          The k surest subjects (default 5) of the primary face, or of every face with --all-faces, each compared as
+          the template of its faces. By default a candidate matches when it stands out from the other subjects nearest
+          to the face so far that strangers do so at most at Recognition:IdentifyMaxFalsePositiveIdentificationRate,
+          at the collection's number of subjects; with --threshold (squared L2, 0..4) a distance decides instead.
         """;
 
     public static readonly string[] Options = [.. CliHost.Options, "collection", "k", "threshold"];
@@ -39,6 +40,11 @@ public static class IdentifyCommand
         return ExitCodes.Ok;
     }
 
+    private static string Rule(IdentifyResult result) => result.Threshold is { } threshold
+        ? string.Format(CultureInfo.InvariantCulture, "within {0:F3}", threshold)
+        : string.Format(CultureInfo.InvariantCulture, "with at most {0:P2} of strangers matched among {1:N0} subjects",
+            result.MaxFalsePositiveIdentificationRate, result.Gallery.Subjects);
+
     private static void Write(TextWriter writer, CollectionName collection, IdentifyResult result)
     {
         if (result.Faces.Count == 0)
@@ -53,15 +59,15 @@ public static class IdentifyCommand
             var b = face.Box;
             writer.WriteLine(string.Format(inv, "Face {0} at x {1:F0}, y {2:F0}, {3:F0}x{4:F0} (score {5:F2}): {6}",
                 f + 1, b.X, b.Y, b.Width, b.Height, face.Score,
-                face.Subject is { } subject ? subject : $"no match in '{collection}' within {result.Threshold:F3}"));
+                face.Subject is { } subject ? subject : $"no match in '{collection}' {Rule(result)}"));
             if (face.Candidates.Count == 0) continue;
             var width = Math.Max(7, face.Candidates.Max(c => c.Subject.Length));
-            writer.WriteLine($"   #  {"subject".PadRight(width)}  distance  strangers this close  match");
+            writer.WriteLine($"   #  {"subject".PadRight(width)}  faces  distance  strangers as sure  match");
             for (var c = 0; c < face.Candidates.Count; c++)
             {
                 var candidate = face.Candidates[c];
-                writer.WriteLine(string.Format(inv, "  {0,2}  {1}  {2,8:F3}  {3,20:P3}  {4}", c + 1, candidate.Subject.PadRight(width), candidate.Distance,
-                    candidate.FalsePositiveIdentificationRate, candidate.Match ? "yes" : ""));
+                writer.WriteLine(string.Format(inv, "  {0,2}  {1}  {2,5}  {3,8:F3}  {4,17:P3}  {5}", c + 1, candidate.Subject.PadRight(width), candidate.Faces,
+                    candidate.Distance, candidate.FalsePositiveIdentificationRate, candidate.Match ? "yes" : ""));
             }
         }
     }

@@ -3,14 +3,14 @@ using FaceService.Core.Storage;
 
 namespace FaceService.Evaluation;
 
-/// <summary>One identify search of a gallery: its candidates (nearest subjects first) and the enrolled person the probe
-/// shows, or null for a stranger (someone not enrolled).</summary>
-public sealed record IdentificationSearch(string? Mate, IReadOnlyList<FaceMatch> Candidates);
+/// <summary>One identify search of a gallery: the nearest subjects as the store returns them (nearest first, as many as
+/// identify fetches) and the enrolled person the probe shows, or null for a stranger (someone not enrolled).</summary>
+public sealed record IdentificationSearch(string? Mate, IReadOnlyList<SubjectMatch> Nearest);
 
 /// <summary>Counts of open-set searches; results of several galleries add up.</summary>
 /// <param name="FalsePositives">Stranger searches matched to someone.</param>
 /// <param name="FalseNegatives">Mated searches not matched to their own person: no match, or a match to someone else.</param>
-/// <param name="Rank1">Mated searches whose nearest subject is their own, whatever the threshold.</param>
+/// <param name="Rank1">Mated searches whose surest candidate is their own person, whatever the rule.</param>
 public sealed record OpenSetResult(int MatedSearches, int StrangerSearches, int FalsePositives, int FalseNegatives, int Rank1)
 {
     public static readonly OpenSetResult None = new(0, 0, 0, 0, 0);
@@ -30,17 +30,18 @@ public sealed record OpenSetResult(int MatedSearches, int StrangerSearches, int 
 /// <summary>
 /// Open-set identification measured the way NIST's 1:N evaluations do: mated searches (the probe's person is enrolled)
 /// give the false-negative identification rate, non-mated searches (strangers) the false-positive identification rate.
-/// A search's answer is the service's own: <see cref="IdentityAssignment"/> at the threshold.
+/// A search's answer is the service's own: the decision's judgement of the candidates, then <see cref="IdentityAssignment"/>.
 /// </summary>
 public static class OpenSetIdentification
 {
-    public static OpenSetResult Evaluate(IReadOnlyList<IdentificationSearch> searches, float threshold)
+    public static OpenSetResult Evaluate(IReadOnlyList<IdentificationSearch> searches, IdentifyDecision decision, int k)
     {
         int mated = 0, strangers = 0, falsePositives = 0, falseNegatives = 0, rank1 = 0;
         foreach (var search in searches)
         {
-            var assigned = IdentityAssignment.Assign([search.Candidates], threshold)[0];
-            var match = assigned >= 0 ? search.Candidates[assigned].Subject : null;
+            var judged = decision.Judge(search.Nearest).Take(k).ToList();
+            var assigned = IdentityAssignment.Assign([judged])[0];
+            var match = assigned >= 0 ? judged[assigned].Match.Subject : null;
             if (search.Mate is null)
             {
                 strangers++;
@@ -49,7 +50,7 @@ public static class OpenSetIdentification
             }
             mated++;
             if (match != search.Mate) falseNegatives++;
-            if (search.Candidates.Count > 0 && search.Candidates[0].Subject == search.Mate) rank1++;
+            if (judged.Count > 0 && judged[0].Match.Subject == search.Mate) rank1++;
         }
         return new OpenSetResult(mated, strangers, falsePositives, falseNegatives, rank1);
     }

@@ -67,8 +67,9 @@ public static class InferenceServiceCollectionExtensions
         services.AddEmbeddingQuantizer();
         services.AddSingleton<IFacePipeline, FacePipeline>();
         // The rates of the recognition model's distances, shipped beside the models; resolved at start-up (below).
-        services.AddSingleton(sp => DistanceCalibration.Load(sp.GetRequiredService<OnnxSessionFactory>().ModelsDirectory,
+        services.AddSingleton(sp => GalleryCalibration.Load(sp.GetRequiredService<OnnxSessionFactory>().ModelsDirectory,
             sp.GetRequiredService<IFacePipeline>().ModelId));
+        services.AddSingleton(sp => sp.GetRequiredService<GalleryCalibration>().Distances);
         services.AddSingleton<InferenceWarmUp>();
         services.AddHostedService<InferenceWarmUpService>();
         services.AddHostedService<NativeMemoryTrimService>();

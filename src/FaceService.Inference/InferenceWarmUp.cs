@@ -36,7 +36,7 @@ internal sealed class InferenceWarmUpService(IServiceProvider services, Inferenc
     public Task StartAsync(CancellationToken cancellationToken)
     {
         services.GetRequiredService<IFacePipeline>();
-        var calibration = services.GetRequiredService<DistanceCalibration>();
+        var calibration = services.GetRequiredService<GalleryCalibration>().Distances;
         logger.LogInformation("Calibration of {ModelId}: {Calibration}", calibration.ModelId, calibration.Description);
         return options.WarmUp ? services.GetRequiredService<InferenceWarmUp>().RunAsync(cancellationToken) : Task.CompletedTask;
     }

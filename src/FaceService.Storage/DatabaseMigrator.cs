@@ -16,13 +16,14 @@ public sealed record StorageReadiness(bool IsReady, string Description);
 
 /// <summary>
 /// Brings the schema (in the connection's current schema) up to this build: applies pending embedded migrations in
-/// one transaction, records them in schema_migrations, and creates the HNSW search index with the configured
-/// parameters. Concurrent start-ups serialise on a transaction-scoped advisory lock, so running it anywhere, any
+/// one transaction, records them in schema_migrations, and creates the HNSW search index (over the subjects'
+/// templates) with the configured parameters. Concurrent start-ups serialise on a transaction-scoped advisory lock, so running it anywhere, any
 /// number of times, is safe.
 /// </summary>
 public sealed partial class DatabaseMigrator(NpgsqlDataSource dataSource, IOptions<StorageOptions> options, ILogger<DatabaseMigrator> logger)
 {
-    public const string SearchIndexName = "faces_embedding_hnsw";
+    /// <summary>The HNSW index identify searches: over the subjects' templates (migration 0008).</summary>
+    public const string SearchIndexName = "subject_templates_embedding_hnsw";
 
     // Advisory lock key space (first int): ASCII "FACE"; the second int is derived from the schema name.
     private const int AdvisoryLockClass = 0x46414345;
@@ -102,21 +103,22 @@ public sealed partial class DatabaseMigrator(NpgsqlDataSource dataSource, IOptio
 
     private async Task EnsureSearchIndexAsync(NpgsqlConnection connection, StorageOptions settings, CancellationToken ct)
     {
+        const string index = SearchIndexName;
         await using var lookup = new NpgsqlCommand(
             "SELECT coalesce(c.reloptions, '{}') FROM pg_class c WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND c.relname = @name",
             connection);
-        lookup.Parameters.AddWithValue("name", SearchIndexName);
+        lookup.Parameters.AddWithValue("name", index);
         var existing = (string[]?)await lookup.ExecuteScalarAsync(ct);
         string[] wanted = [$"m={settings.HnswM}", $"ef_construction={settings.HnswEfConstruction}"];
 
         if (existing is null)
         {
             logger.LogInformation("Building search index {Index} (m={M}, ef_construction={EfConstruction})",
-                SearchIndexName, settings.HnswM, settings.HnswEfConstruction);
+                index, settings.HnswM, settings.HnswEfConstruction);
             // Options are validated integers, so formatting them into DDL (which takes no parameters) is safe.
             await ExecuteAsync(connection, $"SET LOCAL maintenance_work_mem = '{settings.IndexBuildMemoryMb}MB'", settings, ct);
             await ExecuteAsync(connection,
-                $"CREATE INDEX {SearchIndexName} ON faces USING hnsw (embedding halfvec_cosine_ops) " +
+                $"CREATE INDEX {index} ON subject_templates USING hnsw (embedding halfvec_cosine_ops) " +
                 $"WITH (m = {settings.HnswM}, ef_construction = {settings.HnswEfConstruction})", settings, ct);
         }
         else if (!wanted.All(existing.Contains))
@@ -124,7 +126,7 @@ public sealed partial class DatabaseMigrator(NpgsqlDataSource dataSource, IOptio
             // Rebuilding a large index at start-up would block writes for minutes; leave that to the operator.
             logger.LogWarning(
                 "Search index {Index} was built with {Actual}, configuration asks for {Wanted}; to rebuild, DROP INDEX {Index} and restart",
-                SearchIndexName, string.Join(", ", existing), string.Join(", ", wanted), SearchIndexName);
+                index, string.Join(", ", existing), string.Join(", ", wanted), index);
         }
     }
 

@@ -18,8 +18,10 @@ internal static class FaceRows
         r.GetFieldValue<DateTimeOffset>(10));
 
     /// <summary>face_id, subject, code.</summary>
-    public static StoredCode ReadCode(NpgsqlDataReader r) =>
-        new(r.GetGuid(0), r.GetString(1), MemoryMarshal.Cast<byte, sbyte>(r.GetFieldValue<byte[]>(2)).ToArray());
+    public static StoredCode ReadCode(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetString(1), Code(r, 2));
+
+    /// <summary>A code column as the signed bytes it holds.</summary>
+    public static sbyte[] Code(NpgsqlDataReader r, int ordinal) => MemoryMarshal.Cast<byte, sbyte>(r.GetFieldValue<byte[]>(ordinal)).ToArray();
 
     /// <summary>subject, collection, count, first and last created_at.</summary>
     public static SubjectSummary ReadSubject(NpgsqlDataReader r) =>

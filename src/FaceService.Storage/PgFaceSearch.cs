@@ -10,18 +10,17 @@ namespace FaceService.Storage;
 
 /// <summary>
 /// The k nearest subjects of a face code in a collection, on PostgreSQL + pgvector.
-/// <para>An HNSW cosine index over the signed code bytes as a halfvec yields candidate faces, filtered by collection and
-/// model (with pgvector's iterative index scan where the filter drops rows). A code stands for the unit vector
-/// code / ‖code‖, so cosine order between codes is the order of the quantizer's squared distance (2 · cosine distance)
-/// and needs no scale. Candidates are then re-ranked exactly with the quantizer's distance and grouped to the best face
-/// per subject.</para>
+/// <para>Each subject is one row of subject_templates (its faces' template, kept by triggers: migration 0008). An HNSW
+/// cosine index over the signed code bytes as a halfvec yields candidate subjects, filtered by collection and model (with
+/// pgvector's iterative index scan where the filter drops rows). A code stands for the unit vector code / ‖code‖, so
+/// cosine order between codes is the order of the quantizer's squared distance (2 · cosine distance) and needs no scale.
+/// Candidates are then re-ranked exactly with the quantizer's distance.</para>
 /// </summary>
 public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options)
 {
-    // Candidate faces fetched per search: several per wanted subject, since a subject may have many near faces.
-    // When grouping leaves fewer than k subjects the search widens, up to pgvector's default hnsw.max_scan_tuples.
-    private const int MaxCandidates = 16384;
-    private static int InitialCandidates(int k) => k * 4 + 16;
+    // Candidates fetched per search: a few more than wanted, so that the exact re-ranking can repair the index's order
+    // near the k-th place.
+    private static int Candidates(int k) => k + Math.Min(k, 16);
 
     // (collection, model) pairs whose index scan came back short without hnsw.iterative_scan: they share the index with
     // other collections or models (or are smaller than the candidate count), so they search iteratively from the start.
@@ -31,7 +30,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
 
     /// <param name="efSearch">HNSW candidate list size for this query (1..<see cref="StoreLimits.MaxEfSearch"/>): higher = better
     /// recall, slower; null: the configured Storage:EfSearch.</param>
-    public Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+    public Task<IReadOnlyList<SubjectMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
         CancellationToken ct = default)
     {
         var ef = efSearch ?? options.Value.EfSearch;
@@ -40,31 +39,31 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
     }
 
     /// <summary>
-    /// The same answer as <see cref="SearchSubjectsAsync"/> without the HNSW index: a scan of every face of the collection
-    /// and model. Exact, and linear in their number; the reference for recall measurements and the floor the index has
-    /// to beat.
+    /// The same answer as <see cref="SearchSubjectsAsync"/> without the HNSW index: a scan of every subject of the
+    /// collection and model. Exact, and linear in their number; the reference for recall measurements and the floor the
+    /// index has to beat.
     /// </summary>
-    public Task<IReadOnlyList<FaceMatch>> ExactSearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k,
+    public Task<IReadOnlyList<SubjectMatch>> ExactSearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k,
         CancellationToken ct = default) =>
         SearchAsync(collection, modelId, code, k, efSearch: null, ct);
 
     /// <param name="efSearch">null: exact scan without the index.</param>
-    private async Task<IReadOnlyList<FaceMatch>> SearchAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch,
+    private async Task<IReadOnlyList<SubjectMatch>> SearchAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch,
         CancellationToken ct)
     {
         RequireModelId(modelId);
         RequireCode(code, "code");
         Require(k is >= 1 and <= StoreLimits.MaxK, $"k is between 1 and {StoreLimits.MaxK}.", "k");
 
-        var limit = InitialCandidates(k);
+        var limit = Candidates(k);
         var iterative = _filteredScans.ContainsKey((collection.Value, modelId));
         while (true)
         {
-            var candidates = await NearestFacesAsync(collection, modelId, code, limit, efSearch, iterative, ct);
+            var candidates = await NearestTemplatesAsync(collection, modelId, code, limit, efSearch, iterative, ct);
             if (efSearch is { } ef && !iterative && candidates.Count < limit)
             {
-                // Short: the filter dropped rows of other collections or models, the collection holds fewer faces than
-                // the limit, or ef_search is below it. The first two hold for the next search of this collection too.
+                // Short: the filter dropped rows of other collections or models, the collection holds fewer subjects
+                // than the limit, or ef_search is below it. The first two hold for the next search of this collection too.
                 if (limit <= ef)
                 {
                     if (_filteredScans.Count >= MaxRememberedFilteredScans) _filteredScans.Clear();
@@ -73,10 +72,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
                 iterative = true;
                 continue;
             }
-            var subjects = BestFacePerSubject(code, candidates);
-            if (subjects.Count >= k || candidates.Count < limit || limit == MaxCandidates)
-                return subjects.Count > k ? subjects.GetRange(0, k) : subjects;
-            limit = Math.Min(limit * 4, MaxCandidates);
+            return Nearest(code, candidates, k);
         }
     }
 
@@ -85,8 +81,8 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
     /// this collection and model are found (pgvector >= 0.8). It costs ~30% more even when the filter drops nothing (at
     /// 1M faces, m 32, ef_search 150: 6.8 against 5.2 ms), so a search that the filter does not cut goes without it.
     /// </param>
-    private Task<List<StoredCode>> NearestFacesAsync(CollectionName collection, string modelId, sbyte[] code, int limit, int? efSearch,
-        bool iterative, CancellationToken ct) =>
+    private Task<List<(string Subject, int Faces, sbyte[] Code)>> NearestTemplatesAsync(CollectionName collection, string modelId, sbyte[] code,
+        int limit, int? efSearch, bool iterative, CancellationToken ct) =>
         PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
             // SET LOCAL semantics (set_config(..., true)) need a transaction.
@@ -104,7 +100,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
             // The sub-select converts the query code once (an init plan); written inline, a sort over a small collection
             // would convert it again for every row.
             var query = new NpgsqlBatchCommand("""
-                SELECT face_id, subject, code FROM faces
+                SELECT subject, faces, code FROM subject_templates
                 WHERE collection = @collection AND model_id = @model_id
                 ORDER BY embedding <=> (SELECT face_code_to_halfvec(@code))
                 LIMIT @limit
@@ -116,31 +112,45 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
             batch.BatchCommands.Add(settings);
             batch.BatchCommands.Add(query);
 
-            var candidates = new List<StoredCode>(limit);
+            var candidates = new List<(string, int, sbyte[])>(limit);
             await using (var reader = await batch.ExecuteReaderAsync(token))
             {
                 await reader.NextResultAsync(token);
-                while (await reader.ReadAsync(token)) candidates.Add(FaceRows.ReadCode(reader));
+                while (await reader.ReadAsync(token))
+                    candidates.Add((reader.GetString(0), reader.GetInt32(1), FaceRows.Code(reader, 2)));
             }
             await transaction.CommitAsync(token);
             return candidates;
         }, ct);
 
-    /// <summary>Exact distances on the codes (the index order is approximate), best face per subject, nearest first.</summary>
-    private List<FaceMatch> BestFacePerSubject(sbyte[] query, List<StoredCode> candidates)
+    /// <summary>Exact distances on the codes (the index order is approximate), nearest first, ties by subject.</summary>
+    private List<SubjectMatch> Nearest(sbyte[] query, List<(string Subject, int Faces, sbyte[] Code)> candidates, int k)
     {
-        var best = new Dictionary<string, FaceMatch>(StringComparer.Ordinal);
-        foreach (var candidate in candidates)
-        {
-            var distance = quantizer.SquaredDistance(query, candidate.Code);
-            if (!best.TryGetValue(candidate.Subject, out var current) || IsBefore(distance, candidate.FaceId, current.Distance, current.FaceId))
-                best[candidate.Subject] = new FaceMatch(candidate.FaceId, candidate.Subject, distance);
-        }
-        var matches = best.Values.ToList();
-        matches.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.FaceId.CompareTo(b.FaceId));
-        return matches;
+        var matches = candidates.Select(c => new SubjectMatch(c.Subject, c.Faces, quantizer.SquaredDistance(query, c.Code))).ToList();
+        matches.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : string.CompareOrdinal(a.Subject, b.Subject));
+        return matches.Count > k ? matches.GetRange(0, k) : matches;
     }
 
-    private static bool IsBefore(float distance, Guid faceId, float otherDistance, Guid otherFaceId) =>
-        distance < otherDistance || (distance == otherDistance && faceId.CompareTo(otherFaceId) < 0);
+    /// <summary>For each subject, its face nearest to the code: an exact scan of those subjects' faces.</summary>
+    public async Task<IReadOnlyDictionary<string, Guid>> NearestFacesAsync(CollectionName collection, string modelId, sbyte[] code,
+        IReadOnlyCollection<string> subjects, CancellationToken ct = default)
+    {
+        RequireModelId(modelId);
+        RequireCode(code, "code");
+        if (subjects.Count == 0) return new Dictionary<string, Guid>();
+        var rows = await PgCommands.QueryListAsync(dataSource, """
+            SELECT DISTINCT ON (subject) subject, face_id FROM faces
+            WHERE collection = @collection AND model_id = @model_id AND subject = ANY(@subjects)
+            ORDER BY subject, embedding <=> (SELECT face_code_to_halfvec(@code)), face_id
+            """,
+            command =>
+            {
+                command.Parameters.AddWithValue("collection", collection.Value);
+                command.Parameters.AddWithValue("model_id", modelId);
+                command.Parameters.AddWithValue("subjects", subjects.ToArray());
+                command.Parameters.AddWithValue("code", FaceRows.CodeBytes(code));
+            },
+            reader => (Subject: reader.GetString(0), FaceId: reader.GetGuid(1)), ct);
+        return rows.ToDictionary(r => r.Subject, r => r.FaceId, StringComparer.Ordinal);
+    }
 }

@@ -100,22 +100,27 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
         }, ct);
     }
 
-    public Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+    public Task<IReadOnlyList<SubjectMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
         CancellationToken ct = default) =>
         search.SearchSubjectsAsync(collection, modelId, code, k, efSearch, ct);
 
-    /// <summary>One row of gallery_sizes, which triggers on faces keep exact (migration 0005).</summary>
-    public async Task<long> CountFacesAsync(CollectionName collection, string modelId, CancellationToken ct = default)
+    public Task<IReadOnlyDictionary<string, Guid>> NearestFacesAsync(CollectionName collection, string modelId, sbyte[] code,
+        IReadOnlyCollection<string> subjects, CancellationToken ct = default) =>
+        search.NearestFacesAsync(collection, modelId, code, subjects, ct);
+
+    /// <summary>One row of gallery_sizes, which triggers on faces and templates keep exact (migrations 0005, 0008).</summary>
+    public async Task<GallerySize> GetGallerySizeAsync(CollectionName collection, string modelId, CancellationToken ct = default)
     {
         RequireModelId(modelId);
-        var rows = await PgCommands.QueryListAsync(dataSource, "SELECT faces FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
+        var rows = await PgCommands.QueryListAsync(dataSource,
+            "SELECT subjects, faces FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
             command =>
             {
                 command.Parameters.AddWithValue("collection", collection.Value);
                 command.Parameters.AddWithValue("model_id", modelId);
             },
-            reader => reader.GetInt64(0), ct);
-        return rows.Count == 0 ? 0 : rows[0];
+            reader => new GallerySize(reader.GetInt64(0), reader.GetInt64(1)), ct);
+        return rows.Count == 0 ? default : rows[0];
     }
 
     public async Task<IReadOnlyDictionary<string, long>> CountFacesByModelAsync(CancellationToken ct = default)

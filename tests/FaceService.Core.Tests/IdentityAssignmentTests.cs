@@ -6,41 +6,43 @@ namespace FaceService.Core.Tests;
 /// <summary>The rule behind identify's allFaces: no subject is given to two faces of one photo.</summary>
 public sealed class IdentityAssignmentTests
 {
-    private static FaceMatch M(string subject, float distance) => new(Guid.NewGuid(), subject, distance);
+    /// <summary>A candidate with its statistic (lower: surer), within the request's rule or not.</summary>
+    private static JudgedCandidate C(string subject, double statistic, bool within = true) =>
+        new(new SubjectMatch(subject, 1, 0.1f), 1e-5, statistic, 1e-3, within);
 
     [Fact]
-    public void A_face_whose_best_subject_went_to_a_closer_face_gets_its_next_candidate()
+    public void A_face_whose_best_subject_went_to_a_surer_face_gets_its_next_candidate()
     {
-        IReadOnlyList<FaceMatch>[] candidates =
+        IReadOnlyList<JudgedCandidate>[] candidates =
         [
-            [M("ann", 0.10f), M("bob", 0.12f)],
-            [M("ann", 0.05f), M("cy", 0.30f)],
+            [C("ann", -8), C("bob", -6)],
+            [C("ann", -10), C("cy", -1, within: false)],
         ];
-        Assert.Equal([1, 0], IdentityAssignment.Assign(candidates, threshold: 0.2f));
+        Assert.Equal([1, 0], IdentityAssignment.Assign(candidates));
     }
 
     [Fact]
-    public void Candidates_beyond_the_threshold_are_never_assigned()
+    public void Candidates_outside_the_rule_are_never_assigned()
     {
-        IReadOnlyList<FaceMatch>[] candidates =
+        IReadOnlyList<JudgedCandidate>[] candidates =
         [
-            [M("ann", 0.05f)],
-            [M("ann", 0.06f), M("bob", 0.25f)],
+            [C("ann", -10)],
+            [C("ann", -9), C("bob", -2, within: false)],
         ];
-        Assert.Equal([0, -1], IdentityAssignment.Assign(candidates, threshold: 0.2f));
+        Assert.Equal([0, -1], IdentityAssignment.Assign(candidates));
     }
 
     [Fact]
-    public void Equal_distances_go_to_the_earlier_face()
+    public void Equal_statistics_go_to_the_earlier_face()
     {
-        IReadOnlyList<FaceMatch>[] candidates = [[M("ann", 0.1f)], [M("ann", 0.1f)]];
-        Assert.Equal([0, -1], IdentityAssignment.Assign(candidates, threshold: 0.1f));
+        IReadOnlyList<JudgedCandidate>[] candidates = [[C("ann", -7)], [C("ann", -7)]];
+        Assert.Equal([0, -1], IdentityAssignment.Assign(candidates));
     }
 
     [Fact]
     public void Faces_without_candidates_and_photos_without_faces_are_fine()
     {
-        Assert.Empty(IdentityAssignment.Assign([], threshold: 1f));
-        Assert.Equal([-1], IdentityAssignment.Assign([[]], threshold: 1f));
+        Assert.Empty(IdentityAssignment.Assign([]));
+        Assert.Equal([-1], IdentityAssignment.Assign([[]]));
     }
 }

@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using FaceService.Core.Embeddings;
 using FaceService.Core.Storage;
 using Xunit.Abstractions;
 
 namespace FaceService.Storage.Tests;
 
 /// <summary>
-/// The HNSW path against exact search at a realistic size: 100k faces (20k subjects × 5), bulk-loaded with binary COPY,
-/// index built by the migrator; 200 queries, mostly new photos (samples) of enrolled subjects, some of strangers.
+/// The HNSW path against exact search at a realistic size: 100k faces (20k subjects × 5, so 20k templates), bulk-loaded
+/// with binary COPY, index built by the migrator; 200 queries, mostly new photos (samples) of enrolled subjects, some of
+/// strangers.
 /// </summary>
 public sealed class RecallTests(ITestOutputHelper output)
 {
@@ -18,7 +20,7 @@ public sealed class RecallTests(ITestOutputHelper output)
     private const double RequiredRecallAtOne = 0.99;
 
     [Fact]
-    public async Task Recall_at_one_against_exact_search_is_at_least_99_percent_at_100k_faces()
+    public async Task Recall_at_one_against_exact_search_is_at_least_99_percent_at_100k_faces_of_20k_subjects()
     {
         var faces = new SyntheticFaces(seed: 2024);
         var collection = SyntheticFaces.NewCollection();
@@ -43,18 +45,20 @@ public sealed class RecallTests(ITestOutputHelper output)
         clock.Restart();
         await schema.Migrator.MigrateAsync();
         var buildTime = clock.Elapsed;
-        await schema.ScalarAsync<object>("ANALYZE faces");
+        await schema.ScalarAsync<object>("ANALYZE subject_templates");
         output.WriteLine($"COPY {stored.Count} faces: {loadTime.TotalSeconds:F1} s; HNSW build: {buildTime.TotalSeconds:F1} s");
 
         var queries = Enumerable.Range(0, GenuineQueries).Select(_ => faces.CodeNear(centres[faces.NextIndex(Subjects)]))
             .Concat(Enumerable.Range(0, StrangerQueries).Select(_ => faces.CodeNear(faces.NewSubject())))
             .ToArray();
-        // Exact reference: brute force over every stored code with the quantizer's distance.
+        // Exact reference: brute force over every subject's template with the quantizer's distance (the database's
+        // template may differ from this one by a rounding step of a component).
+        var templates = stored.Chunk(FacesPerSubject).Select(s => SubjectTemplate.Combine(faces.Quantizer, s.Select(c => c.Code).ToList())).ToArray();
         var exactBest = new float[queries.Length];
         Parallel.For(0, queries.Length, q =>
         {
             var best = float.MaxValue;
-            foreach (var code in stored) best = Math.Min(best, faces.Quantizer.SquaredDistance(queries[q], code.Code));
+            foreach (var template in templates) best = Math.Min(best, faces.Quantizer.SquaredDistance(queries[q], template));
             exactBest[q] = best;
         });
 
@@ -63,7 +67,7 @@ public sealed class RecallTests(ITestOutputHelper output)
         for (var q = 0; q < queries.Length; q++)
         {
             var found = await schema.Store.SearchSubjectsAsync(collection, Model, queries[q], k: 1);
-            hits[q] = found.Count == 1 && found[0].Distance <= exactBest[q];
+            hits[q] = found.Count == 1 && found[0].Distance <= exactBest[q] + 2e-4f;
         }
         var searchTime = clock.Elapsed;
 

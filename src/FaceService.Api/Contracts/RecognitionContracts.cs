@@ -158,17 +158,23 @@ public sealed class IdentifyResponse
     /// <example>375</example>
     public required int ImageHeight { get; init; }
 
-    /// <summary>The threshold applied to mark candidates as matches: the request's distance, or the one for the
-    /// request's or the configured false-positive identification rate at this collection's size.</summary>
-    /// <example>0.093</example>
-    public required float Threshold { get; init; }
+    /// <summary>The share of strangers (people not enrolled) matches are held to at this collection's size: the
+    /// request's maxFalsePositiveIdentificationRate or the configured one. Null when the request gave a threshold.</summary>
+    /// <example>0.01</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? MaxFalsePositiveIdentificationRate { get; init; }
 
-    /// <summary>Estimated share of strangers (people not enrolled) the threshold matches to someone in this collection.</summary>
-    /// <example>0.0098</example>
-    public required double ThresholdFalsePositiveIdentificationRate { get; init; }
+    /// <summary>The request's distance, when it decided by one: candidates at or below it match.</summary>
+    /// <example>0.12</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float? Threshold { get; init; }
 
-    /// <summary>Faces enrolled in the collection (for the current model): the comparisons a stranger's face faces.</summary>
+    /// <summary>Subjects enrolled in the collection (for the current model): the people a stranger's face is compared with.</summary>
     /// <example>1944</example>
+    public required long GallerySubjects { get; init; }
+
+    /// <summary>Faces enrolled in the collection (for the current model).</summary>
+    /// <example>5203</example>
     public required long GalleryFaces { get; init; }
 
     /// <summary>The primary face, or with allFaces every face (largest first); empty when the photo shows none.</summary>
@@ -182,9 +188,10 @@ public sealed class IdentifyResponse
     {
         ImageWidth = r.ImageWidth,
         ImageHeight = r.ImageHeight,
+        MaxFalsePositiveIdentificationRate = r.MaxFalsePositiveIdentificationRate,
         Threshold = r.Threshold,
-        ThresholdFalsePositiveIdentificationRate = r.ThresholdFalsePositiveIdentificationRate,
-        GalleryFaces = r.GalleryFaces,
+        GallerySubjects = r.Gallery.Subjects,
+        GalleryFaces = r.Gallery.Faces,
         FacesDetected = r.FacesDetected,
         Faces = r.Faces.Select(f => new IdentifiedFaceDto
         {
@@ -193,7 +200,7 @@ public sealed class IdentifyResponse
             Subject = f.Subject,
             Candidates = f.Candidates.Select(c => new CandidateDto
             {
-                Subject = c.Subject, FaceId = c.FaceId, Distance = c.Distance, FalseAcceptRate = c.FalseAcceptRate,
+                Subject = c.Subject, Faces = c.Faces, FaceId = c.FaceId, Distance = c.Distance, FalseAcceptRate = c.FalseAcceptRate,
                 FalsePositiveIdentificationRate = c.FalsePositiveIdentificationRate, Match = c.Match,
             }).ToList(),
         }).ToList(),
@@ -211,7 +218,7 @@ public sealed class IdentifiedFaceDto
     /// <example>alice</example>
     public required string? Subject { get; init; }
 
-    /// <summary>Up to k subjects, one best entry each, nearest first.</summary>
+    /// <summary>Up to k subjects, surest first (by falseAcceptRate: a subject of several faces is compared as one person).</summary>
     public required IReadOnlyList<CandidateDto> Candidates { get; init; }
 }
 
@@ -220,25 +227,31 @@ public sealed class CandidateDto
     /// <example>alice</example>
     public required string Subject { get; init; }
 
-    /// <summary>The subject's stored face nearest to this face.</summary>
+    /// <summary>Faces enrolled for the subject; it is compared as their template (the normalised mean of their embeddings).</summary>
+    /// <example>3</example>
+    public required int Faces { get; init; }
+
+    /// <summary>The subject's enrolled face nearest to this face.</summary>
     /// <example>3f2b8c1e-9a4d-4e57-8b0a-6c1d2e3f4a5b</example>
     public required Guid FaceId { get; init; }
 
-    /// <summary>Squared L2 distance, 0..4.</summary>
+    /// <summary>Squared L2 distance to the subject's template (with one face, to that face), 0..4.</summary>
     /// <example>0.071</example>
     public required float Distance { get; init; }
 
-    /// <summary>Estimated false-accept rate of the distance: the share of pairs of different people at least this close.</summary>
+    /// <summary>Estimated false-accept rate of the distance: the share of other people at least this close to the
+    /// subject (a template of several faces is a little closer to everyone, and its rate says so).</summary>
     /// <example>1.9e-6</example>
     public required double FalseAcceptRate { get; init; }
 
-    /// <summary>Estimated share of strangers who would have someone in this collection at least this close: how likely a
-    /// match this good is by chance, at the collection's size.</summary>
+    /// <summary>Estimated share of strangers whose nearest subject in this collection stands out from their other
+    /// nearest subjects at least as much as this candidate does from this face's: how likely a match this sure is by
+    /// chance, at the collection's size. A candidate matches when this is at most maxFalsePositiveIdentificationRate.</summary>
     /// <example>0.0037</example>
     public required double FalsePositiveIdentificationRate { get; init; }
 
-    /// <summary>True for the one candidate this face is assigned to: within the threshold and, with allFaces, not
-    /// already taken by a closer face of the same photo.</summary>
+    /// <summary>True for the one candidate this face is assigned to: within the request's rule (rate or threshold) and,
+    /// with allFaces, not already taken by a surer face of the same photo.</summary>
     /// <example>true</example>
     public required bool Match { get; init; }
 }

@@ -13,6 +13,8 @@ namespace FaceService.Core.Calibration;
 /// <param name="ModelId">The embedding space it describes (FaceModelId): a calibration is valid for that model only.</param>
 /// <param name="Points">Ascending distances from 0 to 4; rates non-decreasing.</param>
 /// <param name="TailCheck">The tail model tested against pairs it was not fitted on.</param>
+/// <param name="Templates">How a subject of several faces, compared as one normalised mean, is placed on the same scale.</param>
+/// <param name="Identification">How exceptional a gallery's nearest subject is for a stranger, by gallery size.</param>
 public sealed record CalibrationDocument(
     int Format,
     string ModelId,
@@ -20,9 +22,12 @@ public sealed record CalibrationDocument(
     CalibrationData Data,
     CalibrationTail Tail,
     IReadOnlyList<CalibrationCheck> TailCheck,
-    IReadOnlyList<CalibrationPoint> Points)
+    IReadOnlyList<CalibrationPoint> Points,
+    CalibrationTemplates Templates,
+    CalibrationIdentification Identification)
 {
-    public const int CurrentFormat = 1;
+    /// <summary>2: templates and identification added (format 1 had the distance table only).</summary>
+    public const int CurrentFormat = 2;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -75,3 +80,54 @@ public sealed record CalibrationCheck(double TargetRate, int Splits, long Fitted
 /// <param name="TrueAcceptRate">Measured share of same-person pairs at or below the distance.</param>
 /// <param name="Measured">False where the false-accept rate comes from the tail model.</param>
 public sealed record CalibrationPoint(float Distance, double FalseAcceptRate, double TrueAcceptRate, bool Measured);
+
+/// <summary>
+/// Subjects compared as templates: the normalised mean of a subject's faces is nearer to its own new photos than any
+/// one of them, and also a little nearer to everyone else. A template of m faces at distance d is as likely to be a
+/// stranger as one face at d · <see cref="TemplateScale.DistanceScale"/>: the ratio of the distances at which single
+/// faces and m-face templates reach the same false-accept rate, measured in the tail (rates 1e-2 to 1e-4).
+/// </summary>
+/// <param name="Sets">The photo sets the templates were drawn from.</param>
+/// <param name="Scales">One entry per template size from 1 (scale 1) up; larger templates take the last entry's.</param>
+public sealed record CalibrationTemplates(string Sets, IReadOnlyList<TemplateScale> Scales);
+
+/// <param name="Faces">Faces in the template.</param>
+/// <param name="DistanceScale">Factor on a template distance that gives the single-face distance of the same false-accept rate (≥ 1).</param>
+/// <param name="Templates">Templates of this size measured (people × random draws of their photos).</param>
+/// <param name="DifferentPersonPairs">Template-to-face pairs of different people behind the scale.</param>
+public sealed record TemplateScale(int Faces, double DistanceScale, int Templates, long DifferentPersonPairs);
+
+/// <summary>
+/// Identify's confidence: a probe's nearest subject is judged against the other subjects nearest to it. With the
+/// natural log of each candidate's false-accept rate s (template-scaled), the statistic is s of the candidate minus
+/// the mean s of the <see cref="Cohort"/> − 1 other nearest subjects (a missing one counts as s = 0, a rate of 1). A
+/// stranger's nearest subject is one of many similar draws; a known person's stands out from the rest. The share of
+/// strangers at or below a statistic depends on the gallery's number of subjects: one table per size, measured with
+/// galleries drawn from the calibration people and every other person as a stranger.
+/// </summary>
+/// <param name="Sets">The photo sets the galleries and strangers were drawn from.</param>
+/// <param name="Cohort">Nearest subjects the statistic looks at, the judged one included.</param>
+/// <param name="Galleries">Ascending gallery sizes; a larger gallery takes the largest table's rates (the statistic of
+/// a stranger falls no lower as galleries grow: measured, docs/ACCURACY.md).</param>
+/// <param name="Check">The tables tested on strangers they were not built from.</param>
+public sealed record CalibrationIdentification(string Sets, int Cohort, IReadOnlyList<StrangerTable> Galleries, IReadOnlyList<IdentificationCheck> Check);
+
+/// <summary>
+/// The share of strangers whose nearest subject's statistic is at or below each point's, in galleries of
+/// <see cref="Subjects"/> subjects. Below the lowest point the share falls exponentially:
+/// rate = lowest rate · e^(<see cref="TailSlope"/> · (statistic − lowest statistic)), the slope fitted by maximum
+/// likelihood to the lowest measured statistics.
+/// </summary>
+/// <param name="Searches">Stranger searches measured.</param>
+/// <param name="Points">Ascending statistics with ascending rates.</param>
+public sealed record StrangerTable(int Subjects, int Searches, double TailSlope, IReadOnlyList<StrangerPoint> Points);
+
+/// <param name="Statistic">The nearest subject's statistic.</param>
+/// <param name="Rate">Share of stranger searches at or below it.</param>
+public sealed record StrangerPoint(double Statistic, double Rate);
+
+/// <summary>
+/// Tables built from half of the people, applied to galleries and strangers of the other half: the share of strangers
+/// matched at <see cref="TargetRate"/>, by gallery size.
+/// </summary>
+public sealed record IdentificationCheck(double TargetRate, int Subjects, int StrangerSearches, double MeasuredRate);

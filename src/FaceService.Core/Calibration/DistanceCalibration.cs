@@ -85,18 +85,29 @@ public sealed class DistanceCalibration
     }
 
     /// <exception cref="InvalidDataException">The file is not a valid calibration.</exception>
-    public static DistanceCalibration Read(string file)
+    public static DistanceCalibration Read(string file) => From(ReadDocument(file));
+
+    /// <exception cref="InvalidDataException">The file is not a calibration document.</exception>
+    internal static CalibrationDocument ReadDocument(string file)
     {
         CalibrationDocument? document;
         try
         {
-            document = JsonSerializer.Deserialize<CalibrationDocument>(File.ReadAllText(file), CalibrationDocument.Json);
+            var text = File.ReadAllText(file);
+            // The format first: a document of another format lacks fields this build requires, or has others.
+            using (var peek = JsonDocument.Parse(text))
+            {
+                if (peek.RootElement.ValueKind == JsonValueKind.Object && peek.RootElement.TryGetProperty("format", out var format)
+                    && format.TryGetInt32(out var number) && number != CalibrationDocument.CurrentFormat)
+                    throw new InvalidDataException($"Calibration format {number}; this build reads format {CalibrationDocument.CurrentFormat}.");
+            }
+            document = JsonSerializer.Deserialize<CalibrationDocument>(text, CalibrationDocument.Json);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{file} is not a calibration: {e.Message}", e);
         }
-        return From(document ?? throw new InvalidDataException($"{file} is empty."));
+        return document ?? throw new InvalidDataException($"{file} is empty.");
     }
 
     /// <summary>Where the calibration of <paramref name="modelId"/> lives in a models folder.</summary>
@@ -108,7 +119,10 @@ public sealed class DistanceCalibration
     /// describes another model, is an error: its rates would be wrong for every answer.
     /// </summary>
     /// <exception cref="InvalidOperationException">No valid calibration for the model.</exception>
-    public static DistanceCalibration Load(string modelsDirectory, string modelId)
+    public static DistanceCalibration Load(string modelsDirectory, string modelId) => Load(modelsDirectory, modelId, From);
+
+    /// <summary>The document of <paramref name="modelId"/> read as <typeparamref name="T"/>, with <see cref="Load(string, string)"/>'s checks.</summary>
+    internal static T Load<T>(string modelsDirectory, string modelId, Func<CalibrationDocument, T> read)
     {
         var file = FileFor(modelsDirectory, modelId);
         const string regenerate = "Generate it with `dotnet run -c Release --project src/FaceService.Bench -- calibrate` " +
@@ -122,18 +136,20 @@ public sealed class DistanceCalibration
                 $"No calibration for model {modelId}: {file} does not exist (calibrations present: {(present.Length > 0 ? present : "none")}). " +
                 "Thresholds are set by false-accept rate, so the service cannot decide without one. " + regenerate);
         }
-        DistanceCalibration calibration;
+        CalibrationDocument document;
+        T calibration;
         try
         {
-            calibration = Read(file);
+            document = ReadDocument(file);
+            calibration = read(document);
         }
         catch (InvalidDataException e)
         {
             throw new InvalidOperationException($"The calibration {file} is invalid: {e.Message} {regenerate}", e);
         }
-        if (calibration.ModelId != modelId)
+        if (document.ModelId != modelId)
             throw new InvalidOperationException(
-                $"The calibration {file} describes model {calibration.ModelId}, not {modelId}: its rates would be wrong. {regenerate}");
+                $"The calibration {file} describes model {document.ModelId}, not {modelId}: its rates would be wrong. {regenerate}");
         return calibration;
     }
 }

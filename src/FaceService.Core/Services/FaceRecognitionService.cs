@@ -110,33 +110,42 @@ public sealed class FaceRecognitionService(
             decision.ThresholdRate, faces, matchedFaceId, matchedFaceId is null ? null : (int)decision.Comparisons);
 
     /// <summary>
-    /// The k nearest subjects of the primary face (or of every face), one best entry per subject, ordered by distance.
-    /// The threshold is the request's distance, or the one that keeps the share of strangers matched within the
-    /// request's or the configured false-positive identification rate at the collection's size
-    /// (<see cref="MatchDecisions.DecisionRule.ForComparisons"/>). With several faces no subject is assigned twice: see
-    /// <see cref="IdentityAssignment"/>.
+    /// The k nearest subjects of the primary face (or of every face), each compared as one person (the template of its
+    /// faces), surest first. A candidate matches when it is within the request's distance, or when it stands out from
+    /// the other subjects nearest to the face so far that strangers' nearest subjects do so at most at the request's or
+    /// the configured false-positive identification rate, at the collection's number of subjects
+    /// (<see cref="IdentifyDecision"/>). With several faces no subject is assigned twice: see <see cref="IdentityAssignment"/>.
     /// </summary>
     public async Task<IdentifyResult> IdentifyAsync(ImageInput image, CollectionName collection, IdentifyParameters parameters, CancellationToken ct = default)
     {
-        var rule = decisions.ForIdentify(parameters.Threshold, parameters.MaxFalsePositiveIdentificationRate);
         var count = parameters.K ?? _options.DefaultK;
         if (count < 1 || count > _options.MaxK) throw Invalid($"k must be between 1 and {_options.MaxK}.", "k");
         if (parameters.EfSearch is < 1 or > StoreLimits.MaxEfSearch) throw Invalid($"efSearch must be between 1 and {StoreLimits.MaxEfSearch}.", "efSearch");
 
-        var decision = rule.ForComparisons(await store.CountFacesAsync(collection, pipeline.ModelId, ct));
+        var gallery = await store.GetGallerySizeAsync(collection, pipeline.ModelId, ct);
+        var decision = decisions.ForIdentify(parameters.Threshold, parameters.MaxFalsePositiveIdentificationRate, gallery.Subjects);
         var analysis = await AnalyzeAsync(image, parameters.AllFaces ? FaceSelection.All : FaceSelection.Primary, "identify", ct);
-        var candidates = new List<IReadOnlyList<FaceMatch>>(analysis.Faces.Count);
+        var fetch = decisions.CandidatesToFetch(count);
+        var judged = new List<IReadOnlyList<JudgedCandidate>>(analysis.Faces.Count);
         foreach (var face in analysis.Faces)
-            candidates.Add(await store.SearchSubjectsAsync(collection, pipeline.ModelId, face.Code, count, parameters.EfSearch, ct));
+        {
+            var nearest = await store.SearchSubjectsAsync(collection, pipeline.ModelId, face.Code, fetch, parameters.EfSearch, ct);
+            judged.Add([.. decision.Judge(nearest).Take(count)]);
+        }
 
-        var assigned = IdentityAssignment.Assign(candidates, decision.Threshold);
-        var faces = analysis.Faces.Select((face, f) => new IdentifiedFace(
-            face.Box, face.Score,
-            assigned[f] >= 0 ? candidates[f][assigned[f]].Subject : null,
-            candidates[f].Select((m, c) => new IdentifyCandidate(m.Subject, m.FaceId, m.Distance, decisions.FalseAcceptRate(m.Distance),
-                decisions.StrangerRate(m.Distance, decision.Comparisons), c == assigned[f])).ToList())).ToList();
-        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, decision.Threshold, decision.ThresholdRate, decision.Comparisons, faces,
-            analysis.FacesDetected);
+        var assigned = IdentityAssignment.Assign(judged);
+        var faces = new List<IdentifiedFace>(analysis.Faces.Count);
+        for (var f = 0; f < analysis.Faces.Count; f++)
+        {
+            var face = analysis.Faces[f];
+            var faceIds = await store.NearestFacesAsync(collection, pipeline.ModelId, face.Code, judged[f].Select(c => c.Match.Subject).ToList(), ct);
+            faces.Add(new IdentifiedFace(face.Box, face.Score,
+                assigned[f] >= 0 ? judged[f][assigned[f]].Match.Subject : null,
+                judged[f].Select((c, i) => new IdentifyCandidate(c.Match.Subject, c.Match.Faces, faceIds[c.Match.Subject], c.Match.Distance,
+                    c.FalseAcceptRate, c.FalsePositiveIdentificationRate, i == assigned[f])).ToList()));
+        }
+        return new IdentifyResult(analysis.ImageWidth, analysis.ImageHeight, decision.Threshold, decision.MaxFalsePositiveIdentificationRate,
+            gallery, faces, analysis.FacesDetected);
     }
 
     /// <summary>Clusters stored faces of a collection (all, or the given ids).</summary>

@@ -12,30 +12,46 @@ public sealed record MatchDecision(float Threshold, double ThresholdRate, long C
 
 /// <summary>
 /// How verify and identify decide, from the model's calibration. A request is decided for a rate: the estimated share
-/// of strangers accepted, over all the stored faces the probe is compared with, since a stranger compared with N faces
-/// is accepted if any one of them comes close enough (<see cref="GalleryRates"/>): verify at a false-accept rate
-/// (two images: one comparison; a subject: one per stored face of it), identify at a false-positive identification
-/// rate over the collection's faces. Or the request gives a distance, and the answer states its rate. Request values
+/// of strangers accepted. Verify at a false-accept rate over the stored faces the probe is compared with, since a
+/// stranger compared with N faces is accepted if any one of them comes close enough (<see cref="GalleryRates"/>; two
+/// images: one comparison; a subject: one per stored face of it). Identify at a false-positive identification rate
+/// for the collection's number of subjects, judging each candidate against the other subjects nearest to the probe
+/// (<see cref="IdentifyDecision"/>). Or the request gives a distance, and the answer states its rate. Request values
 /// are validated here, once.
 /// </summary>
-public sealed class MatchDecisions(DistanceCalibration calibration, IOptions<RecognitionOptions> options)
+public sealed class MatchDecisions(GalleryCalibration gallery, IOptions<RecognitionOptions> options)
 {
     private readonly RecognitionOptions _options = options.Value;
+    private readonly DistanceCalibration _calibration = gallery.Distances;
+
+    /// <summary>Nearest subjects identify fetches from the store for k candidates (<see cref="CandidateRanking.CandidatesToFetch"/>).</summary>
+    public int CandidatesToFetch(int k) => gallery.Ranking.CandidatesToFetch(k);
 
     /// <summary>Verify's rule: the request's distance, or its false-accept rate, or the configured rate.</summary>
     public DecisionRule ForVerify(float? threshold, double? maxFalseAcceptRate) =>
         Rule(threshold, maxFalseAcceptRate, "maxFalseAcceptRate", _options.VerifyMaxFalseAcceptRate);
 
-    /// <summary>Identify's rule: the request's distance, or its false-positive identification rate, or the configured rate.</summary>
-    public DecisionRule ForIdentify(float? threshold, double? maxFalsePositiveIdentificationRate) =>
-        Rule(threshold, maxFalsePositiveIdentificationRate, "maxFalsePositiveIdentificationRate", _options.IdentifyMaxFalsePositiveIdentificationRate);
+    /// <summary>
+    /// Identify's decision in a gallery of <paramref name="subjects"/>: the request's distance, or its false-positive
+    /// identification rate, or the configured rate.
+    /// </summary>
+    public IdentifyDecision ForIdentify(float? threshold, double? maxFalsePositiveIdentificationRate, long subjects)
+    {
+        if (threshold is not null && maxFalsePositiveIdentificationRate is not null)
+            throw Invalid("Give threshold or maxFalsePositiveIdentificationRate, not both.", "maxFalsePositiveIdentificationRate");
+        ArgumentOutOfRangeException.ThrowIfNegative(subjects);
+        return threshold is { } t
+            ? new IdentifyDecision(gallery, subjects, RequireThreshold(t), null)
+            : new IdentifyDecision(gallery, subjects, null,
+                maxFalsePositiveIdentificationRate is { } r ? RequireRate(r, "maxFalsePositiveIdentificationRate") : _options.IdentifyMaxFalsePositiveIdentificationRate);
+    }
 
     /// <summary>Estimated share of different-person pairs at or below the distance: the false-accept rate of one comparison.</summary>
-    public double FalseAcceptRate(float distance) => calibration.FalseAcceptRate(distance);
+    public double FalseAcceptRate(float distance) => _calibration.FalseAcceptRate(distance);
 
     /// <summary>Estimated share of strangers who come at least this close to one of <paramref name="comparisons"/> stored faces.</summary>
     public double StrangerRate(float distance, long comparisons) =>
-        GalleryRates.FalsePositiveIdentificationRate(calibration.FalseAcceptRate(distance), comparisons);
+        GalleryRates.FalsePositiveIdentificationRate(_calibration.FalseAcceptRate(distance), comparisons);
 
     /// <summary>The one rule of a request: a distance, or a rate over the comparisons it will make.</summary>
     public sealed class DecisionRule
@@ -58,7 +74,7 @@ public sealed class MatchDecisions(DistanceCalibration calibration, IOptions<Rec
         }
     }
 
-    private float ThresholdFor(double rate, long comparisons) => calibration.ThresholdFor(GalleryRates.FalseAcceptRateFor(rate, comparisons));
+    private float ThresholdFor(double rate, long comparisons) => _calibration.ThresholdFor(GalleryRates.FalseAcceptRateFor(rate, comparisons));
 
     private DecisionRule Rule(float? threshold, double? rate, string rateField, double configuredRate)
     {

@@ -1,3 +1,4 @@
+using FaceService.Core.Storage;
 using FaceService.Core.Clustering;
 using FaceService.Core.Faces;
 
@@ -30,19 +31,23 @@ public sealed record VerifyResult(bool Verified, float Distance, double FalseAcc
 public sealed record IdentifyParameters(int? K = null, float? Threshold = null, double? MaxFalsePositiveIdentificationRate = null,
     bool AllFaces = false, int? EfSearch = null);
 
-/// <param name="FalseAcceptRate">Estimated share of different-person pairs at or below <paramref name="Distance"/>.</param>
-/// <param name="FalsePositiveIdentificationRate">Estimated share of strangers whose nearest face in this gallery is at
-/// or below <paramref name="Distance"/>: how often someone not enrolled scores this well.</param>
-public sealed record IdentifyCandidate(string Subject, Guid FaceId, float Distance, double FalseAcceptRate, double FalsePositiveIdentificationRate, bool Match);
+/// <param name="Faces">Faces enrolled for the subject: its template is their normalised mean.</param>
+/// <param name="FaceId">The subject's enrolled face nearest to the probe.</param>
+/// <param name="Distance">Squared L2 distance to the subject's template (for one face, to that face).</param>
+/// <param name="FalseAcceptRate">Estimated share of other people at least this close to the subject.</param>
+/// <param name="FalsePositiveIdentificationRate">Estimated share of strangers whose nearest subject in this gallery
+/// stands out from the others at least as much as this candidate does: how often a match this sure happens by chance.</param>
+public sealed record IdentifyCandidate(string Subject, int Faces, Guid FaceId, float Distance, double FalseAcceptRate,
+    double FalsePositiveIdentificationRate, bool Match);
 
 /// <param name="Subject">The subject this face is assigned to, or null when no candidate is a free match.</param>
 public sealed record IdentifiedFace(FaceBox Box, float Score, string? Subject, IReadOnlyList<IdentifyCandidate> Candidates);
 
-/// <param name="ThresholdFalsePositiveIdentificationRate">Estimated share of strangers the threshold matches to someone
-/// in this gallery.</param>
-/// <param name="GalleryFaces">Faces of the model in the collection when it was searched.</param>
+/// <param name="Threshold">The request's distance, when it decided by one.</param>
+/// <param name="MaxFalsePositiveIdentificationRate">The share of strangers matches were held to, when no distance was given.</param>
+/// <param name="Gallery">Subjects and faces of the model in the collection when it was searched.</param>
 /// <param name="FacesDetected">Faces found in the photo; without allFaces only the primary one is identified.</param>
-public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float Threshold, double ThresholdFalsePositiveIdentificationRate, long GalleryFaces,
+public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float? Threshold, double? MaxFalsePositiveIdentificationRate, GallerySize Gallery,
     IReadOnlyList<IdentifiedFace> Faces, int FacesDetected);
 
 /// <summary>

@@ -11,8 +11,14 @@ public sealed record StoredFace(
     Guid FaceId, string Subject, string Collection, FaceBox Box, float Score,
     string ImageSha256, string ModelId, DateTimeOffset CreatedAt);
 
-/// <summary>A stored face near a query; <see cref="Distance"/> is squared L2 of the dequantized unit vectors (0..4).</summary>
-public sealed record FaceMatch(Guid FaceId, string Subject, float Distance);
+/// <summary>
+/// A subject near a query: <see cref="Distance"/> is squared L2 (0..4) between the query and the subject's template,
+/// the normalised mean of its <see cref="Faces"/> faces (<see cref="Embeddings.SubjectTemplate"/>).
+/// </summary>
+public sealed record SubjectMatch(string Subject, int Faces, float Distance);
+
+/// <summary>How many subjects (templates) and faces of one model a collection holds.</summary>
+public readonly record struct GallerySize(long Subjects, long Faces);
 
 public sealed record SubjectSummary(string Subject, string Collection, int FaceCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
@@ -37,16 +43,20 @@ public interface IFaceStore
     Task<IReadOnlyList<StoredFace>> EnrollAsync(CollectionName collection, string modelId, IReadOnlyList<NewFace> faces, AuditActor? actor = null,
         CancellationToken ct = default);
 
-    /// <summary>The k nearest subjects, each with its best face, ordered by distance.</summary>
+    /// <summary>The k subjects whose templates are nearest to the code, nearest first.</summary>
     /// <param name="efSearch">The index's search breadth for this call (1..<see cref="StoreLimits.MaxEfSearch"/>); null: the configured one.</param>
-    Task<IReadOnlyList<FaceMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+    Task<IReadOnlyList<SubjectMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+        CancellationToken ct = default);
+
+    /// <summary>For each of the subjects (of the model in the collection), its stored face nearest to the code.</summary>
+    Task<IReadOnlyDictionary<string, Guid>> NearestFacesAsync(CollectionName collection, string modelId, sbyte[] code, IReadOnlyCollection<string> subjects,
         CancellationToken ct = default);
 
     /// <summary>
-    /// Faces of the model in the collection: the gallery a search compares a face with (0 when there are none). Cheap
-    /// at any size (a maintained count, not a scan).
+    /// Subjects and faces of the model in the collection: the gallery a search compares a face with (zeros when there
+    /// are none). Cheap at any size (maintained counts, not a scan).
     /// </summary>
-    Task<long> CountFacesAsync(CollectionName collection, string modelId, CancellationToken ct = default);
+    Task<GallerySize> GetGallerySizeAsync(CollectionName collection, string modelId, CancellationToken ct = default);
 
     /// <summary>Faces stored under each model id, over all collections (a maintained count, not a scan).</summary>
     Task<IReadOnlyDictionary<string, long>> CountFacesByModelAsync(CancellationToken ct = default);

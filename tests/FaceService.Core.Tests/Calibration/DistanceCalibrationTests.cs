@@ -112,8 +112,14 @@ public sealed class DistanceCalibrationTests
             File.WriteAllText(DistanceCalibration.FileFor(models, "model-c"), """{"format": 1, "modelId": "model-c"}""");
             Assert.Throws<InvalidOperationException>(() => DistanceCalibration.Load(models, "model-c"));
             File.WriteAllText(DistanceCalibration.FileFor(models, "model-d"),
-                JsonSerializer.Serialize(Document("model-d") with { Format = 2 }, CalibrationDocument.Json));
-            Assert.Contains("format 2", Assert.Throws<InvalidOperationException>(() => DistanceCalibration.Load(models, "model-d")).Message);
+                JsonSerializer.Serialize(Document("model-d") with { Format = 3 }, CalibrationDocument.Json));
+            Assert.Contains("format 3", Assert.Throws<InvalidOperationException>(() => DistanceCalibration.Load(models, "model-d")).Message);
+            // A format-1 file (no template or identification sections) says so, rather than naming a missing field.
+            File.WriteAllText(DistanceCalibration.FileFor(models, "model-e"), """{"format": 1, "modelId": "model-e", "points": []}""");
+            Assert.Contains("format 1", Assert.Throws<InvalidOperationException>(() => GalleryCalibration.Load(models, "model-e")).Message);
+
+            var gallery = GalleryCalibration.Load(models, "model-a");
+            Assert.Equal(GalleryCalibrationTests.Cohort, gallery.Ranking.Cohort);
         }
         finally
         {
@@ -125,5 +131,5 @@ public sealed class DistanceCalibrationTests
         new CalibrationProvenance(DateTimeOffset.UnixEpoch, "test", "test"),
         new CalibrationData("test", 10, 0, 5, 45, 5),
         new CalibrationTail("power law", 10, 0.15f, 10, 0.15f, 5),
-        [], Points);
+        [], Points, GalleryCalibrationTests.Templates, GalleryCalibrationTests.Identification);
 }

@@ -1,5 +1,6 @@
 using FaceService.Core.Calibration;
 using FaceService.Core.Services;
+using FaceService.Core.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FaceService.Core.Tests.Calibration;
@@ -8,7 +9,7 @@ public sealed class MatchDecisionsTests
 {
     private static readonly DistanceCalibration Table = DistanceCalibrationTests.Table();
     private static readonly RecognitionOptions Defaults = new();
-    private readonly MatchDecisions _decisions = new(Table, Options.Create(Defaults));
+    private readonly MatchDecisions _decisions = new(GalleryCalibrationTests.Gallery(), Options.Create(Defaults));
 
     [Fact]
     public void Verify_decides_at_the_configured_rate_unless_the_request_gives_a_rate_or_a_distance()
@@ -56,50 +57,62 @@ public sealed class MatchDecisionsTests
         Assert.Equal(threshold is not null && rate is null ? "threshold" : "maxFalseAcceptRate", error.Target);
     }
 
+    /// <summary>
+    /// By default a face's candidate matches when its statistic has a stranger rate within the configured rate at the
+    /// gallery's size; every candidate carries that rate and its template-scaled false-accept rate.
+    /// </summary>
     [Fact]
-    public void Identify_thresholds_fall_as_the_gallery_grows_and_keep_the_share_of_strangers_within_the_rate()
+    public void Identify_matches_a_candidate_whose_stranger_rate_is_within_the_rate()
     {
-        var rule = _decisions.ForIdentify(null, null);
-        var previous = float.MaxValue;
-        foreach (var faces in new long[] { 1, 10, 100, 1_000, 10_000, 1_000_000 })
+        var gallery = GalleryCalibrationTests.Gallery();
+        SubjectMatch[] nearest = [new("ann", 1, 0.08f), new("bob", 1, 0.17f), new("cy", 1, 0.18f), new("dee", 1, 0.2f), new("eve", 1, 0.25f)];
+        foreach (var subjects in new long[] { 5, 100, 10_000 })
         {
-            var decision = rule.ForComparisons(faces);
-            Assert.True(decision.Threshold < previous, $"{faces} faces: {decision.Threshold} is not below {previous}");
-            // Within the rate, up to the rounding of the round trip through the per-comparison rate.
-            Assert.InRange(decision.ThresholdRate, Defaults.IdentifyMaxFalsePositiveIdentificationRate * 0.999,
-                Defaults.IdentifyMaxFalsePositiveIdentificationRate * (1 + 1e-12));
-            Assert.Equal(faces, decision.Comparisons);
-            previous = decision.Threshold;
+            var decision = _decisions.ForIdentify(null, null, subjects);
+            Assert.Equal(Defaults.IdentifyMaxFalsePositiveIdentificationRate, decision.MaxFalsePositiveIdentificationRate);
+            Assert.Null(decision.Threshold);
+            var judged = decision.Judge(nearest);
+            var ranked = gallery.Ranking.Rank(nearest);
+            for (var i = 0; i < judged.Count; i++)
+            {
+                Assert.Equal(ranked[i].Statistic, judged[i].Statistic);
+                Assert.Equal(gallery.StrangerRate(ranked[i].Statistic, subjects), judged[i].FalsePositiveIdentificationRate);
+                Assert.Equal(Table.FalseAcceptRate(nearest[i].Distance), judged[i].FalseAcceptRate, 12);
+                Assert.Equal(judged[i].FalsePositiveIdentificationRate <= Defaults.IdentifyMaxFalsePositiveIdentificationRate, judged[i].WithinRule);
+            }
+            Assert.True(judged[0].WithinRule, $"{subjects} subjects: ann stands far out");
+            Assert.False(judged[1].WithinRule);
         }
-        // One face: the per-comparison rate is the gallery rate.
-        Assert.Equal(Table.ThresholdFor(Defaults.IdentifyMaxFalsePositiveIdentificationRate), rule.ForComparisons(1).Threshold);
-        // An empty gallery decides as for one face and matches no stranger.
-        Assert.Equal(rule.ForComparisons(1).Threshold, rule.ForComparisons(0).Threshold);
-        Assert.Equal(0, rule.ForComparisons(0).ThresholdRate);
+        // The same distance with the rest of the gallery as near is no match: the face is near everyone.
+        SubjectMatch[] crowded = [new("ann", 1, 0.08f), new("bob", 1, 0.085f), new("cy", 1, 0.09f), new("dee", 1, 0.09f), new("eve", 1, 0.1f)];
+        Assert.False(_decisions.ForIdentify(null, null, 100).Judge(crowded)[0].WithinRule);
     }
 
     [Fact]
-    public void An_explicit_identify_distance_stays_put_and_reports_what_it_lets_in()
+    public void An_explicit_identify_distance_decides_by_distance_and_still_reports_the_rates()
     {
-        var rule = _decisions.ForIdentify(0.15f, null);
-        var small = rule.ForComparisons(10);
-        var large = rule.ForComparisons(10_000);
-        Assert.Equal(0.15f, small.Threshold);
-        Assert.Equal(0.15f, large.Threshold);
-        Assert.Equal(1 - Math.Pow(1 - 1e-4, 10), small.ThresholdRate, 1e-9);
-        Assert.True(large.ThresholdRate > 0.6);
+        var decision = _decisions.ForIdentify(0.15f, null, 100);
+        Assert.Equal(0.15f, decision.Threshold);
+        Assert.Null(decision.MaxFalsePositiveIdentificationRate);
+        SubjectMatch[] crowded = [new("ann", 1, 0.08f), new("bob", 1, 0.085f), new("cy", 1, 0.09f), new("dee", 1, 0.16f)];
+        var judged = decision.Judge(crowded);
+        Assert.Equal([true, true, true, false], judged.Select(j => j.WithinRule));
+        Assert.All(judged, j => Assert.InRange(j.FalsePositiveIdentificationRate, 0, 1));
     }
 
     [Fact]
     public void A_request_rate_for_identify_is_validated_and_used()
     {
-        Assert.True(_decisions.ForIdentify(null, 0.5).ForComparisons(100).Threshold > _decisions.ForIdentify(null, null).ForComparisons(100).Threshold);
+        SubjectMatch[] nearest = [new("ann", 1, 0.14f), new("bob", 1, 0.2f), new("cy", 1, 0.3f), new("dee", 1, 0.4f), new("eve", 1, 0.5f)];
+        Assert.False(_decisions.ForIdentify(null, 1e-4, 100).Judge(nearest)[0].WithinRule);
+        Assert.True(_decisions.ForIdentify(null, 0.5, 100).Judge(nearest)[0].WithinRule);
         foreach (var (threshold, rate) in new (float?, double?)[] { (0.1f, 0.01), (null, 0), (null, 2), (null, double.NaN) })
         {
-            var error = Assert.Throws<FaceServiceException>(() => _decisions.ForIdentify(threshold, rate));
+            var error = Assert.Throws<FaceServiceException>(() => _decisions.ForIdentify(threshold, rate, 10));
             Assert.Equal(FaceServiceError.ValidationFailed, error.Error);
             Assert.Equal("maxFalsePositiveIdentificationRate", error.Target);
         }
+        Assert.Equal("threshold", Assert.Throws<FaceServiceException>(() => _decisions.ForIdentify(5f, null, 10)).Target);
     }
 
     [Fact]

@@ -1,0 +1,181 @@
+-- Subjects compared as persons. Each (collection, model, subject) has one template: the normalised mean of the unit
+-- vectors its faces' codes stand for, quantized like a face (SubjectTemplate in Core; a subject of one face keeps that
+-- face's code). Identify searches the templates, through their own HNSW index (created after the migrations, as the
+-- faces index is). Statement-level triggers on faces keep every template exact for every write path (enroll, bulk
+-- COPY, deletes, updates, TRUNCATE) in the writing transaction, and gallery_sizes gains each gallery's subjects.
+-- The faces' own HNSW index goes: no search reads it any more, and every insert paid for it.
+-- Writers wait until this migration commits, so that no face slips in between the templates below and the triggers.
+LOCK TABLE faces IN SHARE ROW EXCLUSIVE MODE;
+
+DROP INDEX IF EXISTS faces_embedding_hnsw;
+
+-- Faces by collection, model and subject: the templates' refresh (below) looks subjects up by all three, and with a
+-- two-column (collection, model) index beside it a planner without fresh statistics (a bulk load's trigger) walked the
+-- whole collection for every subject. The new index serves the collection-and-model scans the old one did.
+CREATE INDEX faces_collection_model_subject ON faces (collection, model_id, subject);
+DROP INDEX faces_collection_model;
+
+-- The code of a unit vector: clamp(round(x * 320), -127, 127) per component, as signed bytes (EmbeddingQuantizer.Scale).
+CREATE FUNCTION face_code_from_unit(v vector) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path FROM CURRENT
+RETURN decode(
+    (SELECT string_agg(lpad(to_hex((greatest(-127, least(127, round(x * 320)::integer)) + 256) % 256), 2, '0'), '' ORDER BY i)
+     FROM unnest(v::real[]) WITH ORDINALITY AS c(x, i)),
+    'hex');
+
+CREATE TABLE subject_templates (
+    collection text         NOT NULL,
+    model_id   text         NOT NULL,
+    subject    text         NOT NULL,
+    faces      integer      NOT NULL CHECK (faces > 0),
+    code       bytea        NOT NULL CHECK (octet_length(code) = 128),
+    embedding  halfvec(128) NOT NULL GENERATED ALWAYS AS (face_code_to_halfvec(code)) STORED,
+    PRIMARY KEY (collection, model_id, subject)
+);
+
+-- The template code of a subject's faces (their codes and the embeddings stored with them): one face keeps its code;
+-- several, the normalised mean of their unit vectors (so codes of any norm weigh the same).
+CREATE FUNCTION subject_template_code(codes bytea[], embeddings halfvec[]) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path FROM CURRENT
+RETURN CASE WHEN cardinality(codes) = 1 THEN codes[1]
+            ELSE face_code_from_unit(l2_normalize((SELECT sum(l2_normalize(e::vector)) FROM unnest(embeddings) AS e))) END;
+
+INSERT INTO subject_templates (collection, model_id, subject, faces, code)
+SELECT collection, model_id, subject, count(*), subject_template_code(array_agg(code), array_agg(embedding))
+FROM faces
+GROUP BY collection, model_id, subject;
+
+-- Brings the templates of the given subjects up to date with their faces, safe against concurrent writers to the same
+-- subjects: each step is its own statement, so it sees what a writer it waited for has committed.
+--   1. Lock the subjects' templates (in key order, so that writers queue rather than deadlock).
+--   2. Insert the templates of subjects that have none (a concurrent writer's new template makes this one wait, then
+--      skip it).
+--   3. Recompute every template from the faces now visible; only changed rows are written (a skipped or locked template
+--      gets what the writer before this one added).
+--   4. Remove the templates of subjects left without faces.
+CREATE FUNCTION refresh_subject_templates(collections text[], model_ids text[], subjects text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    PERFORM 1 FROM subject_templates t
+    JOIN unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
+      ON t.collection = k.collection AND t.model_id = k.model_id AND t.subject = k.subject
+    ORDER BY t.collection, t.model_id, t.subject
+    FOR UPDATE OF t;
+
+    INSERT INTO subject_templates (collection, model_id, subject, faces, code)
+    SELECT f.collection, f.model_id, f.subject, count(*), subject_template_code(array_agg(f.code), array_agg(f.embedding))
+    FROM unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
+    JOIN faces f ON f.collection = k.collection AND f.model_id = k.model_id AND f.subject = k.subject
+    WHERE NOT EXISTS (SELECT 1 FROM subject_templates t WHERE t.collection = k.collection AND t.model_id = k.model_id AND t.subject = k.subject)
+    GROUP BY f.collection, f.model_id, f.subject
+    ORDER BY f.collection, f.model_id, f.subject
+    ON CONFLICT (collection, model_id, subject) DO NOTHING;
+
+    UPDATE subject_templates t SET faces = v.faces, code = v.code
+    FROM (SELECT f.collection, f.model_id, f.subject, count(*)::integer AS faces,
+                 subject_template_code(array_agg(f.code), array_agg(f.embedding)) AS code
+          FROM unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
+          JOIN faces f ON f.collection = k.collection AND f.model_id = k.model_id AND f.subject = k.subject
+          GROUP BY f.collection, f.model_id, f.subject) v
+    WHERE t.collection = v.collection AND t.model_id = v.model_id AND t.subject = v.subject
+      AND (t.faces, t.code) IS DISTINCT FROM (v.faces, v.code);
+
+    DELETE FROM subject_templates t
+    USING unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
+    WHERE t.collection = k.collection AND t.model_id = k.model_id AND t.subject = k.subject
+      AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.collection = k.collection AND f.model_id = k.model_id AND f.subject = k.subject);
+END
+$$;
+
+CREATE FUNCTION subject_templates_after_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject))
+    FROM (SELECT DISTINCT collection, model_id, subject FROM added_faces) k;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION subject_templates_after_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject))
+    FROM (SELECT DISTINCT collection, model_id, subject FROM removed_faces) k;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION subject_templates_after_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject))
+    FROM (SELECT collection, model_id, subject FROM removed_faces UNION SELECT collection, model_id, subject FROM added_faces) k;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION subject_templates_clear() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    DELETE FROM subject_templates;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER faces_subject_templates_insert AFTER INSERT ON faces
+    REFERENCING NEW TABLE AS added_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_insert();
+CREATE TRIGGER faces_subject_templates_delete AFTER DELETE ON faces
+    REFERENCING OLD TABLE AS removed_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_delete();
+CREATE TRIGGER faces_subject_templates_update AFTER UPDATE ON faces
+    REFERENCING OLD TABLE AS removed_faces NEW TABLE AS added_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_update();
+CREATE TRIGGER faces_subject_templates_truncate AFTER TRUNCATE ON faces
+    FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_clear();
+
+-- Subjects per gallery, kept by the templates' own triggers (a template is a subject). The faces triggers of 0005
+-- create and remove the gallery's row; these only count.
+ALTER TABLE gallery_sizes ADD COLUMN subjects bigint NOT NULL DEFAULT 0 CHECK (subjects >= 0);
+
+UPDATE gallery_sizes g SET subjects = t.subjects
+FROM (SELECT collection, model_id, count(*) AS subjects FROM subject_templates GROUP BY collection, model_id) t
+WHERE g.collection = t.collection AND g.model_id = t.model_id;
+
+CREATE FUNCTION gallery_subjects_add() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    UPDATE gallery_sizes g SET subjects = g.subjects + a.subjects
+    FROM (SELECT collection, model_id, count(*) AS subjects FROM added_templates GROUP BY collection, model_id) a
+    WHERE g.collection = a.collection AND g.model_id = a.model_id;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION gallery_subjects_remove() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    UPDATE gallery_sizes g SET subjects = g.subjects - r.subjects
+    FROM (SELECT collection, model_id, count(*) AS subjects FROM removed_templates GROUP BY collection, model_id) r
+    WHERE g.collection = r.collection AND g.model_id = r.model_id;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER subject_templates_gallery_insert AFTER INSERT ON subject_templates
+    REFERENCING NEW TABLE AS added_templates FOR EACH STATEMENT EXECUTE FUNCTION gallery_subjects_add();
+CREATE TRIGGER subject_templates_gallery_delete AFTER DELETE ON subject_templates
+    REFERENCING OLD TABLE AS removed_templates FOR EACH STATEMENT EXECUTE FUNCTION gallery_subjects_remove();

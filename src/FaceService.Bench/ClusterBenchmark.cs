@@ -29,8 +29,8 @@ public static class ClusterBenchmark
 
         var quantizer = new EmbeddingQuantizer();
         var (codes, labels) = SyntheticFaces(quantizer, n, perPerson, noise, seed);
-        var options = new ClusteringOptions { MaxFaces = Math.Max(n, 2), MaxDegreeOfParallelism = threads > 0 ? threads : null };
-        var clusterer = new AgglomerativeFaceClusterer(quantizer, Options.Create(options));
+        var options = new ClusteringOptions { MaxAgglomerativeFaces = Math.Max(n, 2), MaxDegreeOfParallelism = threads > 0 ? threads : null };
+        var clusterer = new AgglomerativeFaceClusterer(Options.Create(options));
 
         Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
         Console.WriteLine($"data: {n} codes = {labels.Max() + 1} people x up to {perPerson} samples, noise {noise} per component, seed {seed}; " +

@@ -8,6 +8,7 @@ var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.Ordi
     ["accuracy"] = AccuracyBenchmark.Run,
     ["calibrate"] = CalibrationBenchmark.Run,
     ["cluster"] = ClusterBenchmark.Run,
+    ["clustering"] = ClusteringQualityBenchmark.Run,
     ["detectors"] = DetectorBenchmark.Run,
     ["dlib-box-fit"] = DlibBoxFit.Run,
     ["dlib-pipeline"] = DlibPipelineBenchmark.Run,

@@ -13,13 +13,14 @@ namespace FaceService.Cli;
 public sealed record ClusteredFace(string Image, FaceBox Box, float Score);
 
 public sealed record ClusterSummary(
-    string Folder, float Threshold, Linkage Linkage, int Images, int Faces, double Seconds, double FacesPerSecond,
+    string Folder, ClusteringMethod Method, float? Threshold, Linkage? Linkage, int Images, int Faces, double Seconds, double FacesPerSecond,
     IReadOnlyList<IReadOnlyList<ClusteredFace>> Clusters, IReadOnlyList<ClusteredFace> Singletons,
     IReadOnlyList<string> NoFace, IReadOnlyList<ImageProblem> Errors);
 
 /// <summary>
-/// cluster &lt;folder&gt;: every face of every photo under the folder, grouped by agglomerative clustering (the service's
-/// clusterer and defaults), written as an HTML contact sheet of face crops. Needs no database.
+/// cluster &lt;folder&gt;: every face of every photo under the folder, grouped into people (or by agglomerative clustering
+/// when a threshold or linkage is given: the service's clusterers and defaults; faces of one photo never together),
+/// written as an HTML contact sheet of face crops. Needs no database.
 /// </summary>
 public static class ClusterCommand
 {
@@ -27,8 +28,9 @@ public static class ClusterCommand
 
     public const string Usage = $"""
         faceservice cluster <folder> [--out <report.html>] [--threshold <d>] [--linkage average|complete|single] [--json <file>] [common options]
-          Clusters every face in the photos under <folder> (sub-folders included) and writes an HTML contact sheet of
-          face crops (default {DefaultReport}), one self-contained file. Threshold: squared L2 (0..4) at which merging stops.
+          Groups every face in the photos under <folder> (sub-folders included) into people and writes an HTML contact
+          sheet of face crops (default {DefaultReport}), one self-contained file. Faces of one photo never share a group.
+          --threshold (squared L2, 0..4) or --linkage: agglomerative clustering cut at that distance instead.
         """;
 
     public static readonly string[] Options = [.. CliHost.Options, "out", "threshold", "linkage"];
@@ -73,20 +75,21 @@ public static class ClusterCommand
 
         var faces = photos.SelectMany(p => p.Faces.Select(f => new SheetFace(p.Name, f.Face.Box, f.Face.Score, f.Thumbnail))).ToList();
         var codes = photos.SelectMany(p => p.Faces.Select(f => f.Face.Code)).ToList();
+        var photoOf = photos.SelectMany(p => p.Faces.Select(_ => (string?)p.Name)).ToList();
         CodeClustering clustering;
         try
         {
-            clustering = recognition.ClusterCodes(codes, threshold, linkage, ct);
+            clustering = recognition.ClusterCodes(codes, photoOf, new ClusterParameters(threshold, linkage), ct);
         }
         catch (FaceServiceException e)
         {
             console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Failed;
         }
-        var (grouping, limit, link) = (clustering.Grouping, clustering.Threshold, clustering.Linkage);
+        var grouping = clustering.Grouping;
         clock.Stop();
 
-        var report = new ClusterReport(folder, limit, link, paths.Count,
+        var report = new ClusterReport(folder, clustering, paths.Count,
             grouping.Clusters.Select(c => (IReadOnlyList<SheetFace>)c.Select(i => faces[i]).ToList()).ToList(),
             grouping.Singletons.Select(i => faces[i]).ToList(),
             photos.Where(p => p.Error is null && p.Faces.Count == 0).Select(p => p.Name).ToList(),
@@ -103,7 +106,8 @@ public static class ClusterCommand
         if (jsonPath is not null)
         {
             static ClusteredFace Json(SheetFace f) => new(f.Image, f.Box, f.Score);
-            await CliJson.WriteAsync(jsonPath, new ClusterSummary(folder, limit, link, paths.Count, faces.Count, Math.Round(seconds, 3),
+            await CliJson.WriteAsync(jsonPath, new ClusterSummary(folder, clustering.Method, clustering.Threshold, clustering.Linkage, paths.Count,
+                faces.Count, Math.Round(seconds, 3),
                 Math.Round(faces.Count / Math.Max(seconds, 1e-9), 3),
                 report.Clusters.Select(c => (IReadOnlyList<ClusteredFace>)c.Select(Json).ToList()).ToList(),
                 report.Singletons.Select(Json).ToList(), report.NoFace, report.Errors), ct);

@@ -7,7 +7,7 @@ namespace FaceService.Cli;
 public sealed record SheetFace(string Image, Core.Faces.FaceBox Box, float Score, byte[] Thumbnail);
 
 public sealed record ClusterReport(
-    string Folder, float Threshold, Core.Clustering.Linkage Linkage, int Images,
+    string Folder, Core.Services.CodeClustering Clustering, int Images,
     IReadOnlyList<IReadOnlyList<SheetFace>> Clusters, IReadOnlyList<SheetFace> Singletons,
     IReadOnlyList<string> NoFace, IReadOnlyList<ImageProblem> Errors);
 
@@ -30,6 +30,11 @@ public static class ContactSheet
         ul{margin:0;padding-left:20px;font-size:13px}
         """;
 
+    private static string Method(Core.Services.CodeClustering clustering) => clustering.Threshold is { } threshold
+        ? string.Format(CultureInfo.InvariantCulture, "agglomerative, threshold {0:0.###} ({1} linkage)", threshold,
+            clustering.Linkage.ToString()!.ToLowerInvariant())
+        : "grouped into people";
+
     public static void Write(TextWriter w, ClusterReport report)
     {
         var faces = report.Clusters.Sum(c => c.Count) + report.Singletons.Count;
@@ -39,9 +44,8 @@ public static class ContactSheet
         w.WriteLine($"<style>{Style}</style></head><body>");
         w.WriteLine($"<h1>Face clusters</h1>");
         w.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "<p class=\"meta\">{0} · {1} image(s) · {2} face(s) · {3} cluster(s) · {4} face(s) alone · threshold {5:0.###} ({6} linkage) · {7:yyyy-MM-dd HH:mm} UTC</p>",
-            Encode(report.Folder), report.Images, faces, report.Clusters.Count, report.Singletons.Count, report.Threshold,
-            report.Linkage.ToString().ToLowerInvariant(), DateTime.UtcNow));
+            "<p class=\"meta\">{0} · {1} image(s) · {2} face(s) · {3} cluster(s) · {4} face(s) alone · {5} · {6:yyyy-MM-dd HH:mm} UTC</p>",
+            Encode(report.Folder), report.Images, faces, report.Clusters.Count, report.Singletons.Count, Method(report.Clustering), DateTime.UtcNow));
 
         for (var c = 0; c < report.Clusters.Count; c++)
             WriteFaces(w, "cluster", $"Person {c + 1}", report.Clusters[c]);

@@ -17,8 +17,11 @@ internal static class FaceRows
         new FaceBox(r.GetFloat(3), r.GetFloat(4), r.GetFloat(5), r.GetFloat(6)), r.GetFloat(7), r.GetString(8), r.GetString(9),
         r.GetFieldValue<DateTimeOffset>(10));
 
-    /// <summary>face_id, subject, code.</summary>
-    public static StoredCode ReadCode(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetString(1), Code(r, 2));
+    /// <summary>face_id, subject, code, image_sha256.</summary>
+    public const string CodeColumns = "face_id, subject, code, image_sha256";
+
+    /// <summary>A row of <see cref="CodeColumns"/>.</summary>
+    public static StoredCode ReadCode(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetString(1), Code(r, 2), r.GetString(3));
 
     /// <summary>A code column as the signed bytes it holds.</summary>
     public static sbyte[] Code(NpgsqlDataReader r, int ordinal) => MemoryMarshal.Cast<byte, sbyte>(r.GetFieldValue<byte[]>(ordinal)).ToArray();

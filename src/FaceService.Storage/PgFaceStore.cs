@@ -134,7 +134,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
     {
         RequireModelId(modelId);
         return PgCommands.QueryListAsync(dataSource, 
-            "SELECT face_id, subject, code FROM faces WHERE collection = @collection AND model_id = @model_id AND subject = @subject " +
+            $"SELECT {FaceRows.CodeColumns} FROM faces WHERE collection = @collection AND model_id = @model_id AND subject = @subject " +
             "ORDER BY created_at, face_id",
             command =>
             {
@@ -167,7 +167,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
         RequireModelId(modelId);
         if (faceIds is { Count: 0 }) return Task.FromResult<IReadOnlyList<StoredCode>>([]);
         return PgCommands.QueryListAsync(dataSource, 
-            "SELECT face_id, subject, code FROM faces WHERE collection = @collection AND model_id = @model_id " +
+            $"SELECT {FaceRows.CodeColumns} FROM faces WHERE collection = @collection AND model_id = @model_id " +
             (faceIds is null ? "" : "AND face_id = ANY(@face_ids) ") + "ORDER BY created_at, face_id",
             command =>
             {

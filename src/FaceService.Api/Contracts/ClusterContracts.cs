@@ -16,22 +16,33 @@ public sealed class ClusterRequest : ICollectionScoped
     /// <summary>Only these stored faces (all of the collection when omitted).</summary>
     public List<Guid>? FaceIds { get; init; }
 
-    /// <summary>Squared L2 linkage distance at which merging stops, greater than 0 and at most 4 (default: configured).</summary>
-    /// <example>0.15</example>
+    /// <summary>Agglomerative clustering instead of people: the squared L2 linkage distance at which merging stops,
+    /// greater than 0 and at most 4 (with a linkage alone: the configured one). Leave out for people clustering.</summary>
+    /// <example>0.12</example>
     public float? Threshold { get; init; }
 
-    /// <summary>average (default), complete or single.</summary>
+    /// <summary>Agglomerative clustering instead of people: average, complete or single (with a threshold alone: the
+    /// configured one). Leave out for people clustering.</summary>
     /// <example>average</example>
     public Linkage? Linkage { get; init; }
 }
 
 public sealed class ClusterResponse
 {
-    /// <example>0.15</example>
-    public required float Threshold { get; init; }
+    /// <summary>people (the default: tight groups, then groups that stand out from their other neighbours), or
+    /// agglomerative (the request gave a threshold or a linkage).</summary>
+    /// <example>people</example>
+    public required ClusteringMethod Method { get; init; }
 
+    /// <summary>The agglomerative cut (absent for people clustering).</summary>
+    /// <example>0.12</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float? Threshold { get; init; }
+
+    /// <summary>The agglomerative linkage (absent for people clustering).</summary>
     /// <example>average</example>
-    public required Linkage Linkage { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Linkage? Linkage { get; init; }
 
     /// <summary>Groups of two faces or more, largest first.</summary>
     public required IReadOnlyList<ClusterDto> Clusters { get; init; }
@@ -41,6 +52,7 @@ public sealed class ClusterResponse
 
     public static ClusterResponse From(ClusterResult r) => new()
     {
+        Method = r.Method,
         Threshold = r.Threshold,
         Linkage = r.Linkage,
         Clusters = r.Clusters.Select(c => new ClusterDto { ClusterId = c.ClusterId, Faces = c.Faces.Select(ClusterFaceDto.From).ToList() }).ToList(),

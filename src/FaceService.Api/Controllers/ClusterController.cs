@@ -17,16 +17,18 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
 {
     /// <summary>Cluster faces: stored faces (JSON body) or every face in uploaded photos (multipart).</summary>
     /// <remarks>
-    /// Agglomerative clustering on squared L2 distance (average linkage by default), cut where the linkage distance
-    /// exceeds <c>threshold</c>. With <c>application/json</c> it groups the stored faces of <c>collection</c> (or only
-    /// <c>faceIds</c>); with <c>multipart/form-data</c> it groups every face found in the <c>image</c> files.
-    /// Groups of two faces or more are <c>clusters</c> (largest first); the rest are <c>singletons</c>.
+    /// Groups faces into people: tight groups first, then groups joined when they stand out from their other nearest
+    /// neighbours (docs/CLUSTERING.md). A face that fits nobody stays a singleton, and two faces of one photo never share
+    /// a cluster. Give <c>threshold</c> or <c>linkage</c> for agglomerative clustering cut at that squared L2 distance
+    /// instead. With <c>application/json</c> it groups the stored faces of <c>collection</c> (or only <c>faceIds</c>);
+    /// with <c>multipart/form-data</c> it groups every face found in the <c>image</c> files. Groups of two faces or more
+    /// are <c>clusters</c> (largest first); the rest are <c>singletons</c>.
     /// </remarks>
     /// <response code="200">Clusters and singletons.</response>
     [HttpPost("cluster")]
     [Consumes("application/json")]
     [AlsoAcceptsForm(typeof(ClusterImagesForm))]
-    [JsonRequestExample("""{"collection": "swagger-try-out", "linkage": "average"}""")]
+    [JsonRequestExample("""{"collection": "swagger-try-out"}""")]
     [ProducesResponseType<ClusterResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
     [ProducesProblem(ErrorCodes.FaceNotFound, ErrorCodes.CollectionNotFound)]
@@ -36,7 +38,7 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
     [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
     [ProducesProblem(ErrorCodes.Overloaded)]
     public async Task<ClusterResponse> ClusterStored([FromBody] ClusterRequest request, CancellationToken ct) =>
-        ClusterResponse.From(await recognition.ClusterStoredAsync(request.Collection, request.FaceIds, request.Threshold, request.Linkage, ct));
+        ClusterResponse.From(await recognition.ClusterStoredAsync(request.Collection, request.FaceIds, new ClusterParameters(request.Threshold, request.Linkage), ct));
 
     /// <summary>The multipart variant of <see cref="ClusterStored"/> (documented with it, as one operation).</summary>
     [HttpPost("cluster")]
@@ -46,6 +48,6 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
     public async Task<ClusterResponse> ClusterImages([FromForm] ClusterImagesForm form, CancellationToken ct)
     {
         var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
-        return ClusterResponse.From(await recognition.ClusterImagesAsync(images, form.Threshold, form.Linkage, ct));
+        return ClusterResponse.From(await recognition.ClusterImagesAsync(images, new ClusterParameters(form.Threshold, form.Linkage), ct));
     }
 }

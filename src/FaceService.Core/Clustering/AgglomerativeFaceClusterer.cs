@@ -7,9 +7,10 @@ namespace FaceService.Core.Clustering;
 /// <summary>
 /// Exact hierarchical agglomerative clustering of face codes on squared L2, cut at a distance threshold: a condensed
 /// distance matrix (O(n²) memory, filled in parallel), the nearest-neighbour chain (O(n²) time), and a union–find cut.
-/// See docs/CLUSTERING.md.
+/// Faces of one photo are infinitely far apart, and so is every cluster holding one of them from every cluster holding
+/// the other, for every linkage: they never share a cluster. See docs/CLUSTERING.md.
 /// </summary>
-public sealed class AgglomerativeFaceClusterer(IEmbeddingQuantizer quantizer, IOptions<ClusteringOptions> options) : IFaceClusterer
+public sealed class AgglomerativeFaceClusterer(IOptions<ClusteringOptions> options)
 {
     private readonly ClusteringOptions _options = options.Value;
 
@@ -17,44 +18,33 @@ public sealed class AgglomerativeFaceClusterer(IEmbeddingQuantizer quantizer, IO
     /// Faces whose clusters stay within <paramref name="threshold"/> (squared L2, inclusive) under the linkage end up together.
     /// Clusters (two members or more) come largest first, ties by smallest index; members and singletons ascending.
     /// </summary>
-    /// <exception cref="ArgumentException">More codes than <see cref="ClusteringOptions.MaxFaces"/>, a null or
+    /// <param name="photos">Per face, its photo, or null; faces with the same key never share a cluster.</param>
+    /// <exception cref="ArgumentException">More codes than <see cref="ClusteringOptions.MaxAgglomerativeFaces"/>, a null or
     /// malformed code, a negative or non-finite threshold, or an unknown linkage.</exception>
-    public ClusteringResult Cluster(IReadOnlyList<sbyte[]> codes, float threshold, Linkage linkage, CancellationToken cancellationToken = default)
+    public ClusteringResult Cluster(IReadOnlyList<sbyte[]> codes, float threshold, Linkage linkage, IReadOnlyList<string?>? photos = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(codes);
         if (!float.IsFinite(threshold) || threshold < 0)
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite squared L2 distance, 0 or more.");
         if (!Enum.IsDefined(linkage)) throw new ArgumentOutOfRangeException(nameof(linkage), linkage, "Unknown linkage.");
-        if (codes.Count > _options.MaxFaces)
-            throw new ArgumentException($"Clustering takes at most {_options.MaxFaces} faces; got {codes.Count}.", nameof(codes));
+        if (codes.Count > _options.MaxAgglomerativeFaces)
+            throw new ArgumentException($"Agglomerative clustering takes at most {_options.MaxAgglomerativeFaces} faces; got {codes.Count}.", nameof(codes));
+        if (photos is not null && photos.Count != codes.Count) throw new ArgumentException("One photo key per code, or none.", nameof(photos));
         cancellationToken.ThrowIfCancellationRequested();
 
-        var vectors = Dequantize(codes);
+        var flat = ClusteringInput.Dequantize(codes);
+        var vectors = Enumerable.Range(0, codes.Count).Select(i => flat.AsSpan(i * EmbeddingQuantizer.Dimensions, EmbeddingQuantizer.Dimensions).ToArray()).ToArray();
         if (vectors.Length < 2) return new ClusteringResult([], Enumerable.Range(0, vectors.Length).ToArray());
         using var distances = CondensedDistanceMatrix.Compute(vectors, _options.MaxDegreeOfParallelism, cancellationToken);
+        if (ClusteringInput.PhotoGroups(photos) is { } groups)
+        {
+            foreach (var photo in Enumerable.Range(0, groups.Length).Where(i => groups[i] >= 0).GroupBy(i => groups[i]))
+                foreach (var i in photo)
+                    foreach (var j in photo)
+                        if (i < j) distances[i, j] = float.PositiveInfinity;
+        }
         var merges = NearestNeighborChain.Run(distances, linkage, threshold, cancellationToken);
         return DendrogramCut.Cut(vectors.Length, CollectionsMarshal.AsSpan(merges), threshold);
-    }
-
-    /// <summary>
-    /// The unit vectors the codes stand for, by the quantizer's own definition. A malformed code (null, wrong length,
-    /// all zeros) is refused here, on the caller's thread and with its index, before any heavy work starts.
-    /// </summary>
-    private float[][] Dequantize(IReadOnlyList<sbyte[]> codes)
-    {
-        var vectors = new float[codes.Count][];
-        for (var i = 0; i < vectors.Length; i++)
-        {
-            if (codes[i] is null) throw new ArgumentException($"Code {i} is null.", nameof(codes));
-            try
-            {
-                vectors[i] = quantizer.Dequantize(codes[i]);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"Code {i} is not a valid face code: {e.Message}", nameof(codes), e);
-            }
-        }
-        return vectors;
     }
 }

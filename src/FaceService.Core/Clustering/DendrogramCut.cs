@@ -20,20 +20,9 @@ internal static class DendrogramCut
             else parent[x] = y;
         }
 
-        var members = new List<int>?[count];
-        for (var i = 0; i < count; i++) (members[Find(parent, i)] ??= []).Add(i);
-        var clusters = new List<int[]>();
-        var singletons = new List<int>();
-        // Roots are the smallest member of their component, so this walk meets groups in order of their smallest index.
-        foreach (var group in members)
-        {
-            if (group is null) continue;
-            if (group.Count == 1) singletons.Add(group[0]);
-            else clusters.Add(group.ToArray());
-        }
-        // Stable sort: equal sizes keep the order of their smallest member.
-        var ordered = clusters.OrderByDescending(c => c.Length).ToArray();
-        return new ClusteringResult(ordered, singletons);
+        var roots = new int[count];
+        for (var i = 0; i < count; i++) roots[i] = Find(parent, i);
+        return ClusteringResult.FromRoots(roots);
     }
 
     private static int Find(int[] parent, int i)

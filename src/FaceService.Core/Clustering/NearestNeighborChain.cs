@@ -199,8 +199,11 @@ internal static unsafe class NearestNeighborChain
         public static float Combine(float toFirst, float toSecond, float firstShare, float secondShare) => MathF.Max(toFirst, toSecond);
     }
 
+    /// <summary>The nearer of the two, except that +∞ (faces of one photo in the two clusters) keeps them apart for good:
+    /// the other linkages carry +∞ on by themselves.</summary>
     private readonly struct SingleRule : ILinkageRule
     {
-        public static float Combine(float toFirst, float toSecond, float firstShare, float secondShare) => MathF.Min(toFirst, toSecond);
+        public static float Combine(float toFirst, float toSecond, float firstShare, float secondShare) =>
+            float.IsPositiveInfinity(toFirst) || float.IsPositiveInfinity(toSecond) ? float.PositiveInfinity : MathF.Min(toFirst, toSecond);
     }
 }

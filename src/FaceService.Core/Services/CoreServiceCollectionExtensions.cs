@@ -23,7 +23,8 @@ public static class CoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptionsWithValidateOnStart<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.SectionName)).ValidateDataAnnotations();
         services.AddEmbeddingQuantizer();
-        services.AddSingleton<IFaceClusterer, AgglomerativeFaceClusterer>();
+        services.AddSingleton<AgglomerativeFaceClusterer>();
+        services.AddSingleton<PeopleClusterer>();
         services.AddSingleton<FaceServiceMetrics>();
         services.AddSingleton<MatchDecisions>();
         services.AddSingleton<FaceRecognitionService>();

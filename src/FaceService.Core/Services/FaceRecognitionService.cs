@@ -19,7 +19,8 @@ namespace FaceService.Core.Services;
 public sealed class FaceRecognitionService(
     IFacePipeline pipeline,
     IFaceStore store,
-    IFaceClusterer clusterer,
+    PeopleClusterer peopleClusterer,
+    AgglomerativeFaceClusterer agglomerativeClusterer,
     IEmbeddingQuantizer quantizer,
     MatchDecisions decisions,
     IOptions<RecognitionOptions> options,
@@ -28,7 +29,7 @@ public sealed class FaceRecognitionService(
     ILogger<FaceRecognitionService> logger)
 {
     private readonly RecognitionOptions _options = options.Value;
-    private readonly int _maxClusterFaces = clusteringOptions.Value.MaxFaces;
+    private readonly ClusteringOptions _clustering = clusteringOptions.Value;
 
     public Task<ImageAnalysis<FoundFace>> DetectAsync(ImageInput image, CancellationToken ct = default) =>
         RunPipelineAsync(image, "detect", () => pipeline.DetectAsync(image.Content, ct), embedded: false);
@@ -148,12 +149,13 @@ public sealed class FaceRecognitionService(
             gallery, faces, analysis.FacesDetected);
     }
 
-    /// <summary>Clusters stored faces of a collection (all, or the given ids).</summary>
-    public async Task<ClusterResult> ClusterStoredAsync(CollectionName collection, IReadOnlyCollection<Guid>? faceIds, float? threshold, Linkage? linkage, CancellationToken ct = default)
+    /// <summary>Clusters stored faces of a collection (all, or the given ids); faces of one image never share a cluster.</summary>
+    public async Task<ClusterResult> ClusterStoredAsync(CollectionName collection, IReadOnlyCollection<Guid>? faceIds, ClusterParameters parameters,
+        CancellationToken ct = default)
     {
-        var (limit, link) = CheckClusterParameters(threshold, linkage);
+        CheckClusterParameters(parameters);
         if (faceIds is { Count: 0 }) throw Invalid("faceIds, when given, must name at least one face.", "faceIds");
-        if (faceIds?.Count > _maxClusterFaces) throw TooManyFaces(faceIds.Count);
+        if (faceIds?.Count > MaxClusterFaces(parameters)) throw TooManyFaces(faceIds.Count, parameters);
 
         var codes = await store.GetCodesAsync(collection, pipeline.ModelId, faceIds, ct);
         if (faceIds is not null)
@@ -167,36 +169,40 @@ public sealed class FaceRecognitionService(
         {
             throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{collection}' has no faces of the current model.", "collection");
         }
-        var grouping = ClusterCodes(codes.Select(c => c.Code).ToList(), limit, link, ct);
+        var grouping = ClusterCodes(codes.Select(c => c.Code).ToList(), codes.Select(c => (string?)c.ImageSha256).ToList(), parameters, ct);
         return ToResult(grouping, i => new ClusterMember(codes[i].FaceId, codes[i].Subject, null, null, null, null));
     }
 
-    /// <summary>Clusters every face found in the uploaded images (unlabelled photos).</summary>
-    public async Task<ClusterResult> ClusterImagesAsync(IReadOnlyList<ImageInput> images, float? threshold, Linkage? linkage, CancellationToken ct = default)
+    /// <summary>Clusters every face found in the uploaded images (unlabelled photos); faces of one image never share a cluster.</summary>
+    public async Task<ClusterResult> ClusterImagesAsync(IReadOnlyList<ImageInput> images, ClusterParameters parameters, CancellationToken ct = default)
     {
-        CheckClusterParameters(threshold, linkage);
+        CheckClusterParameters(parameters);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
         var analyses = await AnalyzeAllAsync(images, FaceSelection.All, "cluster", ct);
         var members = images.SelectMany((image, i) => analyses[i].Faces.Select(face => (Image: image, Face: face))).ToList();
-        var grouping = ClusterCodes(members.Select(m => m.Face.Code).ToList(), threshold, linkage, ct);
+        var grouping = ClusterCodes(members.Select(m => m.Face.Code).ToList(), members.Select(m => (string?)m.Image.Field).ToList(), parameters, ct);
         return ToResult(grouping,
             i => new ClusterMember(null, null, members[i].Image.Field, members[i].Image.FileName, members[i].Face.Box, members[i].Face.Score));
     }
 
     /// <summary>
-    /// Groups face codes at the given threshold and linkage, or the configured ones, within the face limit: the one
-    /// clustering path behind the API's uploads and stored faces and the command line's photo folders.
+    /// Groups face codes into people (<see cref="PeopleClusterer"/>), or, when the parameters give a linkage or a
+    /// threshold, by agglomerative clustering cut at that distance, within the face limit of each: the one clustering
+    /// path behind the API's uploads and stored faces and the command line's photo folders.
     /// </summary>
-    public CodeClustering ClusterCodes(IReadOnlyList<sbyte[]> codes, float? threshold, Linkage? linkage, CancellationToken ct = default)
+    /// <param name="photos">Per code, the photo it was found in (or null): faces of one photo never share a cluster.</param>
+    public CodeClustering ClusterCodes(IReadOnlyList<sbyte[]> codes, IReadOnlyList<string?>? photos, ClusterParameters parameters, CancellationToken ct = default)
     {
-        var (limit, link) = CheckClusterParameters(threshold, linkage);
-        if (codes.Count > _maxClusterFaces) throw TooManyFaces(codes.Count);
-        return new CodeClustering(clusterer.Cluster(codes, limit, link, ct), limit, link);
+        var (threshold, linkage) = CheckClusterParameters(parameters);
+        if (codes.Count > MaxClusterFaces(parameters)) throw TooManyFaces(codes.Count, parameters);
+        return threshold is { } limit && linkage is { } link
+            ? new CodeClustering(agglomerativeClusterer.Cluster(codes, limit, link, photos, ct), ClusteringMethod.Agglomerative, limit, link)
+            : new CodeClustering(peopleClusterer.Cluster(codes, photos, ct), ClusteringMethod.People, null, null);
     }
 
     private static ClusterResult ToResult(CodeClustering clustering, Func<int, ClusterMember> member) =>
-        new(clustering.Threshold, clustering.Linkage,
+        new(clustering.Method, clustering.Threshold, clustering.Linkage,
             clustering.Grouping.Clusters.Select((indices, id) => new FaceCluster(id, indices.Select(member).ToList())).ToList(),
             clustering.Grouping.Singletons.Select(member).ToList());
 
@@ -240,16 +246,23 @@ public sealed class FaceRecognitionService(
     private static EmbeddedFace RequireFace(ImageInput image, ImageAnalysis<EmbeddedFace> analysis) =>
         analysis.Faces.FirstOrDefault() ?? throw new FaceServiceException(FaceServiceError.NoFace, $"{Describe(image)} shows no face.", image.Field);
 
-    private (float Threshold, Linkage Linkage) CheckClusterParameters(float? threshold, Linkage? linkage)
+    /// <summary>People clustering (both null), or agglomerative clustering with the given or configured threshold and linkage.</summary>
+    private (float? Threshold, Linkage? Linkage) CheckClusterParameters(ClusterParameters parameters)
     {
-        var limit = threshold is { } t ? MatchDecisions.RequireThreshold(t) : _options.ClusterThreshold;
-        var link = linkage ?? _options.ClusterLinkage;
+        if (parameters.Threshold is null && parameters.Linkage is null) return (null, null);
+        var limit = parameters.Threshold is { } t ? MatchDecisions.RequireThreshold(t) : _options.ClusterThreshold;
+        var link = parameters.Linkage ?? _options.ClusterLinkage;
         if (!Enum.IsDefined(link)) throw Invalid("linkage must be average, complete or single.", "linkage");
         return (limit, link);
     }
 
-    private FaceServiceException TooManyFaces(int count) =>
-        new(FaceServiceError.TooManyFaces, $"{count} faces to cluster; at most {_maxClusterFaces} at once (Clustering:MaxFaces; memory grows as n²).");
+    private int MaxClusterFaces(ClusterParameters parameters) =>
+        parameters.Threshold is null && parameters.Linkage is null ? _clustering.MaxFaces : _clustering.MaxAgglomerativeFaces;
+
+    private FaceServiceException TooManyFaces(int count, ClusterParameters parameters) =>
+        new(FaceServiceError.TooManyFaces, parameters.Threshold is null && parameters.Linkage is null
+            ? $"{count} faces to cluster; at most {_clustering.MaxFaces} at once (Clustering:MaxFaces)."
+            : $"{count} faces to cluster with a linkage; at most {_clustering.MaxAgglomerativeFaces} at once (Clustering:MaxAgglomerativeFaces; memory grows as n²).");
 
     private static FaceServiceException Invalid(string message, string field) => new(FaceServiceError.ValidationFailed, message, field);
 
@@ -260,5 +273,5 @@ public sealed class FaceRecognitionService(
         image.FileName is { Length: > 0 } name ? $"{image.Field} ('{name}')" : image.Field;
 }
 
-/// <summary>A clustering of codes and the threshold and linkage it was made with.</summary>
-public sealed record CodeClustering(ClusteringResult Grouping, float Threshold, Linkage Linkage);
+/// <summary>A clustering of codes, the method that made it, and the threshold and linkage of an agglomerative one.</summary>
+public sealed record CodeClustering(ClusteringResult Grouping, ClusteringMethod Method, float? Threshold, Linkage? Linkage);

@@ -58,4 +58,17 @@ public sealed record ClusterMember(Guid? FaceId, string? Subject, string? Field,
 
 public sealed record FaceCluster(int ClusterId, IReadOnlyList<ClusterMember> Faces);
 
-public sealed record ClusterResult(float Threshold, Linkage Linkage, IReadOnlyList<FaceCluster> Clusters, IReadOnlyList<ClusterMember> Singletons);
+/// <summary>How faces are grouped: into people (the default), or by agglomerative clustering cut at a distance.</summary>
+public enum ClusteringMethod
+{
+    People,
+    Agglomerative,
+}
+
+/// <summary>A clustering request's choices: a threshold or a linkage asks for agglomerative clustering; neither, for people.</summary>
+public sealed record ClusterParameters(float? Threshold = null, Linkage? Linkage = null);
+
+/// <param name="Threshold">The agglomerative cut; null for people clustering.</param>
+/// <param name="Linkage">The agglomerative linkage; null for people clustering.</param>
+public sealed record ClusterResult(ClusteringMethod Method, float? Threshold, Linkage? Linkage, IReadOnlyList<FaceCluster> Clusters,
+    IReadOnlyList<ClusterMember> Singletons);

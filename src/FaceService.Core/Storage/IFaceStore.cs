@@ -26,8 +26,8 @@ public sealed record CollectionSummary(string Collection, int SubjectCount, int 
 
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
-/// <summary>A stored code with its identity, for clustering and exact comparisons.</summary>
-public sealed record StoredCode(Guid FaceId, string Subject, sbyte[] Code);
+/// <summary>A stored code with its identity and the image it came from, for clustering and exact comparisons.</summary>
+public sealed record StoredCode(Guid FaceId, string Subject, sbyte[] Code, string ImageSha256);
 
 /// <summary>
 /// Persistence of quantized face codes, scoped by collection and model id (codes of different models are never compared).

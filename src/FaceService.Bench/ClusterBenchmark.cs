@@ -1,67 +1,72 @@
 using FaceService.CommandLine;
 using System.Diagnostics;
+using FaceService.Core.Calibration;
 using FaceService.Core.Clustering;
 using FaceService.Core.Embeddings;
+using FaceService.Evaluation;
 using Microsoft.Extensions.Options;
 
 namespace FaceService.Bench;
 
 /// <summary>
-/// `cluster`: times <see cref="AgglomerativeFaceClusterer"/> on synthetic face codes: people as random directions on the
-/// unit sphere, each seen several times with Gaussian noise, quantized like stored faces, in shuffled order.
-/// Options: --n 10000, --per-person 10, --noise 0.017 (per component), --threshold (verify default), --linkage all,
-/// --seed 1, --threads (default: all cores).
+/// `cluster`: the clusterers' time and memory on synthetic faces at sizes real ones cannot reach (their quality comes
+/// from real faces: `clustering`). Synthetic faces are quantized like stored ones and spread like the model's: subjects
+/// around a common direction about 0.32 apart, photos of one subject about 0.085 apart (the means on lfw-dev); as in a
+/// photo library, half the people are seen once and the rest 2 to 20 times, in shuffled order. People clustering is
+/// timed by phase (the neighbour graph, the two stages); agglomerative clustering (its distance matrix is 2·n² bytes) only
+/// up to --agglomerative-max-n.
+/// Options: --n 10000,100000, --agglomerative-max-n 20000, --seed 1, --threads (default: all cores), --models (for the
+/// calibration's distance table; default the repository's models/).
 /// </summary>
 public static class ClusterBenchmark
 {
+    private const string ModelId = "dlib-resnet-v1+facechip150-dlibsp+mirror@2b53a2390fdb";
+
     public static int Run(ToolArguments args)
     {
-        var n = args.Get("n", 10_000);
-        var perPerson = args.Get("per-person", 10);
-        // 0.017 per component puts two photos of a person about 2·128·0.017² ≈ 0.07 apart: half the verify threshold.
-        var noise = args.Get("noise", 0.017f);
-        var threshold = args.Get("threshold", VerificationDefaults.Threshold);
+        var sizes = args.Get("n", "10000,100000").Split(',').Select(int.Parse).ToArray();
+        var agglomerativeMax = args.Get("agglomerative-max-n", 20_000);
         var seed = args.Get("seed", 1);
         var threads = args.Get("threads", 0);
-        var linkageName = args.Get("linkage", "all");
-        var linkages = linkageName == "all" ? Enum.GetValues<Linkage>() : [Enum.Parse<Linkage>(linkageName, ignoreCase: true)];
-        if (n < 2 || perPerson < 1) throw new ArgumentException("--n must be 2 or more and --per-person 1 or more.");
+        var models = args.Get("models", Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "models"));
+        var calibration = DistanceCalibration.Load(models, ModelId);
+        var options = Options.Create(new ClusteringOptions { MaxFaces = int.MaxValue, MaxAgglomerativeFaces = 40_000, MaxDegreeOfParallelism = threads > 0 ? threads : null });
+        var people = new PeopleClusterer(calibration, options);
 
-        var quantizer = new EmbeddingQuantizer();
-        var (codes, labels) = SyntheticFaces(quantizer, n, perPerson, noise, seed);
-        var options = new ClusteringOptions { MaxAgglomerativeFaces = Math.Max(n, 2), MaxDegreeOfParallelism = threads > 0 ? threads : null };
-        var clusterer = new AgglomerativeFaceClusterer(Options.Create(options));
-
-        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
-        Console.WriteLine($"data: {n} codes = {labels.Max() + 1} people x up to {perPerson} samples, noise {noise} per component, seed {seed}; " +
-                          $"mean squared L2 within a person {MeanDistance(quantizer, codes, labels, samePerson: true):F3}, " +
-                          $"between people {MeanDistance(quantizer, codes, labels, samePerson: false):F3}");
-        Console.WriteLine($"threshold {threshold}, threads {(threads > 0 ? threads : Environment.ProcessorCount)}, " +
-                          $"distance matrix {n * (n - 1L) / 2 * sizeof(float) / 1e6:F0} MB");
-
-        // JIT and thread-pool warm-up on a slice, so the timed runs measure the algorithm.
-        foreach (var linkage in linkages) clusterer.Cluster(codes[..Math.Min(n, 500)], threshold, linkage);
-
-        // The phases apart, once: the matrix is the same for every linkage.
-        var vectors = codes.Select(c => quantizer.Dequantize(c)).ToArray();
-        var (fillTime, fillCpu) = Measure(out var matrix, () => CondensedDistanceMatrix.Compute(vectors, options.MaxDegreeOfParallelism, CancellationToken.None));
-        using (matrix)
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}; load average {LoadAverage()}");
+        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; threads {(threads > 0 ? threads : Environment.ProcessorCount)}; " +
+                          $"neighbours {options.Value.Neighbours}; distance table of {ModelId}");
+        Console.WriteLine("| faces | people | same person | different people | neighbour graph s (cpu s) | two stages s (cpu s) | total s | clusters | pairwise P | pairwise R | memory MB (estimate) | agglomerative s |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var n in sizes)
         {
-            var (chainTime, chainCpu) = Measure(out _, () => NearestNeighborChain.Run(matrix, Linkage.Average, threshold, CancellationToken.None));
-            Console.WriteLine($"phases: distance matrix {fillTime.TotalSeconds:F2}s (cpu {fillCpu.TotalSeconds:F2}s), " +
-                              $"nearest-neighbour chain, average {chainTime.TotalSeconds:F2}s (cpu {chainCpu.TotalSeconds:F2}s)");
-        }
-
-        Console.WriteLine($"{"linkage",-9} {"time",8} {"cpu",8} {"clusters",9} {"singletons",11} {"purity",7} {"people exact",13}");
-        foreach (var linkage in linkages)
-        {
+            var (codes, labels) = Faces(n, seed);
+            var quantizer = new EmbeddingQuantizer();
+            var same = Mean(codes, labels, quantizer, samePerson: true);
+            var different = Mean(codes, labels, quantizer, samePerson: false);
+            if (n == sizes[0]) people.Cluster(codes[..Math.Min(n, 2000)], null, CancellationToken.None);
             GC.Collect();
-            var (time, cpu) = Measure(out var result, () => clusterer.Cluster(codes, threshold, linkage));
-            var (purity, exact) = Score(result, labels);
-            Console.WriteLine($"{linkage.ToString().ToLowerInvariant(),-9} {time.TotalSeconds,7:F2}s {cpu.TotalSeconds,7:F2}s {result.Clusters.Count,9} " +
-                              $"{result.Singletons.Count,11} {purity,7:P1} {exact,13}");
+
+            var vectors = new float[n * EmbeddingQuantizer.Dimensions];
+            for (var i = 0; i < n; i++) quantizer.Dequantize(codes[i]).CopyTo(vectors, i * EmbeddingQuantizer.Dimensions);
+            var (graphTime, graphCpu) = Measure(out var graph,
+                () => NeighbourGraph.Build(vectors, EmbeddingQuantizer.Dimensions, options.Value.Neighbours, options.Value.MaxDegreeOfParallelism, CancellationToken.None));
+            var (stageTime, stageCpu) = Measure(out var result, () => people.Cluster(vectors, graph, null, CancellationToken.None));
+            var score = ClusteringScore.Of(result, labels.Select(l => (string?)l.ToString()).ToList());
+            // Vectors twice (as given and regrouped for the kernel), the graph's neighbours and distances, the undirected adjacency.
+            var estimate = n * (2.0 * EmbeddingQuantizer.Dimensions * sizeof(float) + options.Value.Neighbours * (4 + 4 + 2 * 4)) / 1e6;
+            var agglomerative = "–";
+            if (n <= agglomerativeMax)
+            {
+                var clusterer = new AgglomerativeFaceClusterer(options);
+                var (time, _) = Measure(out _, () => clusterer.Cluster(codes, 0.158f, Linkage.Average));
+                agglomerative = $"{time.TotalSeconds:F1}";
+            }
+            Console.WriteLine($"| {n:N0} | {labels.Distinct().Count():N0} | {same:F3} | {different:F3} | {graphTime.TotalSeconds:F1} ({graphCpu.TotalSeconds:F1}) | " +
+                              $"{stageTime.TotalSeconds:F1} ({stageCpu.TotalSeconds:F1}) | {(graphTime + stageTime).TotalSeconds:F1} | {result.Clusters.Count:N0} | " +
+                              $"{score.PairwisePrecision:F4} | {score.PairwiseRecall:F4} | {estimate:F0} | {agglomerative} |");
         }
-        Console.WriteLine($"peak resident memory {BenchMachine.PeakWorkingSetBytes() / 1e6:F0} MB");
+        Console.WriteLine($"peak resident memory of the bench process {BenchMachine.PeakWorkingSetBytes() / 1e6:F0} MB; load average {LoadAverage()}");
         return 0;
     }
 
@@ -74,52 +79,39 @@ public static class ClusterBenchmark
         return (stopwatch.Elapsed, Environment.CpuUsage.TotalTime - cpu);
     }
 
-    private static (sbyte[][] Codes, int[] Labels) SyntheticFaces(IEmbeddingQuantizer quantizer, int n, int perPerson, float noise, int seed)
+    /// <summary>n faces: half the people seen once, the others 2 to 20 times; shuffled.</summary>
+    private static (sbyte[][] Codes, int[] Labels) Faces(int n, int seed)
     {
+        var synthetic = new SyntheticFaces(seed, noise: 0.018f, spread: 0.44f);
         var random = new Random(seed);
-        var codes = new sbyte[n][];
-        var labels = new int[n];
-        var center = new float[EmbeddingQuantizer.Dimensions];
-        var sample = new float[EmbeddingQuantizer.Dimensions];
-        for (var i = 0; i < n; i++)
+        var faces = new List<(sbyte[] Code, int Person)>(n);
+        for (var person = 0; faces.Count < n; person++)
         {
-            if (i % perPerson == 0)
-            {
-                for (var d = 0; d < center.Length; d++) center[d] = Gaussian(random);
-                EmbeddingMath.NormalizeInPlace(center);
-            }
-            for (var d = 0; d < sample.Length; d++) sample[d] = center[d] + noise * Gaussian(random);
-            EmbeddingMath.NormalizeInPlace(sample);
-            codes[i] = quantizer.Quantize(sample);
-            labels[i] = i / perPerson;
+            var centre = synthetic.NewSubject();
+            var photos = random.Next(2) == 0 ? 1 : random.Next(2, 21);
+            for (var p = 0; p < photos && faces.Count < n; p++) faces.Add((synthetic.CodeNear(centre), person));
         }
-        // Faces arrive in no particular order (people interleaved): the harder case for the chain, whose column walks
-        // shrink as neighbouring slots merge away.
-        var order = Enumerable.Range(0, n).ToArray();
-        random.Shuffle(order);
-        return (order.Select(i => codes[i]).ToArray(), order.Select(i => labels[i]).ToArray());
+        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(faces));
+        return ([.. faces.Select(f => f.Code)], [.. faces.Select(f => f.Person)]);
     }
 
-    /// <summary>Mean over every pair of photos of one person, or over neighbours in the input of different people.</summary>
-    private static double MeanDistance(IEmbeddingQuantizer quantizer, sbyte[][] codes, int[] labels, bool samePerson)
+    /// <summary>Mean squared distance over up to 20,000 pairs of one person, or of different people.</summary>
+    private static double Mean(sbyte[][] codes, int[] labels, EmbeddingQuantizer quantizer, bool samePerson)
     {
-        var pairs = samePerson
-            ? Enumerable.Range(0, codes.Length).GroupBy(i => labels[i])
-                .SelectMany(g => g.SelectMany(i => g.Where(j => j > i).Select(j => (i, j))))
-            : Enumerable.Range(0, codes.Length - 1).Where(i => labels[i] != labels[i + 1]).Select(i => (i, j: i + 1));
-        return pairs.Select(p => (double)quantizer.SquaredDistance(codes[p.i], codes[p.j])).DefaultIfEmpty(double.NaN).Average();
+        var random = new Random(7);
+        var sum = 0.0;
+        var count = 0;
+        var byPerson = Enumerable.Range(0, codes.Length).GroupBy(i => labels[i]).Where(g => !samePerson || g.Count() > 1).Select(g => g.ToArray()).ToArray();
+        for (var t = 0; t < 200_000 && count < 20_000; t++)
+        {
+            var a = byPerson[random.Next(byPerson.Length)];
+            var (i, j) = samePerson ? (a[random.Next(a.Length)], a[random.Next(a.Length)]) : (a[0], random.Next(codes.Length));
+            if (i == j || (labels[i] == labels[j]) != samePerson) continue;
+            sum += quantizer.SquaredDistance(codes[i], codes[j]);
+            count++;
+        }
+        return sum / count;
     }
 
-    /// <summary>Purity: share of faces in the majority person of their group; exact: people whose faces form exactly one group.</summary>
-    private static (double Purity, int ExactPeople) Score(ClusteringResult result, int[] labels)
-    {
-        var groups = result.Clusters.Concat(result.Singletons.Select(s => new[] { s })).ToArray();
-        var majority = groups.Sum(g => g.GroupBy(i => labels[i]).Max(l => l.Count()));
-        var personSizes = labels.GroupBy(l => l).ToDictionary(l => l.Key, l => l.Count());
-        var exact = groups.Count(g => g.All(i => labels[i] == labels[g[0]]) && g.Length == personSizes[labels[g[0]]]);
-        return ((double)majority / labels.Length, exact);
-    }
-
-    private static float Gaussian(Random random) =>
-        (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

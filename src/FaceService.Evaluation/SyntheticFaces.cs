@@ -17,17 +17,20 @@ public sealed class SyntheticFaces
 {
     private const int SubspaceRank = 32;
     private const float MeanWeight = 1f;
-    private const float Spread = 0.9f;
 
     private readonly Random random;
     private readonly float noise;
+    private readonly float spread;
     private readonly float[] mean;
     private readonly float[][] basis;
 
-    public SyntheticFaces(int seed, float noise = 0.03f)
+    /// <param name="noise">Per component, around the subject: 0.03 puts two faces of one subject ~0.2 apart.</param>
+    /// <param name="spread">Of subjects around the common direction: 0.9 puts two subjects ~0.9 apart.</param>
+    public SyntheticFaces(int seed, float noise = 0.03f, float spread = 0.9f)
     {
         random = new Random(seed);
         this.noise = noise;
+        this.spread = spread;
         mean = RandomUnitVector();
         basis = Enumerable.Range(0, SubspaceRank).Select(_ => RandomUnitVector()).ToArray();
     }
@@ -43,7 +46,7 @@ public sealed class SyntheticFaces
         for (var i = 0; i < v.Length; i++) v[i] = MeanWeight * mean[i];
         foreach (var direction in basis)
         {
-            var weight = Spread / MathF.Sqrt(SubspaceRank) * Gaussian();
+            var weight = spread / MathF.Sqrt(SubspaceRank) * Gaussian();
             for (var i = 0; i < v.Length; i++) v[i] += weight * direction[i];
         }
         EmbeddingMath.NormalizeInPlace(v);

@@ -31,7 +31,7 @@ public sealed class RecallTests(ITestOutputHelper output)
         var stored = new List<StoredCode>(Subjects * FacesPerSubject);
         for (var s = 0; s < Subjects; s++)
             for (var f = 0; f < FacesPerSubject; f++)
-                stored.Add(new StoredCode(Guid.CreateVersion7(), $"subject-{s:D5}", faces.CodeNear(centres[s])));
+                stored.Add(new StoredCode(Guid.CreateVersion7(), $"subject-{s:D5}", faces.CodeNear(centres[s]), faces.RandomSha256()));
 
         var sameSubject = Enumerable.Range(0, 1000).Average(i => faces.Quantizer.SquaredDistance(stored[i * FacesPerSubject].Code, stored[i * FacesPerSubject + 1].Code));
         var otherSubject = Enumerable.Range(0, 1000).Average(i => faces.Quantizer.SquaredDistance(stored[i * FacesPerSubject].Code, stored[(i + 1) * FacesPerSubject].Code));

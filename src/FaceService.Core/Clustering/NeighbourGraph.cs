@@ -4,18 +4,28 @@ using System.Runtime.Intrinsics;
 namespace FaceService.Core.Clustering;
 
 /// <summary>
-/// The k nearest neighbours of every face among all the others, by squared L2 between unit vectors, exact: every
-/// pair is compared, without a distance matrix. Memory: the vectors twice (once as given, once regrouped by sixteen
-/// for the SIMD kernel) and k neighbours per face.
+/// The k nearest neighbours of every face among all the others, by squared L2 between unit vectors, without a distance
+/// matrix. Up to <see cref="ExactLimit"/> faces every pair is compared (exact); beyond, an inverted file: the faces are
+/// split among about 2·√n centroids (spherical k-means on a sample), and each face is compared with the faces of its
+/// <see cref="Probes"/> nearest centroids' lists — the near neighbours clustering needs sit there (measured against the
+/// exact graph in docs/CLUSTERING.md). Memory: the vectors twice (once as given, once regrouped by sixteen for the SIMD
+/// kernel) and k neighbours per face.
 /// <para>The kernel keeps sixteen candidates' values of one dimension in one 512-bit register and four queries'
-/// broadcast values beside it: one load feeds four fused multiply-adds and no horizontal sums are needed. Queries and
-/// candidates are tiled so that both tiles stay in the core's L2 cache while they meet.</para>
+/// broadcast values beside it: one load feeds four fused multiply-adds and no horizontal sums are needed.</para>
 /// </summary>
 public sealed class NeighbourGraph
 {
+    /// <summary>Faces up to which every pair is compared (100,000 take about 20 s on two cores).</summary>
+    public const int ExactLimit = 150_000;
+
+    /// <summary>Centroid lists each face is compared through, beyond <see cref="ExactLimit"/>.</summary>
+    public const int Probes = 24;
+
     private const int Lanes = 16;
     private const int QueryTile = 1024;
     private const int CandidateTile = 1024;
+    private const int KMeansIterations = 8;
+    private const int KMeansSamplePerCentroid = 40;
 
     private NeighbourGraph(int count, int k, int[] neighbours, float[] distances)
     {
@@ -30,7 +40,7 @@ public sealed class NeighbourGraph
     /// <summary>Neighbours per face (fewer faces than k + 1: all the others).</summary>
     public int K { get; }
 
-    /// <summary>Face i's neighbours at [i·K, i·K + K), nearest first (ties by index).</summary>
+    /// <summary>Face i's neighbours at [i·K, i·K + K), nearest first (ties by index); −1 where fewer were found.</summary>
     public int[] Neighbours { get; }
 
     /// <summary>Their squared distances, in the same places.</summary>
@@ -41,85 +51,234 @@ public sealed class NeighbourGraph
     public ReadOnlySpan<float> DistancesOf(int face) => Distances.AsSpan(face * K, K);
 
     /// <param name="vectors">Unit vectors, <paramref name="dimensions"/> floats each, one after another.</param>
-    public static NeighbourGraph Build(float[] vectors, int dimensions, int k, int? maxDegreeOfParallelism, CancellationToken cancellationToken)
+    /// <param name="exactLimit">Faces up to which every pair is compared (<see cref="ExactLimit"/>; int.MaxValue: always).</param>
+    public static NeighbourGraph Build(float[] vectors, int dimensions, int k, int? maxDegreeOfParallelism, CancellationToken cancellationToken,
+        int exactLimit = ExactLimit)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (dimensions < 1 || vectors.Length % dimensions != 0) throw new ArgumentException("The vectors do not divide into the dimensions.", nameof(vectors));
         var n = vectors.Length / dimensions;
         k = Math.Max(1, Math.Min(k, n - 1));
-        var blocks = (n + Lanes - 1) / Lanes;
-        // Sixteen faces' values of each dimension together: blocked[(b·dimensions + d)·16 + lane] = vectors[(16b + lane)·dimensions + d].
-        // Lanes past the last face hold zeros: a dot of 0 is a distance of 2, and they are skipped anyway.
-        var blocked = new float[blocks * dimensions * Lanes];
-        for (var i = 0; i < n; i++)
-            for (var d = 0; d < dimensions; d++)
-                blocked[((i / Lanes) * dimensions + d) * Lanes + i % Lanes] = vectors[i * dimensions + d];
-
-        var neighbours = new int[n * k];
-        var dots = new float[n * k];
-        var queryTiles = (n + QueryTile - 1) / QueryTile;
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = maxDegreeOfParallelism ?? -1 };
-        if (n > 1)
-            Parallel.For(0, queryTiles, parallel, tile =>
-            {
-                var first = tile * QueryTile;
-                var last = Math.Min(n, first + QueryTile);
-                var heaps = new TopK[last - first];
-                for (var q = 0; q < heaps.Length; q++) heaps[q] = new TopK(k);
-                for (var candidates = 0; candidates < n; candidates += CandidateTile)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var end = Math.Min(n, candidates + CandidateTile);
-                    for (var q = first; q < last; q += 4)
-                        CompareTile(vectors, blocked, dimensions, n, q, Math.Min(4, last - q), candidates / Lanes, (end + Lanes - 1) / Lanes, heaps, first);
-                }
-                for (var q = first; q < last; q++) heaps[q - first].CopySorted(neighbours.AsSpan(q * k, k), dots.AsSpan(q * k, k));
-            });
+        var space = new Space(vectors, dimensions, parallel);
+        int[] neighbours;
+        float[] dots;
+        if (n < 2)
+        {
+            (neighbours, dots) = (new int[n * k], new float[n * k]);
+            Array.Fill(neighbours, -1);
+        }
+        else if (n <= exactLimit)
+        {
+            var all = new BlockedSet(space, [Enumerable.Range(0, n).ToArray()]);
+            (neighbours, dots) = space.Nearest(Enumerable.Range(0, n).ToArray(), all, _ => [0], k, excludeSelf: true);
+        }
+        else
+        {
+            (neighbours, dots) = InvertedFile(space, n, k, cancellationToken);
+        }
         var distances = new float[dots.Length];
-        for (var i = 0; i < dots.Length; i++) distances[i] = Math.Clamp(2 - 2 * dots[i], 0f, 4f);
+        for (var i = 0; i < dots.Length; i++) distances[i] = neighbours[i] < 0 ? float.PositiveInfinity : Math.Clamp(2 - 2 * dots[i], 0f, 4f);
         return new NeighbourGraph(n, k, neighbours, distances);
     }
 
-    /// <summary>Up to four queries (from <paramref name="query"/>) against candidate blocks [firstBlock, endBlock).</summary>
-    private static void CompareTile(float[] vectors, float[] blocked, int dimensions, int n, int query, int queries, int firstBlock, int endBlock,
-        TopK[] heaps, int heapBase)
+    /// <summary>Centroids from a sample, every face's nearest centroids, then each face against its lists' faces.</summary>
+    private static (int[] Neighbours, float[] Dots) InvertedFile(Space space, int n, int k, CancellationToken cancellationToken)
     {
-        ref var q0 = ref vectors[query * dimensions];
-        ref var q1 = ref Unsafe.Add(ref q0, queries > 1 ? dimensions : 0);
-        ref var q2 = ref Unsafe.Add(ref q0, queries > 2 ? 2 * dimensions : 0);
-        ref var q3 = ref Unsafe.Add(ref q0, queries > 3 ? 3 * dimensions : 0);
-        Span<float> lanes = stackalloc float[Lanes];
-        for (var b = firstBlock; b < endBlock; b++)
+        var lists = Math.Clamp((int)(2 * Math.Sqrt(n)), 64, 8192);
+        var random = new Random(1);
+        var sample = Enumerable.Range(0, n).OrderBy(_ => random.Next()).Take(Math.Min(n, lists * KMeansSamplePerCentroid)).ToArray();
+        var centroids = space.Subset(sample.Take(lists).ToArray());
+        for (var iteration = 0; iteration < KMeansIterations; iteration++)
         {
-            ref var c = ref blocked[b * dimensions * Lanes];
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (var d = 0; d < dimensions; d++)
+            cancellationToken.ThrowIfCancellationRequested();
+            var (nearest, _) = space.Nearest(sample, new BlockedSet(centroids, [Enumerable.Range(0, lists).ToArray()]), _ => [0], 1, excludeSelf: false);
+            centroids = space.Means(sample, nearest, lists, centroids);
+        }
+        var probes = Math.Min(Probes, lists);
+        var (probed, _) = space.Nearest(Enumerable.Range(0, n).ToArray(), new BlockedSet(centroids, [Enumerable.Range(0, lists).ToArray()]), _ => [0], probes,
+            excludeSelf: false);
+        var members = Enumerable.Range(0, lists).Select(_ => new List<int>()).ToArray();
+        for (var i = 0; i < n; i++) members[probed[i * probes]].Add(i);
+        var blocked = new BlockedSet(space, members.Select(m => m.ToArray()).ToArray());
+        // Faces of one list side by side, so that the four of a query group mostly share their lists.
+        var order = Enumerable.Range(0, n).OrderBy(i => probed[i * probes]).ToArray();
+        return space.Nearest(order, blocked, face => probed.AsSpan(face * probes, probes).ToArray(), k, excludeSelf: true);
+    }
+
+    /// <summary>The vectors, and searches among them.</summary>
+    private sealed class Space(float[] vectors, int dimensions, ParallelOptions parallel)
+    {
+        public float[] Vectors => vectors;
+
+        public int Dimensions => dimensions;
+
+        public Space Subset(int[] faces)
+        {
+            var subset = new float[faces.Length * dimensions];
+            for (var i = 0; i < faces.Length; i++) vectors.AsSpan(faces[i] * dimensions, dimensions).CopyTo(subset.AsSpan(i * dimensions));
+            return new Space(subset, dimensions, parallel);
+        }
+
+        /// <summary>Spherical k-means' update: each centroid the normalised mean of its faces; an empty one stays.</summary>
+        public Space Means(int[] faces, int[] nearest, int count, Space previous)
+        {
+            var sums = new float[count * dimensions];
+            for (var i = 0; i < faces.Length; i++)
+                System.Numerics.Tensors.TensorPrimitives.Add(sums.AsSpan(nearest[i] * dimensions, dimensions), vectors.AsSpan(faces[i] * dimensions, dimensions),
+                    sums.AsSpan(nearest[i] * dimensions, dimensions));
+            for (var c = 0; c < count; c++)
             {
-                var column = Vector512.LoadUnsafe(ref c, (nuint)(d * Lanes));
-                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q0, d)), column, s0);
-                s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, d)), column, s1);
-                s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q2, d)), column, s2);
-                s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q3, d)), column, s3);
+                var sum = sums.AsSpan(c * dimensions, dimensions);
+                var norm = System.Numerics.Tensors.TensorPrimitives.Norm<float>(sum);
+                if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Divide(sum, norm, sum);
+                else previous.Vectors.AsSpan(c * dimensions, dimensions).CopyTo(sum);
             }
-            var candidate = b * Lanes;
-            Offer(heaps[query - heapBase], s0, query, candidate, n, lanes);
-            if (queries > 1) Offer(heaps[query + 1 - heapBase], s1, query + 1, candidate, n, lanes);
-            if (queries > 2) Offer(heaps[query + 2 - heapBase], s2, query + 2, candidate, n, lanes);
-            if (queries > 3) Offer(heaps[query + 3 - heapBase], s3, query + 3, candidate, n, lanes);
+            return new Space(sums, dimensions, parallel);
+        }
+
+        /// <summary>
+        /// For each query face (in the order given: groups of four consecutive queries share their scans), its m best
+        /// candidates by dot product among the segments <paramref name="segments"/> names for it (for a group: the
+        /// segments of all four).
+        /// </summary>
+        public (int[] Indices, float[] Dots) Nearest(int[] queries, BlockedSet candidates, Func<int, int[]> segments, int m, bool excludeSelf)
+        {
+            var indices = new int[vectors.Length / dimensions * m];
+            var dots = new float[indices.Length];
+            var tiles = (queries.Length + QueryTile - 1) / QueryTile;
+            Parallel.For(0, tiles, parallel, tile =>
+            {
+                var first = tile * QueryTile;
+                var last = Math.Min(queries.Length, first + QueryTile);
+                var heaps = new TopK[last - first];
+                for (var q = 0; q < heaps.Length; q++) heaps[q] = new TopK(m);
+                var buffer = new float[4 * Lanes * (CandidateTile / Lanes + 1)];
+                var group = new int[4];
+                if (candidates.SegmentCount == 1)
+                {
+                    // One segment for every query: a tile of candidates meets all the tile's queries while it is in cache.
+                    var (start, end) = candidates.Segment(0);
+                    for (var from = start; from < end; from += CandidateTile / Lanes)
+                    {
+                        parallel.CancellationToken.ThrowIfCancellationRequested();
+                        var to = Math.Min(end, from + CandidateTile / Lanes);
+                        for (var q = first; q < last; q += 4) Compare(q, from, to);
+                    }
+                }
+                else
+                {
+                    for (var q = first; q < last; q += 4)
+                    {
+                        parallel.CancellationToken.ThrowIfCancellationRequested();
+                        var scanned = new HashSet<int>();
+                        for (var g = 0; g < Math.Min(4, last - q); g++)
+                            foreach (var segment in segments(queries[q + g]))
+                            {
+                                if (!scanned.Add(segment)) continue;
+                                var (start, end) = candidates.Segment(segment);
+                                for (var from = start; from < end; from += CandidateTile / Lanes) Compare(q, from, Math.Min(end, from + CandidateTile / Lanes));
+                            }
+                    }
+                }
+
+                void Compare(int q, int from, int to)
+                {
+                    var size = Math.Min(4, last - q);
+                    for (var g = 0; g < 4; g++) group[g] = queries[q + Math.Min(g, size - 1)];
+                    Dots(group, candidates.Values, from, to, buffer);
+                    Offer(buffer, candidates.Ids, from, to, group, size, heaps, q - first, excludeSelf);
+                }
+
+                for (var q = first; q < last; q++) heaps[q - first].CopySorted(indices.AsSpan(queries[q] * m, m), dots.AsSpan(queries[q] * m, m));
+            });
+            return (indices, dots);
+        }
+
+        /// <summary>buffer[(b·4 + q)·16 + lane]: query q's dot product with lane of block from + b. Calls nothing: a call
+        /// inside its loop made the JIT keep the four sums in memory (four times slower).</summary>
+        private void Dots(int[] group, float[] blocked, int from, int to, float[] buffer)
+        {
+            ref var q0 = ref vectors[group[0] * dimensions];
+            ref var q1 = ref vectors[group[1] * dimensions];
+            ref var q2 = ref vectors[group[2] * dimensions];
+            ref var q3 = ref vectors[group[3] * dimensions];
+            ref var output = ref buffer[0];
+            for (var b = from; b < to; b++)
+            {
+                ref var c = ref blocked[b * dimensions * Lanes];
+                Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (var d = 0; d < dimensions; d++)
+                {
+                    var column = Vector512.LoadUnsafe(ref c, (nuint)(d * Lanes));
+                    s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q0, d)), column, s0);
+                    s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, d)), column, s1);
+                    s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q2, d)), column, s2);
+                    s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q3, d)), column, s3);
+                }
+                var at = (nuint)((b - from) * 4 * Lanes);
+                s0.StoreUnsafe(ref output, at);
+                s1.StoreUnsafe(ref output, at + Lanes);
+                s2.StoreUnsafe(ref output, at + 2 * Lanes);
+                s3.StoreUnsafe(ref output, at + 3 * Lanes);
+            }
+        }
+
+        private static void Offer(float[] buffer, int[] ids, int from, int to, int[] group, int size, TopK[] heaps, int heapBase, bool excludeSelf)
+        {
+            for (var q = 0; q < size; q++)
+            {
+                var heap = heaps[heapBase + q];
+                for (var b = 0; b < to - from; b++)
+                {
+                    var sixteen = buffer.AsSpan((b * 4 + q) * Lanes, Lanes);
+                    if (!Vector512.GreaterThanAny(Vector512.Create(sixteen), Vector512.Create(heap.Worst))) continue;
+                    for (var lane = 0; lane < Lanes; lane++)
+                    {
+                        var id = ids[(from + b) * Lanes + lane];
+                        if (id >= 0 && !(excludeSelf && id == group[q])) heap.Offer(sixteen[lane], id);
+                    }
+                }
+            }
         }
     }
 
-    /// <summary>Sixteen dot products of one query: those above its k-th best so far go into its heap.</summary>
-    private static void Offer(TopK heap, Vector512<float> dots, int query, int candidate, int n, Span<float> lanes)
+    /// <summary>
+    /// Faces regrouped for the kernel, segment by segment, each padded to whole blocks of sixteen:
+    /// Values[(b·dimensions + d)·16 + lane] is dimension d of the lane-th face of block b, Ids[b·16 + lane] its index
+    /// (−1 for padding, whose values are zeros).
+    /// </summary>
+    private sealed class BlockedSet
     {
-        if (Vector512.GreaterThanAny(dots, Vector512.Create(heap.Worst)) is false) return;
-        dots.CopyTo(lanes);
-        for (var lane = 0; lane < Lanes; lane++)
+        private readonly int[] _segmentStart;
+
+        public BlockedSet(Space space, int[][] segments)
         {
-            var index = candidate + lane;
-            if (index >= n || index == query) continue;
-            heap.Offer(lanes[lane], index);
+            var dimensions = space.Dimensions;
+            _segmentStart = new int[segments.Length + 1];
+            for (var s = 0; s < segments.Length; s++) _segmentStart[s + 1] = _segmentStart[s] + (segments[s].Length + Lanes - 1) / Lanes;
+            var blocks = _segmentStart[^1];
+            Values = new float[blocks * dimensions * Lanes];
+            Ids = new int[blocks * Lanes];
+            Array.Fill(Ids, -1);
+            for (var s = 0; s < segments.Length; s++)
+                for (var j = 0; j < segments[s].Length; j++)
+                {
+                    var (block, lane) = (_segmentStart[s] + j / Lanes, j % Lanes);
+                    var face = segments[s][j];
+                    Ids[block * Lanes + lane] = face;
+                    for (var d = 0; d < dimensions; d++) Values[(block * dimensions + d) * Lanes + lane] = space.Vectors[face * dimensions + d];
+                }
         }
+
+        public float[] Values { get; }
+
+        public int[] Ids { get; }
+
+        public int SegmentCount => _segmentStart.Length - 1;
+
+        /// <summary>The blocks [start, end) of a segment.</summary>
+        public (int Start, int End) Segment(int segment) => (_segmentStart[segment], _segmentStart[segment + 1]);
     }
 
     /// <summary>The k largest dot products so far (a min-heap: the k-th best at the root); ties to the smaller index.</summary>

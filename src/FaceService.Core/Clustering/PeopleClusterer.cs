@@ -57,7 +57,8 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
         if (photos is not null && photos.Count != codes.Count) throw new ArgumentException("One photo key per code, or none.", nameof(photos));
         var vectors = ClusteringInput.Dequantize(codes);
         if (codes.Count < 2) return ClusteringResult.FromRoots([.. Enumerable.Range(0, codes.Count)]);
-        var graph = NeighbourGraph.Build(vectors, Dimensions, exact ? codes.Count - 1 : _options.Neighbours, _options.MaxDegreeOfParallelism, cancellationToken);
+        var graph = NeighbourGraph.Build(vectors, Dimensions, exact ? codes.Count - 1 : _options.Neighbours, _options.MaxDegreeOfParallelism, cancellationToken,
+            exact ? int.MaxValue : NeighbourGraph.ExactLimit);
         return Cluster(vectors, graph, ClusteringInput.PhotoGroups(photos), cancellationToken);
     }
 

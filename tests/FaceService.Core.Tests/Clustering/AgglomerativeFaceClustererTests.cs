@@ -149,7 +149,7 @@ public class AgglomerativeFaceClustererTests
     {
         var codes = Enumerable.Range(0, 4).Select(RandomCode).ToList();
 
-        var error = Assert.Throws<ArgumentException>(() => Clusterer(new ClusteringOptions { MaxFaces = 3 }).Cluster(codes, 0.4f, Linkage.Average));
+        var error = Assert.Throws<ArgumentException>(() => Clusterer(new ClusteringOptions { MaxAgglomerativeFaces = 3 }).Cluster(codes, 0.4f, Linkage.Average));
 
         Assert.Contains("at most 3", error.Message);
     }
@@ -186,24 +186,43 @@ public class AgglomerativeFaceClustererTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
-        Assert.ThrowsAny<OperationCanceledException>(() => Clusterer().Cluster([RandomCode(1), RandomCode(2)], 0.4f, Linkage.Single, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Clusterer().Cluster([RandomCode(1), RandomCode(2)], 0.4f, Linkage.Single, cancellationToken: cancelled.Token));
     }
 
     [Fact]
     public void Stops_in_the_distance_matrix_when_cancelled_after_the_start()
     {
-        var (codes, _) = People(Quantizer, seed: 8, Enumerable.Repeat(2, 200).ToArray(), PhotoNoise);
+        var (codes, _) = People(Quantizer, seed: 8, Enumerable.Repeat(2, 6000).ToArray(), PhotoNoise);
         using var cancellation = new CancellationTokenSource();
-        // Cancels while the last code is read, after the up-front check has passed.
-        var quantizer = new CancellingQuantizer(Quantizer, cancellation, afterCalls: codes.Count);
-        var clusterer = new AgglomerativeFaceClusterer(quantizer, Options.Create(new ClusteringOptions()));
+        // The up-front check passes; the matrix of 12,000 faces takes far longer than the delay.
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(50));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => Clusterer().Cluster(codes, 0.4f, Linkage.Average, cancellationToken: cancellation.Token));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"stopped after {clock.Elapsed}");
+    }
 
-        Assert.ThrowsAny<OperationCanceledException>(() => clusterer.Cluster(codes, 0.4f, Linkage.Average, cancellation.Token));
-        Assert.Equal(codes.Count, quantizer.Calls);
+    /// <summary>
+    /// Two faces of one photo are never together, whatever the linkage: even identical codes, and even when a third face
+    /// near both would chain them (single linkage takes the nearer of two distances, except the one that keeps them apart).
+    /// </summary>
+    [Theory]
+    [InlineData(Linkage.Average)]
+    [InlineData(Linkage.Complete)]
+    [InlineData(Linkage.Single)]
+    public void Faces_of_one_photo_never_share_a_cluster(Linkage linkage)
+    {
+        var face = PlaneCode(0);
+        sbyte[][] codes = [face, (sbyte[])face.Clone(), PlaneCode(2), PlaneCode(90)];
+        string?[] photos = ["group.jpg", "group.jpg", "other.jpg", null];
+        var result = Clusterer().Cluster(codes, 4f, linkage, photos);
+        Assert.DoesNotContain(result.Clusters, c => c.Contains(0) && c.Contains(1));
+        // Without the photos the two identical faces go together.
+        Assert.Contains(Clusterer().Cluster(codes, 0.01f, linkage).Clusters, c => c.Contains(0) && c.Contains(1));
+        Assert.Throws<ArgumentException>(() => Clusterer().Cluster(codes, 4f, linkage, ["a", "b"]));
     }
 
     private static AgglomerativeFaceClusterer Clusterer(ClusteringOptions? options = null) =>
-        new(Quantizer, Options.Create(options ?? new ClusteringOptions()));
+        new(Options.Create(options ?? new ClusteringOptions()));
 
     /// <summary>A code pointing at the given angle in the plane of the first two components.</summary>
     private static sbyte[] PlaneCode(int degrees)
@@ -215,21 +234,4 @@ public class AgglomerativeFaceClustererTests
     }
 
     private static sbyte[] RandomCode(int seed) => Quantizer.Quantize(RandomUnit(new Random(seed)));
-
-    private sealed class CancellingQuantizer(IEmbeddingQuantizer inner, CancellationTokenSource cancellation, int afterCalls) : IEmbeddingQuantizer
-    {
-        private int _calls;
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        public sbyte[] Quantize(ReadOnlySpan<float> unitEmbedding) => inner.Quantize(unitEmbedding);
-
-        public float[] Dequantize(ReadOnlySpan<sbyte> code)
-        {
-            if (Interlocked.Increment(ref _calls) == afterCalls) cancellation.Cancel();
-            return inner.Dequantize(code);
-        }
-
-        public float SquaredDistance(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b) => inner.SquaredDistance(a, b);
-    }
 }

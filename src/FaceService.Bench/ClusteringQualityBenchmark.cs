@@ -16,7 +16,9 @@ namespace FaceService.Bench;
 /// every face of every photo, group photos included, faces of one photo kept apart. For each: pairwise and BCubed
 /// precision and recall, clusters mixing people, people split, people seen once left alone, time; for people clustering
 /// on the neighbour graph, on every pair (exact) and the agreement of the two; and agglomerative clustering at the
-/// previous default (average linkage, 0.158) for comparison.
+/// previous default (average linkage, 0.158) for comparison. On the first set, also each lever of people clustering
+/// taken away alone, and agglomerative clustering at tighter cuts; and the two halves of the people (by a hash of the
+/// name) apart.
 /// Options: those of <see cref="LabelledCodes"/> (sets default lfw-dev,faces,lfw-people), --draws 3, --strangers 700,
 /// --min-photos 3, --seed 1, --models.
 /// </summary>
@@ -38,6 +40,8 @@ public static class ClusteringQualityBenchmark
         var random = new Random(args.Get("seed", 1));
         var draws = args.Get("draws", 3);
         var sets = new List<(string Name, List<LabelledCode> Faces)> { ("lfw-people + lfw-dev, every photo", lfw) };
+        for (var half = 0; half < 2; half++)
+            sets.Add(($"same, half {(half == 0 ? "A" : "B")} of the people", lfw.Where(p => (StableHash(p.Person) & 1) == half).ToList()));
         var byPerson = lfw.GroupBy(p => p.Person).ToList();
         var minPhotos = args.Get("min-photos", 3);
         var strangers = args.Get("strangers", 700);
@@ -69,9 +73,41 @@ public static class ClusteringQualityBenchmark
                 Row(name, "average linkage 0.158", Timed(() => agglomerative.Cluster(codes, 0.158f, Linkage.Average)), labels);
         }
 
+        Levers(lfw, calibration, options, agglomerative);
         DevSet(args, people, agglomerative);
         return 0;
     }
+
+    /// <summary>People clustering with each lever taken away alone, and agglomerative clustering at tighter cuts.</summary>
+    private static void Levers(List<LabelledCode> faces, DistanceCalibration calibration, IOptions<ClusteringOptions> options, AgglomerativeFaceClusterer agglomerative)
+    {
+        var codes = faces.Select(f => f.Code!).ToList();
+        var labels = faces.Select(f => (string?)f.Person).ToList();
+        var defaults = new PeopleClusteringSettings();
+        var variants = new (string Name, PeopleClusteringSettings Settings)[]
+        {
+            ("people, defaults", defaults),
+            ("first stage only (average linkage below 0.09)", defaults with { SecondStage = false }),
+            ("one threshold, -3, for every kind of pair", defaults with { TwoFacesThreshold = -3, FaceAndGroupThreshold = -3, TwoGroupsThreshold = -3 }),
+            ("two single faces never joined in stage 2", defaults with { TwoFacesThreshold = double.NegativeInfinity }),
+            ("no spread guard", defaults with { MaxGap = float.MaxValue }),
+            ("no distance cap", defaults with { MaxDistance = 4 }),
+            ("cohort of 4", defaults with { Cohort = 4 }),
+            ("cohort of 19", defaults with { Cohort = 19 }),
+            ("first stage at 0.08", defaults with { TightDistance = 0.08f }),
+            ("first stage at 0.10", defaults with { TightDistance = 0.10f }),
+        };
+        Console.WriteLine();
+        Console.WriteLine("levers on lfw-people + lfw-dev, every photo, each taken away or moved alone:");
+        Console.WriteLine($"| variant | faces | clusters | pairwise P | pairwise R | F1 | BCubed P | BCubed R | mixed | people split | seen once left alone | s |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, settings) in variants)
+            Row(null, name, Timed(() => new PeopleClusterer(calibration, options, settings).Cluster(codes, null, CancellationToken.None)), labels);
+        foreach (var cut in new[] { 0.10f, 0.12f, 0.13f })
+            Row(null, $"average linkage {cut}", Timed(() => agglomerative.Cluster(codes, cut, Linkage.Average)), labels);
+    }
+
+    private static int StableHash(string text) => text.Aggregate(17, (h, c) => unchecked(h * 31 + c)) & int.MaxValue;
 
     /// <summary>The dev set as a user's photo folder: every face of every photo, group photos included.</summary>
     private static void DevSet(ToolArguments args, PeopleClusterer people, AgglomerativeFaceClusterer agglomerative)
@@ -106,10 +142,10 @@ public static class ClusteringQualityBenchmark
         return (result, clock.Elapsed.TotalSeconds);
     }
 
-    private static void Row(string set, string method, (ClusteringResult Result, double Seconds) run, IReadOnlyList<string?> labels)
+    private static void Row(string? set, string method, (ClusteringResult Result, double Seconds) run, IReadOnlyList<string?> labels)
     {
         var s = ClusteringScore.Of(run.Result, labels);
-        Console.WriteLine($"| {set} | {method} | {labels.Count} | {s.Clusters} | {s.PairwisePrecision:F4} | {s.PairwiseRecall:F4} | {s.PairwiseF1:F4} | " +
+        Console.WriteLine($"{(set is null ? "" : $"| {set} ")}| {method} | {labels.Count} | {s.Clusters} | {s.PairwisePrecision:F4} | {s.PairwiseRecall:F4} | {s.PairwiseF1:F4} | " +
                           $"{s.BCubedPrecision:F4} | {s.BCubedRecall:F4} | {s.MixedClusters} | {s.SplitPeople} of {s.PeopleWithSeveralFaces} | " +
                           $"{s.LoneFacesLeftAlone} of {s.LoneFaces} | {run.Seconds:F1} |");
     }

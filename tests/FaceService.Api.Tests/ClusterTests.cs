@@ -23,10 +23,24 @@ public sealed class ClusterTests(ApiFactory factory, ITestOutputHelper output)
             await _client.EnrollOkAsync(Collection, person.Name, person.Photos.ToArray());
         var faces = DevPhotos.People.Sum(p => p.Photos.Count);
 
+        // By default: people. No cluster mixes two, and most people are one cluster.
+        var people = await (await _client.PostAsJsonAsync("/v1/cluster", new { collection = Collection })).ReadAsync(HttpStatusCode.OK);
+        Assert.Equal("people", (string?)people["method"]);
+        Assert.Null(people["threshold"]);
+        Assert.Null(people["linkage"]);
+        var byPerson = Groups(people, f => (string)f["subject"]!);
+        Assert.Equal(faces, byPerson.Sum(g => g.Count));
+        Assert.All(people["clusters"]!.AsArray(), c => Assert.Single(c!["faces"]!.AsArray().Select(f => (string)f!["subject"]!).Distinct()));
+        var whole = DevPhotos.People.Count(p => byPerson.Any(g => g.Count == p.Photos.Count && g.All(s => s == p.Name)));
+        output.WriteLine($"End to end (API) cluster into people: {faces} faces of {DevPhotos.People.Count} people -> " +
+                         $"{people["clusters"]!.AsArray().Count} clusters + {people["singletons"]!.AsArray().Count} singletons, {whole} people whole");
+        Assert.True(whole >= DevPhotos.People.Count - 2, $"{whole} of {DevPhotos.People.Count} people in one cluster each");
+
         var purities = new Dictionary<string, double>();
         foreach (var linkage in new[] { "average", "complete", "single" })
         {
             var result = await (await _client.PostAsJsonAsync("/v1/cluster", new { collection = Collection, linkage })).ReadAsync(HttpStatusCode.OK);
+            Assert.Equal("agglomerative", (string?)result["method"]);
             Assert.Equal(linkage, (string?)result["linkage"]);
             var groups = Groups(result, f => (string)f["subject"]!);
             Assert.Equal(faces, groups.Sum(g => g.Count));
@@ -64,8 +78,8 @@ public sealed class ClusterTests(ApiFactory factory, ITestOutputHelper output)
             form.File("image", photo);
             labels.Add(person.Name);
         }
-        form.Field("linkage", "average");
         var result = await (await _client.PostAsync("/v1/cluster", form)).ReadAsync(HttpStatusCode.OK);
+        Assert.Equal("people", (string?)result["method"]);
 
         // Each face names the upload it came from (image[i] is the i-th file). A photo's labelled person is its
         // largest face; other faces (people in the background) have no label and are left out of the score.
@@ -88,6 +102,32 @@ public sealed class ClusterTests(ApiFactory factory, ITestOutputHelper output)
         var purity = Purity(groups);
         output.WriteLine($"Uploaded: {labels.Count} photos of {people.Count} people -> {groups.Count} groups, purity {purity:P1}");
         Assert.True(purity >= 0.90, $"purity {purity:P1} is below the 90% floor");
+    }
+
+    /// <summary>
+    /// A group photo of two people uploaded with their own photos: its two faces never share a cluster (whichever the
+    /// method), and each joins its person.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("single")]
+    public async Task Faces_of_one_uploaded_photo_never_share_a_cluster(string? linkage)
+    {
+        var form = new Multipart().File("image", DevPhotos.Group("kit_with_rose.jpg"));
+        foreach (var name in new[] { "Kit_Harington", "Rose_Leslie" })
+            foreach (var photo in DevPhotos.People.Single(p => p.Name == name).Photos) form.File("image", photo);
+        // Single linkage at a loose cut chains everyone it can: only the photo keeps its two faces apart.
+        if (linkage is not null) form.Field("linkage", linkage).Field("threshold", "0.5");
+        var result = await (await _client.PostAsync("/v1/cluster", form)).ReadAsync(HttpStatusCode.OK);
+
+        foreach (var cluster in result["clusters"]!.AsArray())
+            Assert.True(cluster!["faces"]!.AsArray().Count(f => (string?)f!["image"] == "image[0]") <= 1,
+                $"two faces of the group photo in one cluster: {cluster.ToJsonString()}");
+        var groupFaces = result["clusters"]!.AsArray().SelectMany(c => c!["faces"]!.AsArray()).Concat(result["singletons"]!.AsArray())
+            .Count(f => (string?)f!["image"] == "image[0]");
+        Assert.Equal(2, groupFaces);
+        if (linkage is null)
+            Assert.Equal(2, result["clusters"]!.AsArray().Count(c => c!["faces"]!.AsArray().Any(f => (string?)f!["image"] == "image[0]")));
     }
 
     /// <summary>Clusters and singletons as groups of labels.</summary>

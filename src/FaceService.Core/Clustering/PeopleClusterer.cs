@@ -13,39 +13,22 @@ namespace FaceService.Core.Clustering;
 /// <item>The k nearest neighbours of every face (<see cref="NeighbourGraph"/>); clusters are compared only where some
 /// of their faces are neighbours, either way.</item>
 /// <item>Tight groups: average linkage (the mean squared distance over the two clusters' pairs, exact from their sums)
-/// below <see cref="TightDistance"/>, merging pairs that are each other's nearest, round after round.</item>
+/// below <see cref="PeopleClusteringSettings.TightDistance"/>, merging pairs that are each other's nearest, round after round.</item>
 /// <item>People: round after round, every cluster judges its candidates by how far each stands out from the others:
 /// T = s(A, B) − the mean s of A's nine nearest other candidates, with s = ln FAR of the average-link distance, taken
 /// from both sides and averaged. Pairs that are each other's best and beat the threshold of their kind merge: two lone
 /// faces need T below −4.5 (two strangers are as often alike as one person twice), a face and a group −3.0, two groups
-/// −2.5. Two guards: the pair's distance stays below <see cref="MaxDistance"/>, and its distance exceeds the mean
-/// spread inside the two clusters by less than <see cref="MaxGap"/> (two compact groups of different people — sisters
-/// — stand out from everyone else too).</item>
+/// −2.5. Two guards: the pair's distance stays below <see cref="PeopleClusteringSettings.MaxDistance"/>, and exceeds the
+/// mean spread inside the two clusters by less than <see cref="PeopleClusteringSettings.MaxGap"/> (two compact groups of
+/// different people — sisters — stand out from everyone else too).</item>
 /// </list>
 /// Faces of one photo never share a cluster: a pair that would join them is never a candidate, in either stage.
 /// </summary>
-public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<ClusteringOptions> options)
+public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<ClusteringOptions> options, PeopleClusteringSettings? settings = null)
 {
-    /// <summary>Average-link distance below which the first stage joins clusters: tight enough that strangers rarely meet.</summary>
-    public const float TightDistance = 0.09f;
-
-    /// <summary>No merge of the second stage beyond this average-link distance, whatever the evidence.</summary>
-    public const float MaxDistance = 0.14f;
-
-    /// <summary>Most a pair's distance may exceed the mean spread inside its two clusters.</summary>
-    public const float MaxGap = 0.045f;
-
-    /// <summary>The spread assumed inside a single face's cluster: the median distance of two photos of one person.</summary>
-    public const float SingleFaceSpread = 0.085f;
-
-    /// <summary>Other candidates a candidate is judged against.</summary>
-    public const int Cohort = 9;
-
-    /// <summary>Thresholds on T: two single faces, a single face and a group, two groups.</summary>
-    public const double TwoFacesThreshold = -4.5, FaceAndGroupThreshold = -3.0, TwoGroupsThreshold = -2.5;
-
     private const int Dimensions = EmbeddingQuantizer.Dimensions;
     private readonly ClusteringOptions _options = options.Value;
+    private readonly PeopleClusteringSettings _settings = settings ?? new PeopleClusteringSettings();
     private readonly LogRateTable _logRate = new(calibration);
 
     /// <summary>Clusters the codes; faces with the same non-null photo key never share a cluster.</summary>
@@ -65,14 +48,15 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
     /// <summary>The two stages on a neighbour graph already built (the benchmark times the graph apart).</summary>
     public ClusteringResult Cluster(float[] vectors, NeighbourGraph graph, int[]? photoGroups, CancellationToken cancellationToken)
     {
-        var state = new State(vectors, graph, photoGroups, _logRate, _options.MaxDegreeOfParallelism);
+        var state = new State(vectors, graph, photoGroups, _logRate, _settings, _options.MaxDegreeOfParallelism);
         while (state.Round(TightStage, withCohorts: false, cancellationToken) > 0) { }
-        while (state.Round(PeopleStage, withCohorts: true, cancellationToken) > 0) { }
+        if (_settings.SecondStage)
+            while (state.Round(PeopleStage, withCohorts: true, cancellationToken) > 0) { }
         return ClusteringResult.FromRoots(state.Roots());
     }
 
-    /// <summary>Stage 1: the pair's average-link distance below <see cref="TightDistance"/>.</summary>
-    private double TightStage(State state, int a, Candidates candidates, int index) => candidates.Distance[index] - TightDistance;
+    /// <summary>Stage 1: the pair's average-link distance below <see cref="PeopleClusteringSettings.TightDistance"/>.</summary>
+    private double TightStage(State state, int a, Candidates candidates, int index) => candidates.Distance[index] - _settings.TightDistance;
 
     /// <summary>Stage 2: T against the threshold of the pair's kind, or +∞ where a guard holds the pair apart.</summary>
     private double PeopleStage(State state, int a, Candidates candidates, int index)
@@ -80,11 +64,12 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
         var b = candidates.Root[index];
         var h = candidates.Distance[index];
         var gap = h - (state.Spread(a) + state.Spread(b)) / 2;
-        if (h >= MaxDistance || gap >= MaxGap) return double.PositiveInfinity;
+        if (h >= _settings.MaxDistance || gap >= _settings.MaxGap) return double.PositiveInfinity;
         var s = state.LogRate[h];
         var t = (s - state.CohortMean(a, b) + s - state.CohortMean(b, a)) / 2;
         var (sizeA, sizeB) = (state.Size(a), state.Size(b));
-        var threshold = sizeA == 1 && sizeB == 1 ? TwoFacesThreshold : sizeA == 1 || sizeB == 1 ? FaceAndGroupThreshold : TwoGroupsThreshold;
+        var threshold = sizeA == 1 && sizeB == 1 ? _settings.TwoFacesThreshold
+            : sizeA == 1 || sizeB == 1 ? _settings.FaceAndGroupThreshold : _settings.TwoGroupsThreshold;
         return t - threshold;
     }
 
@@ -104,13 +89,14 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
     private sealed class State
     {
         private readonly float[] _vectors;
+        private readonly PeopleClusteringSettings _settings;
         private readonly int? _parallelism;
         private readonly int[] _parent;
         private readonly int[] _size;
         private readonly Dictionary<int, float[]> _sums = [];
         private readonly Dictionary<int, List<int>> _members = [];
         private readonly Dictionary<int, HashSet<int>> _photos = [];
-        // Per root, this round: its candidates, and its cohort (the Cohort + 1 lowest log-rates, ascending, with their roots).
+        // Per root, this round: its candidates, and its cohort (the cohort's number + 1 lowest log-rates, ascending, with their roots).
         private readonly Candidates?[] _candidates;
         private readonly double[] _cohortRates;
         private readonly int[] _cohortRoots;
@@ -120,17 +106,18 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
         private readonly int[] _adjacency;
         private readonly int[] _adjacencyStart;
 
-        public State(float[] vectors, NeighbourGraph graph, int[]? photoGroups, LogRateTable logRate, int? parallelism)
+        public State(float[] vectors, NeighbourGraph graph, int[]? photoGroups, LogRateTable logRate, PeopleClusteringSettings settings, int? parallelism)
         {
             _vectors = vectors;
             _logRate = logRate;
+            _settings = settings;
             _parallelism = parallelism;
             var n = graph.Count;
             _parent = [.. Enumerable.Range(0, n)];
             _size = Enumerable.Repeat(1, n).ToArray();
             _candidates = new Candidates?[n];
-            _cohortRates = new double[n * (Cohort + 1)];
-            _cohortRoots = new int[n * (Cohort + 1)];
+            _cohortRates = new double[n * (settings.Cohort + 1)];
+            _cohortRoots = new int[n * (settings.Cohort + 1)];
             _cohortCount = new int[n];
             _largestRate = new double[n];
             (_adjacency, _adjacencyStart) = Undirected(graph);
@@ -148,7 +135,7 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
         public float Spread(int root)
         {
             var m = _size[root];
-            if (m == 1) return SingleFaceSpread;
+            if (m == 1) return _settings.SingleFaceSpread;
             var sum = _sums[root];
             var squared = TensorPrimitives.Dot<float>(sum, sum);
             return (2f * m * m - 2f * squared) / (m * (m - 1f));
@@ -157,16 +144,17 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
         /// <summary>The mean log-rate of a's nearest other candidates, without b; missing ones count as a's largest.</summary>
         public double CohortMean(int a, int b)
         {
-            var offset = a * (Cohort + 1);
+            var cohort = _settings.Cohort;
+            var offset = a * (cohort + 1);
             double sum = 0;
             var taken = 0;
-            for (var i = 0; i < _cohortCount[a] && taken < Cohort; i++)
+            for (var i = 0; i < _cohortCount[a] && taken < cohort; i++)
             {
                 if (_cohortRoots[offset + i] == b) continue;
                 sum += _cohortRates[offset + i];
                 taken++;
             }
-            return (sum + (Cohort - taken) * _largestRate[a]) / Cohort;
+            return (sum + (cohort - taken) * _largestRate[a]) / cohort;
         }
 
         /// <summary>One round: every cluster's best candidate by the score; pairs that are each other's best with a score
@@ -212,7 +200,7 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
         }
 
         /// <summary>A root's candidates (the clusters of its members' neighbours, either way) and, for the second stage,
-        /// its cohort: the Cohort + 1 lowest log-rates among them (one more, so that any one candidate can be left out).</summary>
+        /// its cohort: the cohort's number + 1 lowest log-rates among them (one more, so that any one can be left out).</summary>
         private void Gather(int a, bool[] seen, bool withCohort)
         {
             var candidates = new Candidates();
@@ -236,8 +224,8 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
 
         private void FillCohort(int a, Candidates candidates)
         {
-            var rates = _cohortRates.AsSpan(a * (Cohort + 1), Cohort + 1);
-            var roots = _cohortRoots.AsSpan(a * (Cohort + 1), Cohort + 1);
+            var rates = _cohortRates.AsSpan(a * (_settings.Cohort + 1), _settings.Cohort + 1);
+            var roots = _cohortRoots.AsSpan(a * (_settings.Cohort + 1), _settings.Cohort + 1);
             var count = 0;
             var largest = 0.0;
             for (var c = 0; c < candidates.Root.Count; c++)

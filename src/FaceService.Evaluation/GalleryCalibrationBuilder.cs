@@ -63,7 +63,7 @@ public static class GalleryCalibrationBuilder
             if (eligible.Count < MinimumTemplatePeople) break;
             var draws = (TemplatesPerSize + eligible.Count - 1) / eligible.Count;
             var templates = eligible.SelectMany(i => Enumerable.Range(0, draws).Select(_ =>
-                (Person: i, Vector: quantizer.Dequantize(SubjectTemplate.Combine(quantizer, Draw(people[i].Codes, faces, random)))))).ToList();
+                (Person: i, Vector: SubjectTemplate.Combine(quantizer, Draw(people[i].Codes, faces, random))))).ToList();
             var distances = new List<float>[templates.Count];
             Parallel.For(0, templates.Count, t =>
             {

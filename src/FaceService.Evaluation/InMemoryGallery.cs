@@ -25,7 +25,7 @@ public sealed class InMemoryGallery
         _faces = subjects.Select(s => s.Codes.Count).ToArray();
         _templates = new float[subjects.Count * EmbeddingQuantizer.Dimensions];
         for (var i = 0; i < subjects.Count; i++)
-            quantizer.Dequantize(SubjectTemplate.Combine(quantizer, subjects[i].Codes)).CopyTo(_templates.AsSpan(i * EmbeddingQuantizer.Dimensions));
+            SubjectTemplate.Combine(quantizer, subjects[i].Codes).CopyTo(_templates.AsSpan(i * EmbeddingQuantizer.Dimensions));
     }
 
     public int Count => _subjects.Length;

@@ -11,10 +11,10 @@ namespace FaceService.Storage;
 /// <summary>
 /// The k nearest subjects of a face code in a collection, on PostgreSQL + pgvector.
 /// <para>Each subject is one row of subject_templates (its faces' template, kept by triggers: migration 0008). An HNSW
-/// cosine index over the signed code bytes as a halfvec yields candidate subjects, filtered by collection and model (with
+/// cosine index over the templates (unit float vectors) yields candidate subjects, filtered by collection and model (with
 /// pgvector's iterative index scan where the filter drops rows). A code stands for the unit vector code / ‖code‖, so
-/// cosine order between codes is the order of the quantizer's squared distance (2 · cosine distance) and needs no scale.
-/// Candidates are then re-ranked exactly with the quantizer's distance.</para>
+/// cosine order is the order of squared distance (2 · cosine distance) and needs no scale. Candidates are then
+/// re-ranked exactly against the code's unit vector.</para>
 /// </summary>
 public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options)
 {
@@ -81,7 +81,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
     /// this collection and model are found (pgvector >= 0.8). It costs ~30% more even when the filter drops nothing (at
     /// 1M faces, m 32, ef_search 150: 6.8 against 5.2 ms), so a search that the filter does not cut goes without it.
     /// </param>
-    private Task<List<(string Subject, int Faces, sbyte[] Code)>> NearestTemplatesAsync(CollectionName collection, string modelId, sbyte[] code,
+    private Task<List<(string Subject, int Faces, float[] Template)>> NearestTemplatesAsync(CollectionName collection, string modelId, sbyte[] code,
         int limit, int? efSearch, bool iterative, CancellationToken ct) =>
         PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
@@ -100,9 +100,9 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
             // The sub-select converts the query code once (an init plan); written inline, a sort over a small collection
             // would convert it again for every row.
             var query = new NpgsqlBatchCommand("""
-                SELECT subject, faces, code FROM subject_templates
+                SELECT subject, faces, embedding::real[] FROM subject_templates
                 WHERE collection = @collection AND model_id = @model_id
-                ORDER BY embedding <=> (SELECT face_code_to_halfvec(@code))
+                ORDER BY embedding <=> (SELECT face_code_to_halfvec(@code)::vector)
                 LIMIT @limit
                 """);
             query.Parameters.AddWithValue("collection", collection.Value);
@@ -112,21 +112,21 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
             batch.BatchCommands.Add(settings);
             batch.BatchCommands.Add(query);
 
-            var candidates = new List<(string, int, sbyte[])>(limit);
+            var candidates = new List<(string, int, float[])>(limit);
             await using (var reader = await batch.ExecuteReaderAsync(token))
             {
                 await reader.NextResultAsync(token);
                 while (await reader.ReadAsync(token))
-                    candidates.Add((reader.GetString(0), reader.GetInt32(1), FaceRows.Code(reader, 2)));
+                    candidates.Add((reader.GetString(0), reader.GetInt32(1), reader.GetFieldValue<float[]>(2)));
             }
             await transaction.CommitAsync(token);
             return candidates;
         }, ct);
 
-    /// <summary>Exact distances on the codes (the index order is approximate), nearest first, ties by subject.</summary>
-    private List<SubjectMatch> Nearest(sbyte[] query, List<(string Subject, int Faces, sbyte[] Code)> candidates, int k)
+    /// <summary>Exact distances to the templates (the index order is approximate), nearest first, ties by subject.</summary>
+    private List<SubjectMatch> Nearest(sbyte[] query, List<(string Subject, int Faces, float[] Template)> candidates, int k)
     {
-        var matches = candidates.Select(c => new SubjectMatch(c.Subject, c.Faces, quantizer.SquaredDistance(query, c.Code))).ToList();
+        var matches = candidates.Select(c => new SubjectMatch(c.Subject, c.Faces, SubjectTemplate.Distance(quantizer, query, c.Template))).ToList();
         matches.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : string.CompareOrdinal(a.Subject, b.Subject));
         return matches.Count > k ? matches.GetRange(0, k) : matches;
     }

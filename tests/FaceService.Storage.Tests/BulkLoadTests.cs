@@ -114,7 +114,7 @@ public sealed class BulkLoadTests(StoreFixture fixture)
         {
             // Each subject as its template; the database averages in another order, so a code may differ by a rounding step.
             var expected = codes.GroupBy(c => c.Subject)
-                .Select(g => (Subject: g.Key, Distance: faces.Quantizer.SquaredDistance(query, SubjectTemplate.Combine(faces.Quantizer, g.Select(c => c.Code).ToList()))))
+                .Select(g => (Subject: g.Key, Distance: SubjectTemplate.Distance(faces.Quantizer, query, SubjectTemplate.Combine(faces.Quantizer, g.Select(c => c.Code).ToList()))))
                 .OrderBy(m => m.Distance).Take(7).ToList();
             var found = await search.ExactSearchSubjectsAsync(collection, Model, query, 7);
             Assert.Equal(expected.Select(e => e.Subject), found.Select(f => f.Subject));

@@ -102,7 +102,7 @@ public sealed class GallerySizeTests(StoreFixture fixture)
                          DROP FUNCTION subject_templates_after_insert(), subject_templates_after_delete(), subject_templates_after_update(),
                              subject_templates_clear(), gallery_subjects_add(), gallery_subjects_remove() CASCADE;
                          DROP TABLE subject_templates;
-                         DROP FUNCTION refresh_subject_templates(text[], text[], text[]), subject_template_code(bytea[], halfvec[]), face_code_from_unit(vector);
+                         DROP FUNCTION refresh_subject_templates(text[], text[], text[], boolean), subject_template(halfvec[]);
                          DROP FUNCTION gallery_sizes_add(), gallery_sizes_remove(), gallery_sizes_clear() CASCADE;
                          DROP TABLE gallery_sizes;
                          DROP INDEX faces_collection_model_subject;
@@ -117,7 +117,7 @@ public sealed class GallerySizeTests(StoreFixture fixture)
         var xCodes = (await schema.Store.GetSubjectCodesAsync(collection, Model, SubjectId.Parse("x"))).Select(c => c.Code).ToList();
         var found = await schema.Store.SearchSubjectsAsync(collection, Model, xCodes[0], k: 2);
         Assert.Equal(("x", 2), (found[0].Subject, found[0].Faces));
-        Assert.Equal(faces.Quantizer.SquaredDistance(xCodes[0], Core.Embeddings.SubjectTemplate.Combine(faces.Quantizer, xCodes)), found[0].Distance, 1e-4f);
+        Assert.Equal(Core.Embeddings.SubjectTemplate.Distance(faces.Quantizer, xCodes[0], Core.Embeddings.SubjectTemplate.Combine(faces.Quantizer, xCodes)), found[0].Distance, 1e-4f);
         Assert.Equal(stored.Count, (await schema.Store.GetCodesAsync(collection, Model, null)).Count);
 
         await using (var truncate = schema.DataSource.CreateCommand("TRUNCATE faces"))

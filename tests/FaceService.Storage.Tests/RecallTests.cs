@@ -58,7 +58,7 @@ public sealed class RecallTests(ITestOutputHelper output)
         Parallel.For(0, queries.Length, q =>
         {
             var best = float.MaxValue;
-            foreach (var template in templates) best = Math.Min(best, faces.Quantizer.SquaredDistance(queries[q], template));
+            foreach (var template in templates) best = Math.Min(best, SubjectTemplate.Distance(faces.Quantizer, queries[q], template));
             exactBest[q] = best;
         });
 

@@ -16,9 +16,9 @@ namespace FaceService.Core.Clustering;
 /// below <see cref="PeopleClusteringSettings.TightDistance"/>, merging pairs that are each other's nearest, round after round.</item>
 /// <item>People: round after round, every cluster judges its candidates by how far each stands out from the others:
 /// T = s(A, B) − the mean s of A's nine nearest other candidates, with s = ln FAR of the average-link distance, taken
-/// from both sides and averaged. Pairs that are each other's best and beat the threshold of their kind merge: two lone
-/// faces need T below −4.5 (two strangers are as often alike as one person twice), a face and a group −3.0, two groups
-/// −2.5. Two guards: the pair's distance stays below <see cref="PeopleClusteringSettings.MaxDistance"/>, and exceeds the
+/// from both sides and averaged. Pairs that are each other's best and beat the threshold of their kind merge: a face
+/// and a group need T below −3.0, two groups −2.5; two lone faces never merge here (two strangers are as often alike as
+/// one person twice). Two guards: the pair's distance stays below <see cref="PeopleClusteringSettings.MaxDistance"/>, and exceeds the
 /// mean spread inside the two clusters by less than <see cref="PeopleClusteringSettings.MaxGap"/> (two compact groups of
 /// different people — sisters — stand out from everyone else too).</item>
 /// </list>

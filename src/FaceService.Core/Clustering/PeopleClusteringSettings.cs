@@ -25,8 +25,12 @@ public sealed record PeopleClusteringSettings
     /// <summary>Other candidates a candidate is judged against.</summary>
     public int Cohort { get; init; } = 9;
 
-    /// <summary>Threshold on T for two single faces: two strangers are as often alike as one person twice.</summary>
-    public double TwoFacesThreshold { get; init; } = -4.5;
+    /// <summary>
+    /// Threshold on T for two single faces: −∞, the second stage never joins two of them (they join in the first stage,
+    /// or through a group). Beyond the tight distance two lone faces are as often two strangers as one person twice:
+    /// joining them at −4.5 bought nothing and matched more strangers (docs/CLUSTERING.md).
+    /// </summary>
+    public double TwoFacesThreshold { get; init; } = double.NegativeInfinity;
 
     /// <summary>Threshold on T for a single face and a group.</summary>
     public double FaceAndGroupThreshold { get; init; } = -3.0;

@@ -1,7 +1,6 @@
 -- Subjects compared as persons. Each (collection, model, subject) has one template: the normalised mean of the unit
--- vectors its faces' codes stand for, quantized like a face (SubjectTemplate in Core; a subject of one face keeps that
--- face's code). Identify searches the templates, through their own HNSW index (created after the migrations, as the
--- faces index is). Statement-level triggers on faces keep every template exact for every write path (enroll, bulk
+-- vectors its faces' codes stand for (SubjectTemplate in Core; a subject of one face: that face's unit vector).
+-- Identify searches the templates, through their own HNSW index (created after the migrations, as the faces index was). Statement-level triggers on faces keep every template exact for every write path (enroll, bulk
 -- COPY, deletes, updates, TRUNCATE) in the writing transaction, and gallery_sizes gains each gallery's subjects.
 -- The faces' own HNSW index goes: no search reads it any more, and every insert paid for it.
 -- Writers wait until this migration commits, so that no face slips in between the templates below and the triggers.
@@ -15,50 +14,45 @@ DROP INDEX IF EXISTS faces_embedding_hnsw;
 CREATE INDEX faces_collection_model_subject ON faces (collection, model_id, subject);
 DROP INDEX faces_collection_model;
 
--- The code of a unit vector: clamp(round(x * 320), -127, 127) per component, as signed bytes (EmbeddingQuantizer.Scale).
-CREATE FUNCTION face_code_from_unit(v vector) RETURNS bytea
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path FROM CURRENT
-RETURN decode(
-    (SELECT string_agg(lpad(to_hex((greatest(-127, least(127, round(x * 320)::integer)) + 256) % 256), 2, '0'), '' ORDER BY i)
-     FROM unnest(v::real[]) WITH ORDINALITY AS c(x, i)),
-    'hex');
-
+-- The template is a float vector: the normalised mean of the faces' unit vectors as pgvector computes it (a subject
+-- of one face: its own unit vector), compared exactly in C# after the index has found it.
 CREATE TABLE subject_templates (
-    collection text         NOT NULL,
-    model_id   text         NOT NULL,
-    subject    text         NOT NULL,
-    faces      integer      NOT NULL CHECK (faces > 0),
-    code       bytea        NOT NULL CHECK (octet_length(code) = 128),
-    embedding  halfvec(128) NOT NULL GENERATED ALWAYS AS (face_code_to_halfvec(code)) STORED,
+    collection text        NOT NULL,
+    model_id   text        NOT NULL,
+    subject    text        NOT NULL,
+    faces      integer     NOT NULL CHECK (faces > 0),
+    embedding  vector(128) NOT NULL,
     PRIMARY KEY (collection, model_id, subject)
 );
 
--- The template code of a subject's faces (their codes and the embeddings stored with them): one face keeps its code;
--- several, the normalised mean of their unit vectors (so codes of any norm weigh the same).
-CREATE FUNCTION subject_template_code(codes bytea[], embeddings halfvec[]) RETURNS bytea
+-- The template of a subject's faces, from the embeddings stored with them (their codes as halfvec).
+CREATE FUNCTION subject_template(embeddings halfvec[]) RETURNS vector(128)
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path FROM CURRENT
-RETURN CASE WHEN cardinality(codes) = 1 THEN codes[1]
-            ELSE face_code_from_unit(l2_normalize((SELECT sum(l2_normalize(e::vector)) FROM unnest(embeddings) AS e))) END;
+RETURN CASE WHEN cardinality(embeddings) = 1 THEN l2_normalize(embeddings[1]::vector)
+            ELSE l2_normalize((SELECT sum(l2_normalize(e::vector)) FROM unnest(embeddings) AS e)) END;
 
-INSERT INTO subject_templates (collection, model_id, subject, faces, code)
-SELECT collection, model_id, subject, count(*), subject_template_code(array_agg(code), array_agg(embedding))
+INSERT INTO subject_templates (collection, model_id, subject, faces, embedding)
+SELECT collection, model_id, subject, count(*), subject_template(array_agg(embedding))
 FROM faces
 GROUP BY collection, model_id, subject;
 
 -- Brings the templates of the given subjects up to date with their faces, safe against concurrent writers to the same
 -- subjects: each step is its own statement, so it sees what a writer it waited for has committed.
 --   1. Lock the subjects' templates (in key order, so that writers queue rather than deadlock).
---   2. Insert the templates of subjects that have none (a concurrent writer's new template makes this one wait, then
---      skip it).
---   3. Recompute every template from the faces now visible; only changed rows are written (a skipped or locked template
---      gets what the writer before this one added).
---   4. Remove the templates of subjects left without faces.
-CREATE FUNCTION refresh_subject_templates(collections text[], model_ids text[], subjects text[]) RETURNS void
+--   2. Insert the templates of subjects that have none. A concurrent writer's new template for the same subject makes
+--      this insert wait, then skip it. A template inserted here holds every face committed for its subject: any
+--      writer that committed one first would have inserted the template itself.
+--   3. Recompute the other templates from the faces now visible; only changed rows are written.
+--   4. With faces removed, remove the templates of subjects left without any.
+CREATE FUNCTION refresh_subject_templates(collections text[], model_ids text[], subjects text[], faces_removed boolean) RETURNS void
     LANGUAGE plpgsql
     SET search_path FROM CURRENT
 AS $$
+DECLARE
+    inserted_collections text[];
+    inserted_model_ids text[];
+    inserted_subjects text[];
 BEGIN
     PERFORM 1 FROM subject_templates t
     JOIN unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
@@ -66,28 +60,35 @@ BEGIN
     ORDER BY t.collection, t.model_id, t.subject
     FOR UPDATE OF t;
 
-    INSERT INTO subject_templates (collection, model_id, subject, faces, code)
-    SELECT f.collection, f.model_id, f.subject, count(*), subject_template_code(array_agg(f.code), array_agg(f.embedding))
-    FROM unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
-    JOIN faces f ON f.collection = k.collection AND f.model_id = k.model_id AND f.subject = k.subject
-    WHERE NOT EXISTS (SELECT 1 FROM subject_templates t WHERE t.collection = k.collection AND t.model_id = k.model_id AND t.subject = k.subject)
-    GROUP BY f.collection, f.model_id, f.subject
-    ORDER BY f.collection, f.model_id, f.subject
-    ON CONFLICT (collection, model_id, subject) DO NOTHING;
+    WITH added AS (
+        INSERT INTO subject_templates (collection, model_id, subject, faces, embedding)
+        SELECT f.collection, f.model_id, f.subject, count(*), subject_template(array_agg(f.embedding))
+        FROM unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
+        JOIN faces f ON f.collection = k.collection AND f.model_id = k.model_id AND f.subject = k.subject
+        WHERE NOT EXISTS (SELECT 1 FROM subject_templates t
+                          WHERE t.collection = k.collection AND t.model_id = k.model_id AND t.subject = k.subject)
+        GROUP BY f.collection, f.model_id, f.subject
+        ORDER BY f.collection, f.model_id, f.subject
+        ON CONFLICT (collection, model_id, subject) DO NOTHING
+        RETURNING collection, model_id, subject)
+    SELECT array_agg(collection), array_agg(model_id), array_agg(subject) INTO inserted_collections, inserted_model_ids, inserted_subjects
+    FROM added;
 
-    UPDATE subject_templates t SET faces = v.faces, code = v.code
-    FROM (SELECT f.collection, f.model_id, f.subject, count(*)::integer AS faces,
-                 subject_template_code(array_agg(f.code), array_agg(f.embedding)) AS code
-          FROM unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
+    UPDATE subject_templates t SET faces = v.faces, embedding = v.embedding
+    FROM (SELECT f.collection, f.model_id, f.subject, count(*)::integer AS faces, subject_template(array_agg(f.embedding)) AS embedding
+          FROM (SELECT * FROM unnest(collections, model_ids, subjects)
+                EXCEPT SELECT * FROM unnest(inserted_collections, inserted_model_ids, inserted_subjects)) AS k(collection, model_id, subject)
           JOIN faces f ON f.collection = k.collection AND f.model_id = k.model_id AND f.subject = k.subject
           GROUP BY f.collection, f.model_id, f.subject) v
     WHERE t.collection = v.collection AND t.model_id = v.model_id AND t.subject = v.subject
-      AND (t.faces, t.code) IS DISTINCT FROM (v.faces, v.code);
+      AND (t.faces, t.embedding) IS DISTINCT FROM (v.faces, v.embedding);
 
-    DELETE FROM subject_templates t
-    USING unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
-    WHERE t.collection = k.collection AND t.model_id = k.model_id AND t.subject = k.subject
-      AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.collection = k.collection AND f.model_id = k.model_id AND f.subject = k.subject);
+    IF faces_removed THEN
+        DELETE FROM subject_templates t
+        USING unnest(collections, model_ids, subjects) AS k(collection, model_id, subject)
+        WHERE t.collection = k.collection AND t.model_id = k.model_id AND t.subject = k.subject
+          AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.collection = k.collection AND f.model_id = k.model_id AND f.subject = k.subject);
+    END IF;
 END
 $$;
 
@@ -96,7 +97,7 @@ CREATE FUNCTION subject_templates_after_insert() RETURNS trigger
     SET search_path FROM CURRENT
 AS $$
 BEGIN
-    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject))
+    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), false)
     FROM (SELECT DISTINCT collection, model_id, subject FROM added_faces) k;
     RETURN NULL;
 END
@@ -107,7 +108,7 @@ CREATE FUNCTION subject_templates_after_delete() RETURNS trigger
     SET search_path FROM CURRENT
 AS $$
 BEGIN
-    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject))
+    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), true)
     FROM (SELECT DISTINCT collection, model_id, subject FROM removed_faces) k;
     RETURN NULL;
 END
@@ -118,7 +119,7 @@ CREATE FUNCTION subject_templates_after_update() RETURNS trigger
     SET search_path FROM CURRENT
 AS $$
 BEGIN
-    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject))
+    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), true)
     FROM (SELECT collection, model_id, subject FROM removed_faces UNION SELECT collection, model_id, subject FROM added_faces) k;
     RETURN NULL;
 END

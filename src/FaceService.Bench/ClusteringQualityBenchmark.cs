@@ -26,10 +26,7 @@ public static class ClusteringQualityBenchmark
 {
     public static int Run(ToolArguments args)
     {
-        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
-        var set = LabelledCodes.Load(args, defaultSets: "lfw-dev,faces,lfw-people");
-        var models = args.Get("models", Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "models"));
+        var (set, models) = LabelledCodes.LoadForMode(args, defaultSets: "lfw-dev,faces,lfw-people");
         var calibration = DistanceCalibration.Load(models, set.ModelId);
         var options = Options.Create(new ClusteringOptions { MaxFaces = int.MaxValue, MaxAgglomerativeFaces = 40_000 });
         var people = new PeopleClusterer(calibration, options);

@@ -26,10 +26,7 @@ public static class IdentificationBenchmark
 
     public static int Run(ToolArguments args)
     {
-        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
-        var set = LabelledCodes.Load(args, defaultSets: "lfw-dev,faces,lfw-people");
-        var models = args.Get("models", Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "models"));
+        var (set, models) = LabelledCodes.LoadForMode(args, defaultSets: "lfw-dev,faces,lfw-people");
         var gallery = GalleryCalibration.Load(models, set.ModelId);
         var options = new RecognitionOptions();
         var decisions = new MatchDecisions(gallery, Options.Create(options));

@@ -23,6 +23,18 @@ public static class LabelledCodes
 {
     public sealed record Set(string ModelId, string Settings, IReadOnlyList<LabelledCode> Photos);
 
+    /// <summary>
+    /// The header every mode on labelled photos prints (date, machine), then the codes of <paramref name="defaultSets"/>
+    /// (or --sets) and the models folder (--models, default the repository's models/) their calibration is read from.
+    /// </summary>
+    public static (Set Set, string Models) LoadForMode(ToolArguments args, string defaultSets)
+    {
+        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
+        var set = Load(args, defaultSets);
+        return (set, args.Get("models", Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "models")));
+    }
+
     public static Set Load(ToolArguments args, string defaultSets = "lfw-dev,faces")
     {
         if (args.Get("codes", "") is { Length: > 0 } saved) return Read(saved);

@@ -11,7 +11,7 @@ namespace FaceService.Storage;
 /// <summary>
 /// The k nearest subjects of a face code in a collection, on PostgreSQL + pgvector.
 /// <para>Each subject is one row of subject_templates (its faces' template, kept by triggers: migration 0008). An HNSW
-/// cosine index over the templates (unit float vectors) yields candidate subjects, filtered by collection and model (with
+/// cosine index over the templates (unit float vectors, indexed in half precision) yields candidate subjects, filtered by collection and model (with
 /// pgvector's iterative index scan where the filter drops rows). A code stands for the unit vector code / ‖code‖, so
 /// cosine order is the order of squared distance (2 · cosine distance) and needs no scale. Candidates are then
 /// re-ranked exactly against the code's unit vector.</para>
@@ -102,7 +102,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
             var query = new NpgsqlBatchCommand("""
                 SELECT subject, faces, embedding::real[] FROM subject_templates
                 WHERE collection = @collection AND model_id = @model_id
-                ORDER BY embedding <=> (SELECT face_code_to_halfvec(@code)::vector)
+                ORDER BY embedding::halfvec(128) <=> (SELECT face_code_to_halfvec(@code))
                 LIMIT @limit
                 """);
             query.Parameters.AddWithValue("collection", collection.Value);

@@ -99,8 +99,7 @@ public sealed class GallerySizeTests(StoreFixture fixture)
         // As if the faces had been written before 0005 and 0008: what those made is dropped, and they run again, in order.
         await using (var command = schema.DataSource.CreateCommand("""
                          BEGIN;
-                         DROP FUNCTION subject_templates_after_insert(), subject_templates_after_delete(), subject_templates_after_update(),
-                             subject_templates_clear(), gallery_subjects_add(), gallery_subjects_remove() CASCADE;
+                         DROP FUNCTION subject_templates_after_change(), subject_templates_clear(), gallery_subjects_add(), gallery_subjects_remove() CASCADE;
                          DROP TABLE subject_templates;
                          DROP FUNCTION refresh_subject_templates(text[], text[], text[], boolean), subject_template(halfvec[]);
                          DROP FUNCTION gallery_sizes_add(), gallery_sizes_remove(), gallery_sizes_clear() CASCADE;

@@ -92,35 +92,23 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION subject_templates_after_insert() RETURNS trigger
+-- The subjects a statement on faces touched: of the faces it added, removed, or both (an update may move a face).
+-- A branch names only the transition tables its trigger defines; PL/pgSQL plans a statement when it first runs it.
+CREATE FUNCTION subject_templates_after_change() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path FROM CURRENT
 AS $$
 BEGIN
-    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), false)
-    FROM (SELECT DISTINCT collection, model_id, subject FROM added_faces) k;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION subject_templates_after_delete() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path FROM CURRENT
-AS $$
-BEGIN
-    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), true)
-    FROM (SELECT DISTINCT collection, model_id, subject FROM removed_faces) k;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION subject_templates_after_update() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path FROM CURRENT
-AS $$
-BEGIN
-    PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), true)
-    FROM (SELECT collection, model_id, subject FROM removed_faces UNION SELECT collection, model_id, subject FROM added_faces) k;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), false)
+        FROM (SELECT DISTINCT collection, model_id, subject FROM added_faces) k;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), true)
+        FROM (SELECT DISTINCT collection, model_id, subject FROM removed_faces) k;
+    ELSE
+        PERFORM refresh_subject_templates(array_agg(collection), array_agg(model_id), array_agg(subject), true)
+        FROM (SELECT collection, model_id, subject FROM removed_faces UNION SELECT collection, model_id, subject FROM added_faces) k;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -136,11 +124,11 @@ END
 $$;
 
 CREATE TRIGGER faces_subject_templates_insert AFTER INSERT ON faces
-    REFERENCING NEW TABLE AS added_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_insert();
+    REFERENCING NEW TABLE AS added_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_change();
 CREATE TRIGGER faces_subject_templates_delete AFTER DELETE ON faces
-    REFERENCING OLD TABLE AS removed_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_delete();
+    REFERENCING OLD TABLE AS removed_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_change();
 CREATE TRIGGER faces_subject_templates_update AFTER UPDATE ON faces
-    REFERENCING OLD TABLE AS removed_faces NEW TABLE AS added_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_update();
+    REFERENCING OLD TABLE AS removed_faces NEW TABLE AS added_faces FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_after_change();
 CREATE TRIGGER faces_subject_templates_truncate AFTER TRUNCATE ON faces
     FOR EACH STATEMENT EXECUTE FUNCTION subject_templates_clear();
 

@@ -21,10 +21,8 @@ internal static class FaceRows
     public const string CodeColumns = "face_id, subject, code, image_sha256";
 
     /// <summary>A row of <see cref="CodeColumns"/>.</summary>
-    public static StoredCode ReadCode(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetString(1), Code(r, 2), r.GetString(3));
-
-    /// <summary>A code column as the signed bytes it holds.</summary>
-    public static sbyte[] Code(NpgsqlDataReader r, int ordinal) => MemoryMarshal.Cast<byte, sbyte>(r.GetFieldValue<byte[]>(ordinal)).ToArray();
+    public static StoredCode ReadCode(NpgsqlDataReader r) =>
+        new(r.GetGuid(0), r.GetString(1), MemoryMarshal.Cast<byte, sbyte>(r.GetFieldValue<byte[]>(2)).ToArray(), r.GetString(3));
 
     /// <summary>subject, collection, count, first and last created_at.</summary>
     public static SubjectSummary ReadSubject(NpgsqlDataReader r) =>

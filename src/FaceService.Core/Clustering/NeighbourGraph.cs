@@ -71,7 +71,7 @@ public sealed class NeighbourGraph
         else if (n <= exactLimit)
         {
             var all = new BlockedSet(space, [Enumerable.Range(0, n).ToArray()]);
-            (neighbours, dots) = space.Nearest(Enumerable.Range(0, n).ToArray(), all, _ => [0], k, excludeSelf: true);
+            (neighbours, dots) = space.Nearest(Enumerable.Range(0, n).ToArray(), all, OneSegment, k, excludeSelf: true);
         }
         else
         {
@@ -92,19 +92,24 @@ public sealed class NeighbourGraph
         for (var iteration = 0; iteration < KMeansIterations; iteration++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (nearest, _) = space.Nearest(sample, new BlockedSet(centroids, [Enumerable.Range(0, lists).ToArray()]), _ => [0], 1, excludeSelf: false);
+            var (nearest, _) = space.Nearest(sample, new BlockedSet(centroids, [Enumerable.Range(0, lists).ToArray()]), OneSegment, 1, excludeSelf: false);
             centroids = space.Means(sample, nearest, lists, centroids);
         }
         var probes = Math.Min(Probes, lists);
-        var (probed, _) = space.Nearest(Enumerable.Range(0, n).ToArray(), new BlockedSet(centroids, [Enumerable.Range(0, lists).ToArray()]), _ => [0], probes,
+        var (probed, _) = space.Nearest(Enumerable.Range(0, n).ToArray(), new BlockedSet(centroids, [Enumerable.Range(0, lists).ToArray()]), OneSegment, probes,
             excludeSelf: false);
         var members = Enumerable.Range(0, lists).Select(_ => new List<int>()).ToArray();
         for (var i = 0; i < n; i++) members[probed[i * probes]].Add(i);
         var blocked = new BlockedSet(space, members.Select(m => m.ToArray()).ToArray());
         // Faces of one list side by side, so that the four of a query group mostly share their lists.
         var order = Enumerable.Range(0, n).OrderBy(i => probed[i * probes]).ToArray();
-        return space.Nearest(order, blocked, face => probed.AsSpan(face * probes, probes).ToArray(), k, excludeSelf: true);
+        return space.Nearest(order, blocked, face => new ArraySegment<int>(probed, face * probes, probes), k, excludeSelf: true);
     }
+
+    private static readonly int[] FirstSegment = [0];
+
+    /// <summary>Every query against the one segment of a set.</summary>
+    private static ArraySegment<int> OneSegment(int face) => FirstSegment;
 
     /// <summary>The vectors, and searches among them.</summary>
     private sealed class Space(float[] vectors, int dimensions, ParallelOptions parallel)
@@ -142,7 +147,7 @@ public sealed class NeighbourGraph
         /// candidates by dot product among the segments <paramref name="segments"/> names for it (for a group: the
         /// segments of all four).
         /// </summary>
-        public (int[] Indices, float[] Dots) Nearest(int[] queries, BlockedSet candidates, Func<int, int[]> segments, int m, bool excludeSelf)
+        public (int[] Indices, float[] Dots) Nearest(int[] queries, BlockedSet candidates, Func<int, ArraySegment<int>> segments, int m, bool excludeSelf)
         {
             var indices = new int[vectors.Length / dimensions * m];
             var dots = new float[indices.Length];
@@ -168,10 +173,11 @@ public sealed class NeighbourGraph
                 }
                 else
                 {
+                    var scanned = new HashSet<int>();
                     for (var q = first; q < last; q += 4)
                     {
                         parallel.CancellationToken.ThrowIfCancellationRequested();
-                        var scanned = new HashSet<int>();
+                        scanned.Clear();
                         for (var g = 0; g < Math.Min(4, last - q); g++)
                             foreach (var segment in segments(queries[q + g]))
                             {

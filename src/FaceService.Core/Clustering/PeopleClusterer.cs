@@ -102,6 +102,7 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
         private readonly int[] _cohortRoots;
         private readonly int[] _cohortCount;
         private readonly double[] _largestRate;
+        private readonly float[] _spread;
         private readonly LogRateTable _logRate;
         private readonly int[] _adjacency;
         private readonly int[] _adjacencyStart;
@@ -120,6 +121,7 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
             _cohortRoots = new int[n * (settings.Cohort + 1)];
             _cohortCount = new int[n];
             _largestRate = new double[n];
+            _spread = new float[n];
             (_adjacency, _adjacencyStart) = Undirected(graph);
             // Only photos with two faces or more can keep faces apart (ClusteringInput.PhotoGroups leaves the rest out).
             if (photoGroups is not null)
@@ -131,8 +133,11 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
 
         public LogRateTable LogRate => _logRate;
 
+        /// <summary>The cluster's spread this round (second stage), worked out once per cluster by <see cref="FillCohort"/>.</summary>
+        public float Spread(int root) => _spread[root];
+
         /// <summary>Mean squared distance between the cluster's faces: (2m² − 2|S|²) / (m(m − 1)); a single face's assumed spread.</summary>
-        public float Spread(int root)
+        private float MeanSpread(int root)
         {
             var m = _size[root];
             if (m == 1) return _settings.SingleFaceSpread;
@@ -200,7 +205,8 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
         }
 
         /// <summary>A root's candidates (the clusters of its members' neighbours, either way) and, for the second stage,
-        /// its cohort: the cohort's number + 1 lowest log-rates among them (one more, so that any one can be left out).</summary>
+        /// its cohort (the cohort's number + 1 lowest log-rates among them: one more, so that any one can be left out)
+        /// and its spread.</summary>
         private void Gather(int a, bool[] seen, bool withCohort)
         {
             var candidates = new Candidates();
@@ -240,6 +246,7 @@ public sealed class PeopleClusterer(DistanceCalibration calibration, IOptions<Cl
             }
             _cohortCount[a] = count;
             _largestRate[a] = largest;
+            _spread[a] = MeanSpread(a);
         }
 
         private IEnumerable<int> Members(int root) => _members.TryGetValue(root, out var members) ? members : [root];

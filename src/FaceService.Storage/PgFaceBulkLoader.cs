@@ -28,6 +28,9 @@ public sealed class PgFaceBulkLoader(NpgsqlDataSource dataSource)
             await using var import = await connection.BeginBinaryImportAsync(
                 "COPY faces (face_id, collection, subject, model_id, code, embedding, box_x, box_y, box_width, box_height, score, image_sha256) " +
                 "FROM STDIN (FORMAT BINARY)", token);
+            // A load's run time grows with its size (every new subject's template enters the search index), so the
+            // per-command timeout meant for single statements would cut large loads short: the caller's token bounds it.
+            import.Timeout = TimeSpan.Zero;
             var embedding = new byte[HalfvecBinaryLength];
             var index = 0;
             foreach (var face in faces)

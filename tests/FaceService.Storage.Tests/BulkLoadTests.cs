@@ -151,4 +151,17 @@ public sealed class BulkLoadTests(StoreFixture fixture)
         Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
         Assert.Equal(["alice"], (await store.ListSubjectsAsync(collection, 1, 10)).Items.Select(s => s.Subject));
     }
+
+    [Fact]
+    public async Task A_load_longer_than_the_command_timeout_completes()
+    {
+        // Thousands of new subjects each put a template into the search index: seconds of work for one COPY.
+        await using var schema = await IsolatedSchema.CreateAsync(o => o.CommandTimeoutSeconds = 1);
+        await schema.Migrator.MigrateAsync();
+        var collection = SyntheticFaces.NewCollection();
+        var load = Enumerable.Range(0, 6_000).Select(s => faces.Face($"s{s:D4}", faces.CodeNear(faces.NewSubject()))).ToList();
+
+        Assert.Equal(load.Count, await schema.BulkLoader.BulkLoadAsync(collection, Model, load));
+        Assert.Equal(load.Count, (await schema.Store.GetGallerySizeAsync(collection, Model)).Subjects);
+    }
 }

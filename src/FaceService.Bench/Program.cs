@@ -15,6 +15,7 @@ var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.Ordi
     ["export-rgb"] = RgbExport.Run,
     ["flops"] = ModelFlops.Run,
     ["identification"] = IdentificationBenchmark.Run,
+    ["incremental"] = IncrementalClusteringBenchmark.Run,
     ["load"] = LoadTest.Run,
     ["pipeline"] = PipelineBenchmark.Run,
     ["search"] = SearchBenchmark.Run,

@@ -29,6 +29,8 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
         var heights = new float[n];
         var scores = new float[n];
         var hashes = new string[n];
+        var qualities = new float?[n];
+        var lowQuality = new bool[n];
         for (var i = 0; i < n; i++)
         {
             var face = faces[i];
@@ -40,6 +42,8 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             (xs[i], ys[i], widths[i], heights[i]) = (box.X, box.Y, box.Width, box.Height);
             scores[i] = face.Score;
             hashes[i] = face.ImageSha256;
+            qualities[i] = face.Quality;
+            lowQuality[i] = face.LowQuality;
         }
 
         return await PgCommands.RunAsync(dataSource, async (connection, token) =>
@@ -50,10 +54,12 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             // row, new or old, in input order. As a separate statement it also sees rows a concurrent enrollment committed
             // while this INSERT waited on them.
             var insert = new NpgsqlBatchCommand($"""
-                INSERT INTO faces (face_id, collection, subject, model_id, code, embedding, box_x, box_y, box_width, box_height, score, image_sha256)
-                SELECT i.face_id, @collection, i.subject, @model_id, i.code, face_code_to_halfvec(i.code), i.box_x, i.box_y, i.box_width, i.box_height, i.score, i.image_sha256
-                FROM unnest(@face_ids, @subjects, @codes, @xs, @ys, @widths, @heights, @scores, @hashes)
-                     AS i(face_id, subject, code, box_x, box_y, box_width, box_height, score, image_sha256)
+                INSERT INTO faces (face_id, collection, subject, model_id, code, embedding, box_x, box_y, box_width, box_height, score, image_sha256,
+                                   quality, low_quality)
+                SELECT i.face_id, @collection, i.subject, @model_id, i.code, face_code_to_halfvec(i.code), i.box_x, i.box_y, i.box_width, i.box_height, i.score, i.image_sha256,
+                       i.quality, i.low_quality
+                FROM unnest(@face_ids, @subjects, @codes, @xs, @ys, @widths, @heights, @scores, @hashes, @qualities, @low_quality)
+                     AS i(face_id, subject, code, box_x, box_y, box_width, box_height, score, image_sha256, quality, low_quality)
                 ON CONFLICT ON CONSTRAINT faces_enrollment_key DO NOTHING
                 """);
             insert.Parameters.AddWithValue("collection", collection.Value);
@@ -67,8 +73,10 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             insert.Parameters.AddWithValue("heights", heights);
             insert.Parameters.AddWithValue("scores", scores);
             insert.Parameters.AddWithValue("hashes", hashes);
+            insert.Parameters.Add(new NpgsqlParameter("qualities", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Real) { Value = qualities });
+            insert.Parameters.AddWithValue("low_quality", lowQuality);
             var select = new NpgsqlBatchCommand($"""
-                SELECT {string.Join(", ", FaceRows.FaceColumns.Split(", ").Select(c => "f." + c))}
+                SELECT {FaceRows.AliasedFaceColumns}
                 FROM unnest(@subjects, @hashes) WITH ORDINALITY AS k(subject, image_sha256, ord)
                 JOIN faces f ON f.collection = @collection AND f.model_id = @model_id
                             AND f.subject = k.subject AND f.image_sha256 = k.image_sha256
@@ -187,11 +195,11 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             // One snapshot for the page and the total, so they agree.
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
             await using var batch = new NpgsqlBatch(connection, transaction);
-            var total = new NpgsqlBatchCommand("SELECT count(DISTINCT subject) FROM faces WHERE collection = @collection");
+            var total = new NpgsqlBatchCommand("SELECT count(DISTINCT subject) FROM faces WHERE collection = @collection AND subject IS NOT NULL");
             total.Parameters.AddWithValue("collection", collection.Value);
             var items = new NpgsqlBatchCommand("""
                 SELECT subject, collection, count(*)::int, min(created_at), max(created_at) FROM faces
-                WHERE collection = @collection GROUP BY collection, subject ORDER BY subject LIMIT @limit OFFSET @offset
+                WHERE collection = @collection AND subject IS NOT NULL GROUP BY collection, subject ORDER BY subject LIMIT @limit OFFSET @offset
                 """);
             items.Parameters.AddWithValue("collection", collection.Value);
             items.Parameters.AddWithValue("limit", pageSize);
@@ -259,7 +267,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             command.Parameters.AddWithValue("face_id", faceId);
             await using var reader = await command.ExecuteReaderAsync(token);
             if (!await reader.ReadAsync(token)) return (false, null);
-            return (true, actor?.Entry(AuditActions.DeleteFace, reader.GetString(0), reader.GetString(1), [faceId], 1));
+            return (true, actor?.Entry(AuditActions.DeleteFace, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), [faceId], 1));
         }, ct);
 
     public Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default) =>
@@ -270,7 +278,12 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
 
     public Task<int> DeleteCollectionAsync(CollectionName collection, AuditActor? actor = null, CancellationToken ct = default)
     {
-        return PgCommands.DeleteAsync(dataSource, "DELETE FROM faces WHERE collection = @collection",
+        // The collection's record of indexed photos and its jobs go with its faces (clusters go with their last face).
+        return PgCommands.DeleteAsync(dataSource, """
+            WITH photos AS (DELETE FROM indexed_photos WHERE collection = @collection),
+                 jobs AS (DELETE FROM recluster_jobs WHERE collection = @collection AND state NOT IN ('queued', 'running'))
+            DELETE FROM faces WHERE collection = @collection
+            """,
             command => command.Parameters.AddWithValue("collection", collection.Value),
             removed => actor?.Entry(AuditActions.DeleteCollection, collection.Value, null, [], removed), ct);
     }

@@ -134,7 +134,7 @@ public sealed class PgAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         return PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand($"""
-                SELECT audit_id, at, action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id
+                SELECT audit_id, at, action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id, from_subject
                 FROM audit_log {(collections is null ? "" : "WHERE collection = ANY(@collections)")}
                 ORDER BY audit_id DESC LIMIT @limit
                 """, connection);
@@ -145,7 +145,8 @@ public sealed class PgAuditLog(NpgsqlDataSource dataSource) : IAuditLog
             while (await reader.ReadAsync(token))
                 records.Add(new AuditRecord(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), new AuditEntry(
                     reader.GetString(2), reader.GetString(3), reader.GetString(4), NullableString(reader, 5), NullableString(reader, 6),
-                    reader.GetFieldValue<Guid[]>(7), reader.GetInt32(8), NullableString(reader, 9), NullableString(reader, 10))));
+                    reader.GetFieldValue<Guid[]>(7), reader.GetInt32(8), NullableString(reader, 9), NullableString(reader, 10),
+                    NullableString(reader, 11))));
             return (IReadOnlyList<AuditRecord>)records;
         }, ct);
     }
@@ -159,8 +160,8 @@ internal static class AuditRows
     public static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditEntry entry, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
-            INSERT INTO audit_log (action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id)
-            VALUES (@action, @actor_key_id, @actor_name, @collection, @subject, @face_ids, @face_count, @target_key_id, @request_id)
+            INSERT INTO audit_log (action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id, from_subject)
+            VALUES (@action, @actor_key_id, @actor_name, @collection, @subject, @face_ids, @face_count, @target_key_id, @request_id, @from_subject)
             """, connection, transaction);
         command.Parameters.AddWithValue("action", entry.Action);
         command.Parameters.AddWithValue("actor_key_id", entry.ActorKeyId);
@@ -171,6 +172,7 @@ internal static class AuditRows
         command.Parameters.AddWithValue("face_count", entry.FaceCount);
         command.Parameters.Add(new NpgsqlParameter("target_key_id", NpgsqlDbType.Text) { Value = (object?)entry.TargetKeyId ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("request_id", NpgsqlDbType.Text) { Value = (object?)entry.RequestId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("from_subject", NpgsqlDbType.Text) { Value = (object?)entry.FromSubject ?? DBNull.Value });
         await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -11,7 +11,8 @@ namespace FaceService.Storage;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the stores on PostgreSQL + pgvector — faces (<see cref="IFaceStore"/>), API keys
+    /// Registers the stores on PostgreSQL + pgvector — faces (<see cref="IFaceStore"/>), people and recluster jobs (<see cref="IPeopleStore"/>,
+    /// <see cref="IReclusterJobStore"/>), API keys
     /// (<see cref="IApiKeyStore"/>) and the audit log (<see cref="IAuditLog"/>) — their <see cref="NpgsqlDataSource"/> and
     /// the <see cref="DatabaseMigrator"/>. Options come from the "Storage" section and ConnectionStrings:FaceStore and are
     /// validated at start-up. The host runs <see cref="DatabaseMigrator.MigrateAsync"/> before serving.
@@ -29,6 +30,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PgFaceSearch>();
         services.AddSingleton<PgFaceStore>();
         services.AddSingleton<IFaceStore>(provider => provider.GetRequiredService<PgFaceStore>());
+        services.AddSingleton<IPeopleStore, PgPeopleStore>();
+        services.AddSingleton<IReclusterJobStore, PgReclusterJobStore>();
         services.AddSingleton<IApiKeyStore, PgApiKeyStore>();
         services.AddSingleton<IAuditLog, PgAuditLog>();
         return services;

@@ -120,14 +120,20 @@ public sealed class AuditRecordDto
     public required long AuditId { get; init; }
     public required DateTimeOffset At { get; init; }
 
-    /// <summary>enroll, delete_face, delete_subject, delete_collection, create_key or revoke_key.</summary>
+    /// <summary>enroll, index, name_cluster, rename_subject, merge_subjects, move_face, delete_face, delete_cluster,
+    /// delete_subject, delete_collection, create_key, rotate_key or revoke_key.</summary>
     /// <example>enroll</example>
     public required string Action { get; init; }
 
     public required string KeyId { get; init; }
     public required string KeyName { get; init; }
     public string? Collection { get; init; }
+    /// <summary>The subject changed or erased; for a change of name, the name the faces have after it.</summary>
     public string? Subject { get; init; }
+
+    /// <summary>For a change of name (rename, merge, a face moved): the subject the faces had before; null for unnamed faces.</summary>
+    public string? FromSubject { get; init; }
+
     public required IReadOnlyList<Guid> FaceIds { get; init; }
 
     /// <summary>Faces added or removed.</summary>
@@ -142,7 +148,7 @@ public sealed class AuditRecordDto
     public static AuditRecordDto From(AuditRecord r) => new()
     {
         AuditId = r.AuditId, At = r.At, Action = r.Entry.Action, KeyId = r.Entry.ActorKeyId, KeyName = r.Entry.ActorName,
-        Collection = r.Entry.Collection, Subject = r.Entry.Subject, FaceIds = r.Entry.FaceIds, FaceCount = r.Entry.FaceCount,
+        Collection = r.Entry.Collection, Subject = r.Entry.Subject, FromSubject = r.Entry.FromSubject, FaceIds = r.Entry.FaceIds, FaceCount = r.Entry.FaceCount,
         TargetKeyId = r.Entry.TargetKeyId, RequestId = r.Entry.RequestId,
     };
 }

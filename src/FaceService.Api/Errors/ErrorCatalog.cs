@@ -55,12 +55,27 @@ public static class ErrorCatalog
         "No API key 5f1c2a9e7b3d4c60.");
     public static readonly ErrorDefinition RateLimited = new(ErrorCodes.RateLimited, 429, "Too many requests for this key",
         "This key made more than its 6000 requests a minute; retry after 12 s.");
+    public static readonly ErrorDefinition ClusterNotFound = new(ErrorCodes.ClusterNotFound, 404, "Cluster not found",
+        "Collection 'family' has no cluster 17.");
+    public static readonly ErrorDefinition ClusterChanged = new(ErrorCodes.ClusterChanged, 409, "The cluster changed meanwhile",
+        "Cluster 17 is at version 5, not 3: faces joined or left it since; look at it again.");
+    public static readonly ErrorDefinition SubjectExists = new(ErrorCodes.SubjectExists, 409, "A subject of that name exists",
+        "Collection 'family' already has a subject 'kit'; merge into it instead.");
+    public static readonly ErrorDefinition PhotoConflict = new(ErrorCodes.PhotoConflict, 409, "Two faces of one photo for one subject",
+        "Subject 'kit' already has a face of a photo this change would give it a second face of.");
+    public static readonly ErrorDefinition JobNotFound = new(ErrorCodes.JobNotFound, 404, "Job not found",
+        "No job 0192f3c4-5b6a-7d8e-9f01-23456789abcd.");
+    public static readonly ErrorDefinition JobRunning = new(ErrorCodes.JobRunning, 409, "A recluster is already queued or running",
+        "Collection 'family' has recluster job 0192f3c4-5b6a-7d8e-9f01-23456789abcd running; wait for it or cancel it.");
+    public static readonly ErrorDefinition LowQuality = new(ErrorCodes.LowQuality, 422, "Every face is below the quality asked for",
+        "image ('blurred.jpg'): the face's quality 0.21 is below minQuality 0.5 (blurred); nothing was stored.");
 
     public static IReadOnlyList<ErrorDefinition> All { get; } =
     [
         ValidationFailed, InvalidImage, NotFound, SubjectNotFound, FaceNotFound, CollectionNotFound, MethodNotAllowed,
         PayloadTooLarge, TooManyFiles, UnsupportedMediaType, UnsupportedImageFormat, ImageTooLarge, NoFace, TooManyFaces,
         InternalError, DatabaseUnavailable, ModelUnavailable, Overloaded, Unauthorized, KeyExpired, Forbidden, KeyNotFound, RateLimited,
+        ClusterNotFound, ClusterChanged, SubjectExists, PhotoConflict, JobNotFound, JobRunning, LowQuality,
     ];
 
     private static readonly Dictionary<string, ErrorDefinition> ByCode = All.ToDictionary(e => e.Code);
@@ -96,6 +111,13 @@ public static class ErrorCatalog
         FaceServiceError.TooManyFaces => TooManyFaces,
         FaceServiceError.Forbidden => Forbidden,
         FaceServiceError.KeyNotFound => KeyNotFound,
+        FaceServiceError.ClusterNotFound => ClusterNotFound,
+        FaceServiceError.ClusterChanged => ClusterChanged,
+        FaceServiceError.SubjectExists => SubjectExists,
+        FaceServiceError.PhotoConflict => PhotoConflict,
+        FaceServiceError.JobNotFound => JobNotFound,
+        FaceServiceError.JobRunning => JobRunning,
+        FaceServiceError.LowQuality => LowQuality,
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, null),
     };
 }

@@ -26,4 +26,11 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
     public const string KeyNotFound = "key_not_found";
     public const string RateLimited = "rate_limited";
+    public const string ClusterNotFound = "cluster_not_found";
+    public const string ClusterChanged = "cluster_changed";
+    public const string SubjectExists = "subject_exists";
+    public const string PhotoConflict = "photo_conflict";
+    public const string JobNotFound = "job_not_found";
+    public const string JobRunning = "job_running";
+    public const string LowQuality = "low_quality";
 }

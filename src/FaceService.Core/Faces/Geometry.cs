@@ -8,6 +8,16 @@ public readonly record struct FaceBox(float X, float Y, float Width, float Heigh
     public float Area => Width * Height;
     public float Right => X + Width;
     public float Bottom => Y + Height;
+
+    /// <summary>Area of the overlap over the area of the union: 0 for boxes apart (or of no area), 1 for the same box.</summary>
+    public float IntersectionOverUnion(FaceBox other)
+    {
+        var width = Math.Min(Right, other.Right) - Math.Max(X, other.X);
+        var height = Math.Min(Bottom, other.Bottom) - Math.Max(Y, other.Y);
+        if (width <= 0 || height <= 0) return 0;
+        var overlap = width * height;
+        return overlap / (Area + other.Area - overlap);
+    }
 }
 
 /// <summary>A detector hit: box in original-image pixels and detector confidence in [0, 1].</summary>

@@ -10,6 +10,12 @@ public static class AuditActions
     public const string CreateKey = "create_key";
     public const string RevokeKey = "revoke_key";
     public const string RotateKey = "rotate_key";
+    public const string Index = "index";
+    public const string NameCluster = "name_cluster";
+    public const string RenameSubject = "rename_subject";
+    public const string MergeSubjects = "merge_subjects";
+    public const string MoveFace = "move_face";
+    public const string DeleteCluster = "delete_cluster";
 }
 
 /// <summary>
@@ -25,7 +31,8 @@ public sealed record AuditEntry(
     IReadOnlyList<Guid> FaceIds,
     int FaceCount,
     string? TargetKeyId,
-    string? RequestId);
+    string? RequestId,
+    string? FromSubject = null);
 
 public sealed record AuditRecord(long AuditId, DateTimeOffset At, AuditEntry Entry);
 
@@ -36,8 +43,8 @@ public sealed record AuditRecord(long AuditId, DateTimeOffset At, AuditEntry Ent
 public sealed record AuditActor(string KeyId, string Name, string? RequestId)
 {
     public AuditEntry Entry(string action, string? collection, string? subject, IReadOnlyList<Guid> faceIds, int faceCount,
-        string? targetKeyId = null) =>
-        new(action, KeyId, Name, collection, subject, faceIds, faceCount, targetKeyId, RequestId);
+        string? targetKeyId = null, string? fromSubject = null) =>
+        new(action, KeyId, Name, collection, subject, faceIds, faceCount, targetKeyId, RequestId, fromSubject);
 }
 
 /// <summary>The append-only record of changes, for reading; records are written by the stores with their changes.</summary>

@@ -23,20 +23,20 @@ public sealed class FaceCatalogService(IFaceStore store, IOptions<RecognitionOpt
 
     public async Task<SubjectSummary> GetSubjectAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default)
     {
-        return await store.GetSubjectAsync(collection, subject, ct) ?? throw FaceRecognitionService.SubjectNotFound(subject, collection);
+        return await store.GetSubjectAsync(collection, subject, ct) ?? throw FaceServiceException.SubjectNotFound(subject, collection);
     }
 
     public async Task<(string Collection, string Subject, IReadOnlyList<StoredFace> Faces)> GetSubjectFacesAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default)
     {
         var faces = await store.GetSubjectFacesAsync(collection, subject, ct);
-        return faces.Count == 0 ? throw FaceRecognitionService.SubjectNotFound(subject, collection) : (collection.Value, subject.Value, faces);
+        return faces.Count == 0 ? throw FaceServiceException.SubjectNotFound(subject, collection) : (collection.Value, subject.Value, faces);
     }
 
     /// <summary>Right to erasure: removes every stored face of the subject in the collection, audited as <paramref name="actor"/>.</summary>
     public async Task<int> DeleteSubjectAsync(CollectionName collection, SubjectId subject, AuditActor actor, CancellationToken ct = default)
     {
         var removed = await store.DeleteSubjectAsync(collection, subject, actor, ct);
-        if (removed == 0) throw FaceRecognitionService.SubjectNotFound(subject, collection);
+        if (removed == 0) throw FaceServiceException.SubjectNotFound(subject, collection);
         metrics.FacesErased(removed);
         // The subject id is left out on purpose: it is often a person's name, and logs outlive erasure.
         logger.LogInformation("Erased a subject: {FaceCount} face(s) removed from collection {Collection}", removed, collection);

@@ -97,7 +97,7 @@ public sealed class FaceRecognitionService(
         var rule = decisions.ForVerify(threshold, maxFalseAcceptRate);
         // The store is asked first: an unknown subject is answered without running the models.
         var stored = await store.GetSubjectCodesAsync(collection, pipeline.ModelId, subject, ct);
-        if (stored.Count == 0) throw SubjectNotFound(subject, collection);
+        if (stored.Count == 0) throw FaceServiceException.SubjectNotFound(subject, collection);
 
         var analysis = await AnalyzeAsync(image1, FaceSelection.Primary, "verify", ct);
         var face = RequireFace(image1, analysis);
@@ -265,9 +265,6 @@ public sealed class FaceRecognitionService(
             : $"{count} faces to cluster with a linkage; at most {_clustering.MaxAgglomerativeFaces} at once (Clustering:MaxAgglomerativeFaces; memory grows as n²).");
 
     private static FaceServiceException Invalid(string message, string field) => new(FaceServiceError.ValidationFailed, message, field);
-
-    internal static FaceServiceException SubjectNotFound(SubjectId subject, CollectionName collection) =>
-        new(FaceServiceError.SubjectNotFound, $"Subject '{subject}' has no faces in collection '{collection}'.", "subject");
 
     private static string Describe(ImageInput image) =>
         image.FileName is { Length: > 0 } name ? $"{image.Field} ('{name}')" : image.Field;

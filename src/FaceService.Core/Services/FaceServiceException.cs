@@ -1,3 +1,5 @@
+using FaceService.Core.Naming;
+
 namespace FaceService.Core.Services;
 
 /// <summary>Why a request to the face services failed; each maps to one stable API error code and status.</summary>
@@ -22,6 +24,18 @@ public enum FaceServiceError
     Forbidden,
     /// <summary>No valid API key of that id within the caller's reach.</summary>
     KeyNotFound,
+    ClusterNotFound,
+    /// <summary>The cluster changed since the version the request names (faces joined, left, or a recluster ran).</summary>
+    ClusterChanged,
+    /// <summary>A subject of the new name already exists (rename), where the request needs a free name.</summary>
+    SubjectExists,
+    /// <summary>The change would give one subject two faces of one photo (a person is never twice in a picture).</summary>
+    PhotoConflict,
+    JobNotFound,
+    /// <summary>The collection already has a recluster queued or running.</summary>
+    JobRunning,
+    /// <summary>Every face of the request is below its minQuality: nothing was stored.</summary>
+    LowQuality,
 }
 
 /// <summary>A caller's mistake or a missing resource, raised by the application services; never a server fault.</summary>
@@ -32,4 +46,7 @@ public sealed class FaceServiceException(FaceServiceError error, string message,
 
     /// <summary>The request field the error is about (e.g. "image[1]", "subject"), when there is one.</summary>
     public string? Target { get; } = target;
+
+    public static FaceServiceException SubjectNotFound(SubjectId subject, CollectionName collection) =>
+        new(FaceServiceError.SubjectNotFound, $"Subject '{subject}' has no faces in collection '{collection}'.", "subject");
 }

@@ -5,11 +5,18 @@ using FaceService.Core.Security;
 namespace FaceService.Core.Storage;
 
 /// <summary>A face to store: the 128-byte quantized code is the canonical form of the embedding.</summary>
-public sealed record NewFace(SubjectId Subject, FaceBox Box, float Score, string ImageSha256, sbyte[] Code);
+/// <param name="Quality">Its quality score (0..1), when scored.</param>
+/// <param name="LowQuality">Below the service's quality floor (stored because the caller lowered minQuality): left out of templates and clusters.</param>
+public sealed record NewFace(SubjectId Subject, FaceBox Box, float Score, string ImageSha256, sbyte[] Code, float? Quality = null, bool LowQuality = false);
 
+/// <param name="Subject">The person the face is named as; null for a face indexed and not named yet.</param>
+/// <param name="ClusterId">The cluster of an unnamed face; null once named, and for a low-quality face.</param>
+/// <param name="Quality">The face's quality score when it was stored; null for faces stored before scores were kept.</param>
+/// <param name="Source">The name the client gave the photo (a file name or path), when it gave one.</param>
 public sealed record StoredFace(
-    Guid FaceId, string Subject, string Collection, FaceBox Box, float Score,
-    string ImageSha256, string ModelId, DateTimeOffset CreatedAt);
+    Guid FaceId, string? Subject, string Collection, FaceBox Box, float Score,
+    string ImageSha256, string ModelId, DateTimeOffset CreatedAt, long? ClusterId = null, float? Quality = null, bool LowQuality = false,
+    string? Source = null);
 
 /// <summary>
 /// A subject near a query: <see cref="Distance"/> is squared L2 (0..4) between the query and the subject's template,
@@ -27,7 +34,8 @@ public sealed record CollectionSummary(string Collection, int SubjectCount, int 
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
 /// <summary>A stored code with its identity and the image it came from, for clustering and exact comparisons.</summary>
-public sealed record StoredCode(Guid FaceId, string Subject, sbyte[] Code, string ImageSha256);
+/// <param name="Subject">Null for an unnamed face.</param>
+public sealed record StoredCode(Guid FaceId, string? Subject, sbyte[] Code, string ImageSha256);
 
 /// <summary>
 /// Persistence of quantized face codes, scoped by collection and model id (codes of different models are never compared).

@@ -42,6 +42,7 @@ public static class DlibPipelineBenchmark
         var faceApi = services.GetRequiredService<IFaceLandmarker>();
         var embedder = services.GetRequiredService<BatchingFaceEmbedder>();
         var quantizer = services.GetRequiredService<IEmbeddingQuantizer>();
+        var scorer = services.GetRequiredService<FaceQualityScorer>();
         using var predictor = DlibShapePredictor.Open(services.GetRequiredService<OnnxSessionFactory>().ModelsDirectory);
         var aligner = new FaceChipAligner(FaceAlignment.Landmarks68);
 
@@ -74,12 +75,14 @@ public static class DlibPipelineBenchmark
         {
             Console.WriteLine();
             Console.WriteLine($"== {name}");
-            var embedded = Enumerable.Range(0, photos.Count).Select(chip).Chunk(16).SelectMany(batch => embedder.EmbedAsync(batch).GetAwaiter().GetResult()).ToArray();
+            var chips = Enumerable.Range(0, photos.Count).Select(chip).ToArray();
+            var embedded = chips.Chunk(16).SelectMany(batch => embedder.EmbedAsync(batch).GetAwaiter().GetResult()).ToArray();
             embeddings.Add(embedded);
             if (set.Pairs.Count == 0) continue;
             AccuracyBenchmark.ReportVerification(set, [.. photos.Select((photo, i) =>
             {
-                var face = new EmbeddedFace(faces[i].DetectorBox, 1, faces[i].Points, embedded[i], quantizer.Quantize(embedded[i]));
+                var quality = scorer.Score(1, FivePointLayout.FromSixtyEight(faces[i].Points), ChipSharpness.Measure(chips[i]));
+                var face = new EmbeddedFace(faces[i].DetectorBox, 1, faces[i].Points, quality, embedded[i], quantizer.Quantize(embedded[i]));
                 return new AccuracyBenchmark.PhotoFaces(photo, faces[i].Photo.Width, faces[i].Photo.Height, [face]);
             })]);
         }

@@ -6,12 +6,13 @@ using FaceService.Core.Imaging;
 
 namespace FaceService.Inference;
 
-/// <summary>decode → detect → landmarks (one batched run per image) → chip → embed (micro-batched) → quantize.</summary>
+/// <summary>decode → detect → landmarks (one batched run per image) → chip → quality → embed (micro-batched) → quantize.</summary>
 public sealed class FacePipeline(
     SkiaImageDecoder decoder,
     IFaceDetector detector,
     IFaceLandmarker landmarker,
     FaceChipAligner aligner,
+    FaceQualityScorer qualityScorer,
     BatchingFaceEmbedder embedder,
     IEmbeddingQuantizer quantizer,
     InferenceOptions options) : IFacePipeline
@@ -21,8 +22,8 @@ public sealed class FacePipeline(
     public Task<ImageAnalysis<FoundFace>> DetectAsync(ReadOnlyMemory<byte> encodedImage, CancellationToken cancellationToken = default)
     {
         var (image, faces, detected) = Detect(encodedImage, FaceSelection.All, cancellationToken);
-        var landmarks = faces.Count == 0 ? [] : landmarker.Detect(image, [.. faces.Select(f => f.Box)]);
-        var found = faces.Select((f, i) => new FoundFace(f.Box, f.Score, landmarks[i].ToFivePoints())).ToList();
+        var found = Chips(image, faces, cancellationToken)
+            .Select((face, i) => new FoundFace(faces[i].Box, faces[i].Score, face.FivePoints, face.Quality)).ToList();
         return Task.FromResult(new ImageAnalysis<FoundFace>(image.Width, image.Height, found, detected));
     }
 
@@ -31,21 +32,31 @@ public sealed class FacePipeline(
         var (image, faces, detected) = Detect(encodedImage, selection, cancellationToken);
         if (faces.Count == 0) return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, [], detected);
 
-        var boxes = faces.Select(f => f.Box).ToArray();
-        var landmarks = landmarker.Detect(image, boxes);
-        cancellationToken.ThrowIfCancellationRequested();
-
-        var chips = new RgbaImage[faces.Count];
-        for (var i = 0; i < chips.Length; i++)
-            chips[i] = aligner.Cut(image, boxes[i], landmarks[i]);
+        var cut = Chips(image, faces, cancellationToken);
+        var chips = cut.Select(c => c.Chip).ToArray();
         var embeddings = options.MirrorAveraging
             ? MirrorAverage(await embedder.EmbedAsync([.. chips, .. chips.Select(Mirrored)], cancellationToken).ConfigureAwait(false))
             : await embedder.EmbedAsync(chips, cancellationToken).ConfigureAwait(false);
 
         var embedded = new EmbeddedFace[faces.Count];
         for (var i = 0; i < embedded.Length; i++)
-            embedded[i] = new EmbeddedFace(faces[i].Box, faces[i].Score, landmarks[i].ToFivePoints(), embeddings[i], quantizer.Quantize(embeddings[i]));
+            embedded[i] = new EmbeddedFace(faces[i].Box, faces[i].Score, cut[i].FivePoints, cut[i].Quality, embeddings[i], quantizer.Quantize(embeddings[i]));
         return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, embedded, detected);
+    }
+
+    /// <summary>Landmarks (one run for all faces), chip and quality of each face; detect cuts the chips too, to measure their sharpness.</summary>
+    private (Point2[] FivePoints, RgbaImage Chip, FaceQuality Quality)[] Chips(RgbaImage image, IReadOnlyList<DetectedFace> faces,
+        CancellationToken cancellationToken)
+    {
+        if (faces.Count == 0) return [];
+        var landmarks = landmarker.Detect(image, [.. faces.Select(f => f.Box)]);
+        cancellationToken.ThrowIfCancellationRequested();
+        return [.. faces.Select((face, i) =>
+        {
+            var fivePoints = landmarks[i].ToFivePoints();
+            var chip = aligner.Cut(image, face.Box, landmarks[i]);
+            return (fivePoints, chip, qualityScorer.Score(face.Score, fivePoints, ChipSharpness.Measure(chip)));
+        })];
     }
 
     /// <summary>Decodes and detects; of several faces, <see cref="FaceSelection.Primary"/> keeps the primary one.</summary>

@@ -13,7 +13,8 @@ public static class InferenceServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the face pipeline and its parts as singletons, the recognition model's <see cref="DistanceCalibration"/>
-    /// (models/calibration), <see cref="InferenceOptions"/> from the "Inference" section (validated at start-up), a
+    /// (models/calibration), <see cref="InferenceOptions"/> from the "Inference" section and <see cref="QualityOptions"/>
+    /// from the "Quality" section (both validated at start-up), a
     /// hosted service that opens the models and their calibration and warms them up at start-up, and one that gives
     /// unused native memory back at an interval.
     /// </summary>
@@ -65,6 +66,11 @@ public static class InferenceServiceCollectionExtensions
             return new BatchingFaceEmbedder(net, FaceModelId.For(net.WeightsSha256, options.Alignment, options.Landmarker, options.MirrorAveraging), options.MaxBatchSize, options.MaxBatchWaitMs);
         });
         services.AddEmbeddingQuantizer();
+        services.AddOptions<QualityOptions>()
+            .Bind(configuration.GetSection(QualityOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(sp => new FaceQualityScorer(sp.GetRequiredService<IOptions<QualityOptions>>().Value));
         services.AddSingleton<IFacePipeline, FacePipeline>();
         // The rates of the recognition model's distances, shipped beside the models; resolved at start-up (below).
         services.AddSingleton(sp => GalleryCalibration.Load(sp.GetRequiredService<OnnxSessionFactory>().ModelsDirectory,

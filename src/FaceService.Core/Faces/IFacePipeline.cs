@@ -11,11 +11,12 @@ public enum FaceSelection
 
 /// <summary>A face as the detector and landmarks give it.</summary>
 /// <param name="Landmarks">The 5 alignment points (eye centres, nose tip, mouth corners) in original-image pixels.</param>
-public record FoundFace(FaceBox Box, float Score, IReadOnlyList<Point2> Landmarks);
+/// <param name="Quality">How usable the face is for recognition, with its parts.</param>
+public record FoundFace(FaceBox Box, float Score, IReadOnlyList<Point2> Landmarks, FaceQuality Quality);
 
 /// <summary>A found face with its unit-length embedding and the 128-byte code it is stored as.</summary>
-public sealed record EmbeddedFace(FaceBox Box, float Score, IReadOnlyList<Point2> Landmarks, float[] Embedding, sbyte[] Code)
-    : FoundFace(Box, Score, Landmarks);
+public sealed record EmbeddedFace(FaceBox Box, float Score, IReadOnlyList<Point2> Landmarks, FaceQuality Quality, float[] Embedding, sbyte[] Code)
+    : FoundFace(Box, Score, Landmarks, Quality);
 
 /// <summary>Faces of one image, largest first (or only the primary face, when asked for).</summary>
 /// <param name="FacesDetected">Faces the detector found, also those left out by <see cref="FaceSelection.Primary"/>.</param>
@@ -28,7 +29,7 @@ public interface IFacePipeline
     /// <summary>Identity of the recognition model (stored with codes; codes of different models are never compared).</summary>
     string ModelId { get; }
 
-    /// <summary>Every face with its landmarks; no chip is cut and nothing is embedded.</summary>
+    /// <summary>Every face with its landmarks and quality; nothing is embedded.</summary>
     /// <exception cref="Imaging.ImageDecodeException">The bytes are not a decodable image within the limits.</exception>
     Task<ImageAnalysis<FoundFace>> DetectAsync(ReadOnlyMemory<byte> encodedImage, CancellationToken cancellationToken = default);
 

@@ -36,7 +36,7 @@ public sealed class BulkLoadTests(StoreFixture fixture)
         else Assert.Equal(loaded.Count, await loader.BulkLoadAsync(collection, Model, loaded));
 
         var stored = await store.GetCodesAsync(collection, Model, null);
-        Assert.Equal(loaded.Select(f => (f.Subject.Value, Convert.ToHexString(MemoryMarshal.AsBytes(f.Code.AsSpan())))).Order(),
+        Assert.Equal(loaded.Select(f => ((string?)f.Subject.Value, Convert.ToHexString(MemoryMarshal.AsBytes(f.Code.AsSpan())))).Order(),
             stored.Select(c => (c.Subject, Convert.ToHexString(MemoryMarshal.AsBytes(c.Code.AsSpan())))).Order());
 
         await using var command = fixture.Schema.DataSource.CreateCommand(

@@ -40,7 +40,7 @@ public sealed class RecallTests(ITestOutputHelper output)
         // Loading into an indexed table inserts into the graph row by row; building it afterwards is several times faster.
         var clock = Stopwatch.StartNew();
         await schema.ScalarAsync<object>($"DROP INDEX {DatabaseMigrator.SearchIndexName}");
-        await schema.BulkLoader.BulkLoadAsync(collection, Model, stored.Select(c => faces.Face(c.Subject, c.Code)));
+        await schema.BulkLoader.BulkLoadAsync(collection, Model, stored.Select(c => faces.Face(c.Subject!, c.Code)));
         var loadTime = clock.Elapsed;
         clock.Restart();
         await schema.Migrator.MigrateAsync();

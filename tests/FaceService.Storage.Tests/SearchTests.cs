@@ -28,7 +28,7 @@ public sealed class SearchTests(StoreFixture fixture)
     {
         var codes = await (source ?? store).GetCodesAsync(collection, model, null);
         return codes.GroupBy(c => c.Subject)
-            .Select(g => new SubjectMatch(g.Key, g.Count(), SubjectTemplate.Distance(faces.Quantizer, query, SubjectTemplate.Combine(faces.Quantizer, g.Select(c => c.Code).ToList()))))
+            .Select(g => new SubjectMatch(g.Key!, g.Count(), SubjectTemplate.Distance(faces.Quantizer, query, SubjectTemplate.Combine(faces.Quantizer, g.Select(c => c.Code).ToList()))))
             .OrderBy(m => m.Distance).ThenBy(m => m.Subject, StringComparer.Ordinal)
             .Take(k)
             .ToList();

@@ -45,11 +45,12 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The application services (Core) and the start-up migration of the store.</summary>
+    /// <summary>The application services (Core), the start-up migration of the store and the recluster jobs' runner.</summary>
     public static IServiceCollection AddFaceServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddFaceCore(configuration);
         services.AddHostedService<DatabaseMigrationService>();
+        services.AddHostedService<ReclusterJobHost>();
         return services;
     }
 

@@ -25,10 +25,13 @@ public static class CoreServiceCollectionExtensions
         services.AddEmbeddingQuantizer();
         services.AddSingleton<AgglomerativeFaceClusterer>();
         services.AddSingleton<PeopleClusterer>();
+        services.AddSingleton<ClusterJoining>(provider => new ClusterJoining(provider.GetRequiredService<Calibration.DistanceCalibration>()));
         services.AddSingleton<FaceServiceMetrics>();
         services.AddSingleton<MatchDecisions>();
         services.AddSingleton<FaceRecognitionService>();
         services.AddSingleton<FaceCatalogService>();
+        services.AddSingleton<PeopleService>();
+        services.AddSingleton<ReclusterJobRunner>();
         services.AddSingleton<Security.AuditService>();
         return services.AddApiKeyManagement(configuration);
     }

@@ -206,7 +206,8 @@ public sealed class FaceRecognitionService(
             clustering.Grouping.Clusters.Select((indices, id) => new FaceCluster(id, indices.Select(member).ToList())).ToList(),
             clustering.Grouping.Singletons.Select(member).ToList());
 
-    private async Task<ImageAnalysis<EmbeddedFace>[]> AnalyzeAllAsync(IReadOnlyList<ImageInput> images, FaceSelection selection, string operation, CancellationToken ct)
+    /// <summary>Each image through the pipeline, a few at a time; decode failures as the service's errors.</summary>
+    internal async Task<ImageAnalysis<EmbeddedFace>[]> AnalyzeAllAsync(IReadOnlyList<ImageInput> images, FaceSelection selection, string operation, CancellationToken ct)
     {
         var results = new ImageAnalysis<EmbeddedFace>[images.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, images.Count),

@@ -117,14 +117,15 @@ public sealed class ImportCommand
 
             try
             {
-                await recognition.EnrollAsync(collection, subject, [new ImageInput(photo.Name, null, bytes)], CliHost.Operator, token);
+                await recognition.EnrollAsync(collection, subject, [new ImageInput(photo.Name, null, bytes)], CliHost.Operator, ct: token);
                 return (Outcome.Enrolled, null);
             }
             catch (FaceServiceException e) when (e.Error == FaceServiceError.NoFace)
             {
                 return (Outcome.NoFace, $"{photo.Name} shows no face");
             }
-            catch (FaceServiceException e) when (e.Error is FaceServiceError.InvalidImage or FaceServiceError.UnsupportedImageFormat or FaceServiceError.ImageTooLarge)
+            catch (FaceServiceException e) when (e.Error is FaceServiceError.InvalidImage or FaceServiceError.UnsupportedImageFormat or FaceServiceError.ImageTooLarge
+                                                     or FaceServiceError.LowQuality)
             {
                 return (Outcome.Error, e.Message);
             }

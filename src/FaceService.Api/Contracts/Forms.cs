@@ -30,6 +30,11 @@ public sealed class EnrollForm : ICollectionScoped
     /// <summary>Collection (default "default"): 1-64 of letters, digits, '_', '.', '-'.</summary>
     /// <example>swagger-try-out</example>
     [FromForm(Name = "collection")] public CollectionName Collection { get; set; }
+
+    /// <summary>An image whose face's quality (0..1) is below this is not enrolled and is listed with its reasons;
+    /// default: configured (Quality:MinQuality, 0.5). Below the configured value, faces are stored outside the template.</summary>
+    /// <example>0.5</example>
+    [FromForm(Name = "minQuality")] public float? MinQuality { get; set; }
 }
 
 public sealed class VerifyForm : ICollectionScoped

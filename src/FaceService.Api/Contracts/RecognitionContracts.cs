@@ -19,7 +19,10 @@ public sealed class DetectResponse
     {
         ImageWidth = a.ImageWidth,
         ImageHeight = a.ImageHeight,
-        Faces = a.Faces.Select(f => new DetectedFaceDto { Box = Box.From(f.Box), Score = f.Score, Landmarks = f.Landmarks.Select(Point.From).ToList() }).ToList(),
+        Faces = a.Faces.Select(f => new DetectedFaceDto
+        {
+            Box = Box.From(f.Box), Score = f.Score, Landmarks = f.Landmarks.Select(Point.From).ToList(), Quality = QualityDto.From(f.Quality),
+        }).ToList(),
     };
 }
 
@@ -33,6 +36,9 @@ public sealed class DetectedFaceDto
 
     /// <summary>Five points: left eye centre, right eye centre (as seen in the image), nose tip, left and right mouth corner.</summary>
     public required IReadOnlyList<Point> Landmarks { get; init; }
+
+    /// <summary>How usable the face is for recognition, and its parts.</summary>
+    public required QualityDto Quality { get; init; }
 }
 
 public sealed class EnrollResponse
@@ -43,18 +49,27 @@ public sealed class EnrollResponse
     /// <example>default</example>
     public required string Collection { get; init; }
 
-    /// <summary>One entry per uploaded image, in upload order (the same bytes twice give the same face).</summary>
+    /// <summary>The quality threshold the faces were held to.</summary>
+    /// <example>0.5</example>
+    public required float MinQuality { get; init; }
+
+    /// <summary>One entry per enrolled image, in upload order (the same bytes twice give the same face).</summary>
     public required IReadOnlyList<EnrolledFaceDto> Faces { get; init; }
+
+    /// <summary>Images whose face is below minQuality: not enrolled, with the reasons.</summary>
+    public required IReadOnlyList<RefusedImageDto> Refused { get; init; }
 
     public static EnrollResponse From(EnrollResult r) => new()
     {
         Subject = r.Subject,
         Collection = r.Collection,
+        MinQuality = r.MinQuality,
         Faces = r.Faces.Select(f => new EnrolledFaceDto
         {
             FaceId = f.FaceId, Box = Box.From(f.Box), Score = f.Score, ImageSha256 = f.ImageSha256, Image = f.Field, FileName = f.FileName,
-            FacesDetected = f.FacesDetected,
+            FacesDetected = f.FacesDetected, Quality = QualityDto.From(f.Quality), LowQuality = f.LowQuality,
         }).ToList(),
+        Refused = r.Refused.Select(f => new RefusedImageDto { Image = f.Field, FileName = f.FileName, Face = RefusedFaceDto.From(f.Face) }).ToList(),
     };
 }
 
@@ -82,6 +97,25 @@ public sealed class EnrolledFaceDto
     /// <summary>Faces found in the image; the enrolled one is its primary face (the most prominent).</summary>
     /// <example>1</example>
     public required int FacesDetected { get; init; }
+
+    public required QualityDto Quality { get; init; }
+
+    /// <summary>Below the configured quality threshold (let in by a lower minQuality): stored, but outside the subject's template.</summary>
+    /// <example>false</example>
+    public required bool LowQuality { get; init; }
+}
+
+public sealed class RefusedImageDto
+{
+    /// <summary>The form field of the upload.</summary>
+    /// <example>image[1]</example>
+    public required string Image { get; init; }
+
+    /// <example>blurred.jpg</example>
+    public string? FileName { get; init; }
+
+    /// <summary>Its primary face, and why it was refused.</summary>
+    public required RefusedFaceDto Face { get; init; }
 }
 
 public sealed class VerifyResponse
@@ -197,6 +231,7 @@ public sealed class IdentifyResponse
         {
             Box = Box.From(f.Box),
             Score = f.Score,
+            Quality = QualityDto.From(f.Quality),
             Subject = f.Subject,
             Candidates = f.Candidates.Select(c => new CandidateDto
             {
@@ -213,6 +248,9 @@ public sealed class IdentifiedFaceDto
 
     /// <example>0.995</example>
     public required float Score { get; init; }
+
+    /// <summary>How usable the face is for recognition: a low score explains a face that matches no one.</summary>
+    public required QualityDto Quality { get; init; }
 
     /// <summary>The subject this face is identified as (the candidate with match = true), or null if none.</summary>
     /// <example>alice</example>

@@ -41,8 +41,10 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     /// <remarks>
     /// Stores the primary face of each image for <c>subject</c> in <c>collection</c>. All images are analyzed before
     /// anything is written and the faces are written in one transaction: if any image has no face the request fails
-    /// with 422 <c>no_face</c> and nothing is stored. Enrolling the same image bytes for the same subject again
-    /// returns the stored face (same <c>faceId</c>, no duplicate).
+    /// with 422 <c>no_face</c> and nothing is stored. An image whose face is below <c>minQuality</c> is not enrolled and
+    /// is listed in <c>refused</c> with its reasons (<c>small_face</c>, <c>blurred</c>, <c>extreme_pose</c>,
+    /// <c>low_confidence</c>); if every image is refused the request fails with 422 <c>low_quality</c>. Enrolling the
+    /// same image bytes for the same subject again returns the stored face (same <c>faceId</c>, no duplicate).
     /// </remarks>
     /// <response code="201">The enrolled faces, one per image in upload order.</response>
     [HttpPost("enroll")]
@@ -51,11 +53,12 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     [ProducesResponseType<EnrollResponse>(StatusCodes.Status201Created, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
     [ProducesProblem(ErrorCodes.ImageTooLarge, ErrorCodes.NoFace)]
+    [ProducesProblem(ErrorCodes.LowQuality)]
     [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
     public async Task<ActionResult<EnrollResponse>> Enroll([FromForm] EnrollForm form, CancellationToken ct)
     {
         var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
-        var result = EnrollResponse.From(await recognition.EnrollAsync(form.Collection, form.Subject!.Value, images, HttpContext.AuditActor(), ct));
+        var result = EnrollResponse.From(await recognition.EnrollAsync(form.Collection, form.Subject!.Value, images, HttpContext.AuditActor(), form.MinQuality, ct));
         return CreatedAtAction(nameof(SubjectsController.GetSubject), "Subjects",
             new { subject = result.Subject, collection = result.Collection }, result);
     }

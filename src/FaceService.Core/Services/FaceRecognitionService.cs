@@ -25,11 +25,13 @@ public sealed class FaceRecognitionService(
     MatchDecisions decisions,
     IOptions<RecognitionOptions> options,
     IOptions<ClusteringOptions> clusteringOptions,
+    IOptions<QualityOptions> qualityOptions,
     FaceServiceMetrics metrics,
     ILogger<FaceRecognitionService> logger)
 {
     private readonly RecognitionOptions _options = options.Value;
     private readonly ClusteringOptions _clustering = clusteringOptions.Value;
+    private readonly QualityOptions _quality = qualityOptions.Value;
 
     public Task<ImageAnalysis<FoundFace>> DetectAsync(ImageInput image, CancellationToken ct = default) =>
         RunPipelineAsync(image, "detect", () => pipeline.DetectAsync(image.Content, ct), embedded: false);
@@ -37,38 +39,63 @@ public sealed class FaceRecognitionService(
     /// <summary>
     /// Stores the primary face (<see cref="PrimaryFace"/>) of each image for the subject. Every image is analyzed before anything is written, and
     /// the faces are written in one transaction: an image without a face fails the whole request and stores nothing.
-    /// The same bytes enrolled again for the same subject give back the stored face (same id, no new row). The audit
-    /// record of <paramref name="actor"/> is written in the same transaction.
+    /// An image whose face is below <paramref name="minQuality"/> (default Quality:MinQuality) is not enrolled and is
+    /// answered with its reasons; if no image is left, the request fails with <see cref="FaceServiceError.LowQuality"/>.
+    /// Faces below the configured threshold that a lower minQuality lets in are stored as low quality, outside the
+    /// subject's template. The same bytes enrolled again for the same subject give back the stored face (same id, no new
+    /// row). The audit record of <paramref name="actor"/> is written in the same transaction.
     /// </summary>
     public async Task<EnrollResult> EnrollAsync(CollectionName collection, SubjectId subject, IReadOnlyList<ImageInput> images, AuditActor actor,
-        CancellationToken ct = default)
+        float? minQuality = null, CancellationToken ct = default)
     {
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
+        var threshold = MinQualityFor(minQuality);
 
         var analyses = await AnalyzeAllAsync(images, FaceSelection.Primary, "enroll", ct);
-        var faces = new (EmbeddedFace Face, string Sha256)[images.Count];
+        var accepted = new List<(int Image, EmbeddedFace Face, string Sha256)>(images.Count);
+        var refused = new List<RefusedImage>();
         for (var i = 0; i < images.Count; i++)
         {
             var face = analyses[i].Faces.FirstOrDefault()
                 ?? throw new FaceServiceException(FaceServiceError.NoFace, $"{Describe(images[i])} shows no face; nothing was enrolled.", images[i].Field);
-            faces[i] = (face, Convert.ToHexStringLower(SHA256.HashData(images[i].Content.Span)));
+            if (face.Quality.Score < threshold)
+                refused.Add(new RefusedImage(images[i].Field, images[i].FileName, Refuse(face, threshold)));
+            else
+                accepted.Add((i, face, Convert.ToHexStringLower(SHA256.HashData(images[i].Content.Span))));
         }
+        if (accepted.Count == 0)
+            throw new FaceServiceException(FaceServiceError.LowQuality, string.Join("; ", refused.Select(r =>
+                $"{Describe(images.First(image => image.Field == r.Field))}: the face's quality {r.Face.Quality.Score:0.00} is below minQuality {threshold:0.##} " +
+                $"({string.Join(", ", r.Face.Reasons.Select(reason => reason.Code()))})")) + "; nothing was enrolled.", refused[0].Field);
 
         // The same file twice in one request is one face.
-        var newFaces = faces.DistinctBy(f => f.Sha256)
-            .Select(f => new NewFace(subject, f.Face.Box, f.Face.Score, f.Sha256, f.Face.Code))
+        var newFaces = accepted.DistinctBy(f => f.Sha256)
+            .Select(f => new NewFace(subject, f.Face.Box, f.Face.Score, f.Sha256, f.Face.Code, f.Face.Quality.Score, f.Face.Quality.Score < _quality.MinQuality))
             .ToList();
         var stored = (await store.EnrollAsync(collection, pipeline.ModelId, newFaces, actor, ct)).ToDictionary(f => f.ImageSha256);
         metrics.FacesEnrolled(newFaces.Count);
-        logger.LogInformation("Enrolled {FaceCount} face(s) from {ImageCount} image(s) into collection {Collection}", newFaces.Count, images.Count, collection);
+        logger.LogInformation("Enrolled {FaceCount} face(s) from {ImageCount} image(s) into collection {Collection}; {RefusedCount} refused",
+            newFaces.Count, images.Count, collection, refused.Count);
 
-        var result = images.Select((image, i) =>
+        var result = accepted.Select(a =>
         {
-            var s = stored[faces[i].Sha256];
-            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyses[i].FacesDetected);
+            var (image, s) = (images[a.Image], stored[a.Sha256]);
+            return new EnrolledFace(s.FaceId, s.Box, s.Score, s.ImageSha256, image.Field, image.FileName, analyses[a.Image].FacesDetected, a.Face.Quality,
+                s.LowQuality);
         }).ToList();
-        return new EnrollResult(subject.Value, collection.Value, result);
+        return new EnrollResult(subject.Value, collection.Value, threshold, result, refused);
     }
+
+    /// <summary>The request's minQuality (0..1), or the configured one.</summary>
+    public float MinQualityFor(float? minQuality) => minQuality switch
+    {
+        null => _quality.MinQuality,
+        >= 0 and <= 1 => minQuality.Value,
+        _ => throw Invalid("minQuality must be between 0 and 1.", "minQuality"),
+    };
+
+    /// <summary>A face below the threshold, with the parts of its quality that are.</summary>
+    public static RefusedFace Refuse(FoundFace face, float threshold) => new(face.Box, face.Score, face.Quality, face.Quality.IssuesBelow(threshold));
 
     /// <summary>
     /// Compares the primary face of each of two images. The threshold is the request's distance, or the one for the
@@ -140,7 +167,7 @@ public sealed class FaceRecognitionService(
         {
             var face = analysis.Faces[f];
             var faceIds = await store.NearestFacesAsync(collection, pipeline.ModelId, face.Code, judged[f].Select(c => c.Match.Subject).ToList(), ct);
-            faces.Add(new IdentifiedFace(face.Box, face.Score,
+            faces.Add(new IdentifiedFace(face.Box, face.Score, face.Quality,
                 assigned[f] >= 0 ? judged[f][assigned[f]].Match.Subject : null,
                 judged[f].Select((c, i) => new IdentifyCandidate(c.Match.Subject, c.Match.Faces, faceIds[c.Match.Subject], c.Match.Distance,
                     c.FalseAcceptRate, c.FalsePositiveIdentificationRate, i == assigned[f])).ToList()));

@@ -49,7 +49,7 @@ public sealed class PeopleService(
         CancellationToken ct = default)
     {
         if (images.Count == 0) throw new FaceServiceException(FaceServiceError.ValidationFailed, "At least one image is required.", "image");
-        var threshold = RequireMinQuality(minQuality);
+        var threshold = recognition.MinQualityFor(minQuality);
         var analyses = await recognition.AnalyzeAllAsync(images, FaceSelection.All, "index", ct);
         var results = new List<IndexedImage>(images.Count);
         for (var i = 0; i < images.Count; i++)
@@ -57,8 +57,7 @@ public sealed class PeopleService(
             var image = images[i];
             var sha = Convert.ToHexStringLower(SHA256.HashData(image.Content.Span));
             var kept = analyses[i].Faces.Where(f => f.Quality.Score >= threshold).ToList();
-            var refused = analyses[i].Faces.Where(f => f.Quality.Score < threshold)
-                .Select(f => new RefusedFace(f.Box, f.Score, f.Quality, f.Quality.IssuesBelow(threshold))).ToList();
+            var refused = analyses[i].Faces.Where(f => f.Quality.Score < threshold).Select(f => FaceRecognitionService.Refuse(f, threshold)).ToList();
             var photo = new PhotoToIndex(sha, image.FileName,
                 [.. kept.Select(f => new FaceToIndex(f.Box, f.Score, f.Code, quantizer.Dequantize(f.Code), f.Quality.Score, f.Quality.Score < _quality.MinQuality))],
                 refused.Count);
@@ -70,14 +69,6 @@ public sealed class PeopleService(
             images.Count, collection, results.Sum(r => r.AlreadyIndexed ? 0 : r.Faces.Count), results.Sum(r => r.Refused.Count));
         return new IndexResult(collection.Value, threshold, results);
     }
-
-    /// <summary>The request's minQuality, or the configured one.</summary>
-    public float RequireMinQuality(float? minQuality) => minQuality switch
-    {
-        null => _quality.MinQuality,
-        >= 0 and <= 1 => minQuality.Value,
-        _ => throw new FaceServiceException(FaceServiceError.ValidationFailed, "minQuality must be between 0 and 1.", "minQuality"),
-    };
 
     public Task<ClusterListing> ListClustersAsync(CollectionName collection, int page, int pageSize, int minFaces, int? sample, CancellationToken ct = default)
     {

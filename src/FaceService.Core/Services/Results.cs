@@ -9,9 +9,15 @@ public sealed record ImageInput(string Field, string? FileName, ReadOnlyMemory<b
 
 /// <summary>A face stored by enroll, reported against the upload it came from.</summary>
 /// <param name="FacesDetected">Faces found in the upload; the stored one is its primary face.</param>
-public sealed record EnrolledFace(Guid FaceId, FaceBox Box, float Score, string ImageSha256, string Field, string? FileName, int FacesDetected);
+/// <param name="LowQuality">Below the service's quality threshold, let in by a lower minQuality: left out of the subject's template.</param>
+public sealed record EnrolledFace(Guid FaceId, FaceBox Box, float Score, string ImageSha256, string Field, string? FileName, int FacesDetected,
+    FaceQuality Quality, bool LowQuality);
 
-public sealed record EnrollResult(string Subject, string Collection, IReadOnlyList<EnrolledFace> Faces);
+/// <summary>An upload whose primary face is below the request's minQuality: not enrolled.</summary>
+public sealed record RefusedImage(string Field, string? FileName, RefusedFace Face);
+
+/// <param name="MinQuality">The quality threshold the faces were held to.</param>
+public sealed record EnrollResult(string Subject, string Collection, float MinQuality, IReadOnlyList<EnrolledFace> Faces, IReadOnlyList<RefusedImage> Refused);
 
 /// <summary>The face that verify compared from one upload: its primary face, one of <paramref name="FacesDetected"/>.</summary>
 public sealed record VerifiedFace(string Field, FaceBox Box, float Score, int FacesDetected);
@@ -41,7 +47,7 @@ public sealed record IdentifyCandidate(string Subject, int Faces, Guid FaceId, f
     double FalsePositiveIdentificationRate, bool Match);
 
 /// <param name="Subject">The subject this face is assigned to, or null when no candidate is a free match.</param>
-public sealed record IdentifiedFace(FaceBox Box, float Score, string? Subject, IReadOnlyList<IdentifyCandidate> Candidates);
+public sealed record IdentifiedFace(FaceBox Box, float Score, FaceQuality Quality, string? Subject, IReadOnlyList<IdentifyCandidate> Candidates);
 
 /// <param name="Threshold">The request's distance, when it decided by one.</param>
 /// <param name="MaxFalsePositiveIdentificationRate">The share of strangers matches were held to, when no distance was given.</param>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace FaceService.Cli;
 
 /// <summary>
-/// The faceservice command line: import, identify, cluster, keys create|list|rotate|revoke. Exit codes: 0 done, 1 failed (database, models, image),
+/// The faceservice command line: import, index, people, identify, cluster, keys create|list|rotate|revoke. Exit codes: 0 done, 1 failed (database, models, image),
 /// 2 bad command line (with the usage), 130 interrupted.
 /// </summary>
 public static class CliApp
@@ -27,6 +27,8 @@ public static class CliApp
     private static readonly Command[] Commands =
     [
         new("import", ImportCommand.Usage, 1, ImportCommand.Options, ImportCommand.Flags, ImportCommand.RunAsync),
+        new("index", IndexCommand.Usage, 1, IndexCommand.Options, IndexCommand.Flags, IndexCommand.RunAsync),
+        new("people", PeopleCommand.Usage, 0, PeopleCommand.Options, PeopleCommand.Flags, PeopleCommand.RunAsync),
         new("identify", IdentifyCommand.Usage, 1, IdentifyCommand.Options, IdentifyCommand.Flags, IdentifyCommand.RunAsync),
         new("cluster", ClusterCommand.Usage, 1, ClusterCommand.Options, ClusterCommand.Flags, ClusterCommand.RunAsync),
         new("keys create", KeysCommand.CreateUsage, 0, KeysCommand.CreateOptions, KeysCommand.Flags, KeysCommand.CreateAsync),
@@ -80,7 +82,12 @@ public static class CliApp
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            console.Error.WriteLine("Interrupted." + (command.Name == "import" ? " Run the same import again to resume: enrolled photos are skipped." : ""));
+            console.Error.WriteLine("Interrupted." + command.Name switch
+            {
+                "import" => " Run the same import again to resume: enrolled photos are skipped.",
+                "index" => " Run the same index again to resume: indexed photos are skipped.",
+                _ => "",
+            });
             return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is FaceServiceException or StoreUnavailableException or StoreOverloadedException or OptionsValidationException

@@ -4,7 +4,8 @@ using System.Net;
 namespace FaceService.Cli;
 
 /// <summary>One face found in a photo: where it is, and its crop (JPEG) for the sheet.</summary>
-public sealed record SheetFace(string Image, Core.Faces.FaceBox Box, float Score, byte[] Thumbnail);
+/// <param name="Thumbnail">Null where the photo could not be read: the sheet shows a tile saying <paramref name="Missing"/>.</param>
+public sealed record SheetFace(string Image, Core.Faces.FaceBox Box, float Score, byte[]? Thumbnail, string? Missing = null);
 
 public sealed record ClusterReport(
     string Folder, Core.Services.CodeClustering Clustering, int Images,
@@ -12,9 +13,11 @@ public sealed record ClusterReport(
     IReadOnlyList<string> NoFace, IReadOnlyList<ImageProblem> Errors);
 
 /// <summary>
-/// The clusters as one self-contained HTML page: every crop is a base64 JPEG data URI, styles are inline, nothing is
-/// fetched, so the file can be mailed or archived as it is. Each cluster is a &lt;section class="cluster"&gt; with
-/// data-size, each face a &lt;figure&gt; with data-image (the photo's path relative to the folder) for scripts.
+/// Faces as one self-contained HTML page: every crop is a base64 JPEG data URI, styles are inline, nothing is
+/// fetched, so the file can be mailed or archived as it is. Each group of faces is a &lt;section&gt; (class "cluster" for
+/// a cluster) with data-size, each face a &lt;figure&gt; with data-image (the photo's path relative to the folder) for scripts.
+/// <see cref="Write"/> is the cluster command's page; other pages are built from <see cref="BeginPage"/>,
+/// <see cref="WriteFaces"/>, <see cref="WriteList"/> and <see cref="EndPage"/>.
 /// </summary>
 public static class ContactSheet
 {
@@ -25,7 +28,9 @@ public static class ContactSheet
         h2{font-size:16px;margin:0 0 8px}h2 small{color:#666;font-weight:normal}
         .faces{display:flex;flex-wrap:wrap;gap:8px}
         figure{margin:0;width:128px;text-align:center}
-        figure img{width:128px;height:128px;border-radius:6px;display:block}
+        figure img,.tile{width:128px;height:128px;border-radius:6px;display:block}
+        .tile{box-sizing:border-box;padding:8px;background:#eee;color:#888;font-size:12px;display:flex;align-items:center;justify-content:center}
+        .more .tile{background:none;border:1px dashed #ccc;color:#555;font-size:15px}
         figcaption{font-size:11px;color:#555;overflow-wrap:anywhere;margin-top:2px}
         ul{margin:0;padding-left:20px;font-size:13px}
         """;
@@ -38,14 +43,9 @@ public static class ContactSheet
     public static void Write(TextWriter w, ClusterReport report)
     {
         var faces = report.Clusters.Sum(c => c.Count) + report.Singletons.Count;
-        w.WriteLine("<!DOCTYPE html>");
-        w.WriteLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
-        w.WriteLine($"<title>Face clusters: {Encode(report.Folder)}</title>");
-        w.WriteLine($"<style>{Style}</style></head><body>");
-        w.WriteLine($"<h1>Face clusters</h1>");
-        w.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "<p class=\"meta\">{0} · {1} image(s) · {2} face(s) · {3} cluster(s) · {4} face(s) alone · {5} · {6:yyyy-MM-dd HH:mm} UTC</p>",
-            Encode(report.Folder), report.Images, faces, report.Clusters.Count, report.Singletons.Count, Method(report.Clustering), DateTime.UtcNow));
+        BeginPage(w, "Face clusters", report.Folder, string.Format(CultureInfo.InvariantCulture,
+            "{0} · {1} image(s) · {2} face(s) · {3} cluster(s) · {4} face(s) alone · {5} · {6:yyyy-MM-dd HH:mm} UTC",
+            report.Folder, report.Images, faces, report.Clusters.Count, report.Singletons.Count, Method(report.Clustering), DateTime.UtcNow));
 
         for (var c = 0; c < report.Clusters.Count; c++)
             WriteFaces(w, "cluster", $"Person {c + 1}", report.Clusters[c]);
@@ -53,26 +53,53 @@ public static class ContactSheet
             WriteFaces(w, "singletons", "Faces like no other", report.Singletons);
         WriteList(w, "noface", "Images without a face", report.NoFace);
         WriteList(w, "errors", "Images that could not be read", report.Errors.Select(e => e.Message).ToList());
-        w.WriteLine("</body></html>");
+        EndPage(w);
     }
 
-    private static void WriteFaces(TextWriter w, string kind, string title, IReadOnlyList<SheetFace> faces)
+    /// <summary>The page's head, its heading and a line about what it shows (plain text: encoded here).</summary>
+    public static void BeginPage(TextWriter w, string heading, string subject, string meta)
     {
-        w.WriteLine($"<section class=\"{kind}\" data-size=\"{faces.Count}\"><h2>{title} <small>{faces.Count} face(s)</small></h2><div class=\"faces\">");
+        w.WriteLine("<!DOCTYPE html>");
+        w.WriteLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        w.WriteLine($"<title>{Encode(heading)}: {Encode(subject)}</title>");
+        w.WriteLine($"<style>{Style}</style></head><body>");
+        w.WriteLine($"<h1>{Encode(heading)}</h1>");
+        w.WriteLine($"<p class=\"meta\">{Encode(meta)}</p>");
+    }
+
+    public static void EndPage(TextWriter w) => w.WriteLine("</body></html>");
+
+    /// <summary>
+    /// A section of faces. <paramref name="size"/>: how many the group has when <paramref name="faces"/> shows only some
+    /// (the rest is a "+N more" tile); <paramref name="note"/>: the heading's small print (default: the size);
+    /// <paramref name="id"/>: the group's id, as data-id.
+    /// </summary>
+    public static void WriteFaces(TextWriter w, string kind, string title, IReadOnlyList<SheetFace> faces, int? size = null, string? note = null,
+        string? id = null)
+    {
+        var total = size ?? faces.Count;
+        var dataId = id is null ? "" : $" data-id=\"{Encode(id)}\"";
+        w.WriteLine($"<section class=\"{kind}\"{dataId} data-size=\"{total}\"><h2>{Encode(title)} <small>{Encode(note ?? $"{total} face(s)")}</small></h2><div class=\"faces\">");
         foreach (var face in faces)
         {
             var image = Encode(face.Image);
+            var picture = face.Thumbnail is { } thumbnail
+                ? $"<img alt=\"face in {image}\" src=\"data:image/jpeg;base64,{Convert.ToBase64String(thumbnail)}\""
+                : $"<div class=\"tile\"";
             w.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                "<figure data-image=\"{0}\"><img alt=\"face in {0}\" title=\"{0} · score {1:0.00} · box {2:0},{3:0} {4:0}x{5:0}\" src=\"data:image/jpeg;base64,{6}\"><figcaption>{0}</figcaption></figure>",
-                image, face.Score, face.Box.X, face.Box.Y, face.Box.Width, face.Box.Height, Convert.ToBase64String(face.Thumbnail)));
+                "<figure data-image=\"{0}\">{1} title=\"{0} · score {2:0.00} · box {3:0},{4:0} {5:0}x{6:0}\">{7}<figcaption>{0}</figcaption></figure>",
+                image, picture, face.Score, face.Box.X, face.Box.Y, face.Box.Width, face.Box.Height,
+                face.Thumbnail is null ? $"{Encode(face.Missing ?? "photo not found")}</div>" : ""));
         }
+        if (total > faces.Count)
+            w.WriteLine($"<figure class=\"more\"><div class=\"tile\">+{total - faces.Count} more</div></figure>");
         w.WriteLine("</div></section>");
     }
 
-    private static void WriteList(TextWriter w, string kind, string title, IReadOnlyList<string> items)
+    public static void WriteList(TextWriter w, string kind, string title, IReadOnlyList<string> items)
     {
         if (items.Count == 0) return;
-        w.WriteLine($"<section class=\"{kind}\" data-size=\"{items.Count}\"><h2>{title} <small>{items.Count}</small></h2><ul>");
+        w.WriteLine($"<section class=\"{kind}\" data-size=\"{items.Count}\"><h2>{Encode(title)} <small>{items.Count}</small></h2><ul>");
         foreach (var item in items) w.WriteLine($"<li>{Encode(item)}</li>");
         w.WriteLine("</ul></section>");
     }

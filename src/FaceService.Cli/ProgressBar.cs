@@ -20,7 +20,9 @@ public sealed class ProgressBar
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _lock = new();
     private int _done;
+    private int _skipped;
     private int _faces;
+    private int _refused;
     private int _lastDecile;
     private TimeSpan _lastDraw = TimeSpan.MinValue;
     private bool _lineOpen;
@@ -31,22 +33,40 @@ public sealed class ProgressBar
         if (_interactive) Draw();
     }
 
-    /// <summary>One image finished, with the faces it contributed.</summary>
-    public void Advance(int faces)
+    /// <summary>One image finished, with the faces it contributed (and, where faces can be turned away, those refused).</summary>
+    public void Advance(int faces, int refused = 0)
     {
         lock (_lock)
         {
             _done++;
             _faces += faces;
-            if (_interactive)
-            {
-                if (_clock.Elapsed - _lastDraw >= RedrawInterval || _done == _total) Draw();
-            }
-            else if (_total > 0 && _done * 10 / _total > _lastDecile)
-            {
-                _lastDecile = _done * 10 / _total;
-                _writer.WriteLine(Status());
-            }
+            _refused += refused;
+            Report();
+        }
+    }
+
+    /// <summary>One image passed over without work (done before, in a resumed run): it counts as done, not in the rate.</summary>
+    public void Skip()
+    {
+        lock (_lock)
+        {
+            _done++;
+            _skipped++;
+            Report();
+        }
+    }
+
+    // Under _lock.
+    private void Report()
+    {
+        if (_interactive)
+        {
+            if (_clock.Elapsed - _lastDraw >= RedrawInterval || _done == _total) Draw();
+        }
+        else if (_total > 0 && _done * 10 / _total > _lastDecile)
+        {
+            _lastDecile = _done * 10 / _total;
+            _writer.WriteLine(Status());
         }
     }
 
@@ -89,10 +109,12 @@ public sealed class ProgressBar
     {
         var seconds = _clock.Elapsed.TotalSeconds;
         var percent = _total == 0 ? 100 : _done * 100 / _total;
-        var rate = seconds > 0 ? _done / seconds : 0;
+        // Skipped images take no time: counting them would make a resumed run's rate and ETA far too hopeful.
+        var rate = seconds > 0 ? (_done - _skipped) / seconds : 0;
         var eta = rate > 0 && _done < _total ? FormatDuration(TimeSpan.FromSeconds((_total - _done) / rate)) : "--:--";
+        var counts = $" · {_faces} faces" + (_refused > 0 ? $", {_refused} refused" : "") + (_skipped > 0 ? $" · {_skipped} skipped" : "");
         return string.Create(CultureInfo.InvariantCulture,
-            $"{_label} {_done}/{_total} {percent,3}% · {rate:F1} img/s · {(seconds > 0 ? _faces / seconds : 0):F1} faces/s · ETA {eta}");
+            $"{_label} {_done}/{_total} {percent,3}% · {rate:F1} img/s · {(seconds > 0 ? _faces / seconds : 0):F1} faces/s{counts} · ETA {eta}");
     }
 
     private static int TerminalWidth()

@@ -146,13 +146,17 @@ public static class IndexCommand
     {
         var reasons = s.RefusedByReason.Count == 0 ? "" : $" ({string.Join(", ", s.RefusedByReason.Select(r => $"{r.Key} {r.Value}"))})";
         writer.WriteLine($"Index into '{s.Collection}' done in {ProgressBar.FormatDuration(TimeSpan.FromSeconds(s.Seconds))} ({s.Seconds:F1} s):");
-        writer.WriteLine($"  photos           {s.Photos}");
-        writer.WriteLine($"  indexed          {s.Indexed} ({s.NoFace} without a face)");
-        writer.WriteLine($"  faces stored     {s.FacesStored}");
-        writer.WriteLine($"  faces refused    {s.FacesRefused}{reasons}, below quality {s.MinQuality:0.##}");
-        writer.WriteLine($"  already indexed  {s.AlreadyIndexed} (skipped)");
-        writer.WriteLine($"  errors           {s.Errors}");
-        writer.WriteLine($"  rate             {s.PhotosPerSecond:F2} photos/s, {s.FacesPerSecond:F2} faces/s stored");
-        writer.WriteLine($"  clusters now     {s.Clusters} ({s.ClustersOfTwoOrMore} of two faces or more)");
+        (string Label, string Value)[] rows =
+        [
+            ("photos", $"{s.Photos}"),
+            ("indexed", $"{s.Indexed} ({s.NoFace} without a face)"),
+            ("faces stored", $"{s.FacesStored}"),
+            ("faces refused", $"{s.FacesRefused}{reasons}, below quality {s.MinQuality:0.##}"),
+            ("already indexed", $"{s.AlreadyIndexed} (skipped)"),
+            ("errors", $"{s.Errors}"),
+            ("rate", $"{s.PhotosPerSecond:F2} photos/s, {s.FacesPerSecond:F2} faces/s stored"),
+            ("clusters now", $"{s.Clusters} ({s.ClustersOfTwoOrMore} of two faces or more)"),
+        ];
+        foreach (var (label, value) in rows) writer.WriteLine($"  {label,-16} {value}");
     }
 }

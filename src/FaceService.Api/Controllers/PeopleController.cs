@@ -37,8 +37,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
     [ProducesProblem(ErrorCodes.PayloadTooLarge, ErrorCodes.TooManyFiles)]
     [ProducesProblem(ErrorCodes.UnsupportedMediaType, ErrorCodes.UnsupportedImageFormat)]
-    [ProducesProblem(ErrorCodes.ImageTooLarge, ErrorCodes.Overloaded)]
-    [ProducesProblem(ErrorCodes.ModelUnavailable)]
+    [ProducesProblem(ErrorCodes.ImageTooLarge)]
+    [ProducesProblem(ErrorCodes.ModelUnavailable, ErrorCodes.Overloaded)]
     public async Task<ActionResult<IndexResponse>> Index([FromForm] IndexForm form, CancellationToken ct)
     {
         var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
@@ -68,7 +68,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     /// <response code="200">The cluster, its version and every face.</response>
     [HttpGet("people/clusters/{clusterId:long}")]
     [ProducesResponseType<PersonClusterDto>(StatusCodes.Status200OK, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.ClusterNotFound)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.ClusterNotFound)]
     public async Task<PersonClusterDto> GetCluster(long clusterId, [FromQuery] CollectionName collection, CancellationToken ct) =>
         PersonClusterDto.From(await people.GetClusterAsync(collection, clusterId, ct));
 
@@ -87,7 +88,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     [HttpPost("people/clusters/{clusterId:long}/name")]
     [RequireRole(ApiKeyRole.Write)]
     [ProducesResponseType<NamedFacesResponse>(StatusCodes.Status200OK, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.ClusterNotFound)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.ClusterNotFound)]
     [ProducesProblem(ErrorCodes.ClusterChanged, ErrorCodes.PhotoConflict)]
     public async Task<NamedFacesResponse> NameCluster(long clusterId, [FromQuery] CollectionName collection, [FromBody] NameClusterRequest request,
         CancellationToken ct)
@@ -107,7 +109,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     [HttpDelete("people/clusters/{clusterId:long}")]
     [RequireRole(ApiKeyRole.Write)]
     [ProducesResponseType<DeleteClusterResponse>(StatusCodes.Status200OK, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.ClusterNotFound)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.ClusterNotFound)]
     public async Task<DeleteClusterResponse> DeleteCluster(long clusterId, [FromQuery] CollectionName collection, CancellationToken ct) =>
         new() { ClusterId = clusterId, Collection = collection.Value, DeletedFaces = await people.DeleteClusterAsync(collection, clusterId, HttpContext.AuditActor(), ct) };
 
@@ -121,7 +124,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     [HttpPost("subjects/{subject}/rename")]
     [RequireRole(ApiKeyRole.Write)]
     [ProducesResponseType<NamedFacesResponse>(StatusCodes.Status200OK, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.SubjectNotFound)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.SubjectNotFound)]
     [ProducesProblem(ErrorCodes.SubjectExists)]
     public async Task<NamedFacesResponse> RenameSubject(SubjectId subject, [FromQuery] CollectionName collection, [FromBody] RenameSubjectRequest request,
         CancellationToken ct) =>
@@ -145,7 +149,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     [HttpPost("subjects/{subject}/merge")]
     [RequireRole(ApiKeyRole.Write)]
     [ProducesResponseType<NamedFacesResponse>(StatusCodes.Status200OK, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.SubjectNotFound)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.SubjectNotFound)]
     [ProducesProblem(ErrorCodes.PhotoConflict)]
     public async Task<NamedFacesResponse> MergeSubjects(SubjectId subject, [FromQuery] CollectionName collection, [FromBody] MergeSubjectsRequest request,
         CancellationToken ct) =>
@@ -165,7 +170,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     [HttpPut("faces/{faceId:guid}/subject")]
     [RequireRole(ApiKeyRole.Write)]
     [ProducesResponseType<PersonFaceDto>(StatusCodes.Status200OK, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.FaceNotFound)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.FaceNotFound)]
     [ProducesProblem(ErrorCodes.PhotoConflict)]
     public async Task<PersonFaceDto> MoveFace(Guid faceId, [FromQuery] CollectionName collection, [FromBody] MoveFaceRequest request, CancellationToken ct) =>
         PersonFaceDto.From(await people.MoveFaceAsync(collection, faceId, request.Subject, HttpContext.AuditActor(), ct));
@@ -183,7 +189,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     [HttpPost("people/recluster")]
     [RequireRole(ApiKeyRole.Write)]
     [ProducesResponseType<ReclusterJobDto>(StatusCodes.Status202Accepted, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.JobRunning)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.JobRunning)]
     public async Task<ActionResult<ReclusterJobDto>> Recluster([FromQuery] CollectionName collection, CancellationToken ct)
     {
         var job = ReclusterJobDto.From(await people.StartReclusterAsync(collection, HttpContext.AuditActor(), ct));
@@ -207,7 +214,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     /// <response code="200">The job.</response>
     [HttpGet("people/jobs/{jobId:guid}")]
     [ProducesResponseType<ReclusterJobDto>(StatusCodes.Status200OK, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.JobNotFound)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.JobNotFound)]
     public async Task<ReclusterJobDto> GetJob(Guid jobId, [FromQuery] CollectionName collection, CancellationToken ct) =>
         ReclusterJobDto.From(InCollection(await people.GetJobAsync(jobId, ct), collection));
 
@@ -219,7 +227,8 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     [HttpDelete("people/jobs/{jobId:guid}")]
     [RequireRole(ApiKeyRole.Write)]
     [ProducesResponseType<ReclusterJobDto>(StatusCodes.Status200OK, "application/json")]
-    [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.JobNotFound)]
+    [ProducesProblem(ErrorCodes.ValidationFailed)]
+    [ProducesProblem(ErrorCodes.JobNotFound)]
     public async Task<ReclusterJobDto> CancelJob(Guid jobId, [FromQuery] CollectionName collection, CancellationToken ct)
     {
         InCollection(await people.GetJobAsync(jobId, ct), collection);

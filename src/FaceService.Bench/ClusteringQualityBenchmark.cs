@@ -133,14 +133,14 @@ public static class ClusteringQualityBenchmark
             Console.WriteLine($"  unlabelled faces joined: {string.Join(", ", cluster.Select(i => faces[i].Person ?? faces[i].Photo))}");
     }
 
-    private static (ClusteringResult Result, double Seconds) Timed(Func<ClusteringResult> cluster)
+    internal static (ClusteringResult Result, double Seconds) Timed(Func<ClusteringResult> cluster)
     {
         var clock = Stopwatch.StartNew();
         var result = cluster();
         return (result, clock.Elapsed.TotalSeconds);
     }
 
-    private static void Row(string? set, string method, (ClusteringResult Result, double Seconds) run, IReadOnlyList<string?> labels)
+    internal static void Row(string? set, string method, (ClusteringResult Result, double Seconds) run, IReadOnlyList<string?> labels)
     {
         var s = ClusteringScore.Of(run.Result, labels);
         Console.WriteLine($"{(set is null ? "" : $"| {set} ")}| {method} | {labels.Count} | {s.Clusters} | {s.PairwisePrecision:F4} | {s.PairwiseRecall:F4} | {s.PairwiseF1:F4} | " +

@@ -17,6 +17,7 @@ var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.Ordi
     ["identification"] = IdentificationBenchmark.Run,
     ["load"] = LoadTest.Run,
     ["pipeline"] = PipelineBenchmark.Run,
+    ["quality"] = QualityBenchmark.Run,
     ["search"] = SearchBenchmark.Run,
 };
 

@@ -8,18 +8,22 @@ namespace FaceService.Inference.Tests;
 [Collection(ModelsCollection.Name)]
 public sealed class FaceQualityTests(ModelsFixture models)
 {
-    private const string FrontalPhoto = "George_Clooney/George_Clooney_0001.jpg";
-    private const string TurnedPhoto = "Jon_Voight/Jon_Voight_0001.jpg";
+    // LFW photos of the dev set, faces about 90 px across: one looking into the camera, one turned to the image's right.
+    private const string FrontalPhoto = "Paul_Tagliabue/Paul_Tagliabue_0004.jpg";
+    private const string FrontalPhoto2 = "Marc_Grossman/Marc_Grossman_0004.jpg";
+    private const string TurnedPhoto = "Justin_Leonard/Justin_Leonard_0002.jpg";
 
     private QualityOptions Options => models.Services.GetRequiredService<FaceQualityScorer>().Options;
 
     private async Task<FaceQuality> PrimaryQuality(byte[] photo) =>
         (await models.Pipeline.AnalyzeAsync(photo, FaceSelection.Primary)).Faces.Single().Quality;
 
-    [Fact]
-    public async Task A_frontal_photo_passes_the_default_with_its_head_upright_and_straight()
+    [Theory]
+    [InlineData(FrontalPhoto)]
+    [InlineData(FrontalPhoto2)]
+    public async Task A_frontal_photo_passes_the_default_with_its_head_upright_and_straight(string path)
     {
-        var quality = await PrimaryQuality(DevPhotos.Read(FrontalPhoto));
+        var quality = await PrimaryQuality(DevPhotos.Read(path));
 
         Assert.True(quality.Score >= Options.MinQuality, $"{quality}");
         Assert.Empty(quality.IssuesBelow(Options.MinQuality));
@@ -31,7 +35,8 @@ public sealed class FaceQualityTests(ModelsFixture models)
     [Fact]
     public async Task A_heavily_blurred_copy_is_refused_as_blurred()
     {
-        var quality = await PrimaryQuality(DegradedPhoto.Blurred(DevPhotos.Read(FrontalPhoto), 4));
+        // σ 4 px on a 90 px face; much more and the landmarks give way too.
+        var quality = await PrimaryQuality(DegradedPhoto.Blurred(DevPhotos.Read(FrontalPhoto2), 4));
 
         Assert.Contains(QualityIssue.Blurred, quality.IssuesBelow(Options.MinQuality));
     }
@@ -39,7 +44,8 @@ public sealed class FaceQualityTests(ModelsFixture models)
     [Fact]
     public async Task A_strongly_downscaled_copy_is_refused_as_a_small_face()
     {
-        var quality = await PrimaryQuality(DegradedPhoto.Downscaled(DevPhotos.Read(FrontalPhoto), 0.25f));
+        // A 96 px face to 19 px: still found (the detector goes down to 20 px boxes), too small to recognise well.
+        var quality = await PrimaryQuality(DegradedPhoto.Downscaled(DevPhotos.Read(FrontalPhoto), 0.2f));
 
         Assert.Contains(QualityIssue.SmallFace, quality.IssuesBelow(Options.MinQuality));
     }
@@ -51,9 +57,11 @@ public sealed class FaceQualityTests(ModelsFixture models)
         var quality = await PrimaryQuality(photo);
         var mirrored = await PrimaryQuality(DegradedPhoto.Mirrored(photo));
 
-        Assert.True(Math.Abs(quality.Yaw) > 10, $"{quality}");
-        Assert.Equal(-quality.Yaw, mirrored.Yaw, 3f);
+        Assert.True(quality.Yaw > 20, $"{quality}");
+        // The landmarks of the mirror image are not exactly the mirrored landmarks: a few degrees apart.
+        Assert.Equal(-quality.Yaw, mirrored.Yaw, 5f);
         Assert.Equal(-quality.Roll, mirrored.Roll, 3f);
+        Assert.Equal(quality.Pitch, mirrored.Pitch, 5f);
     }
 
     [Fact]

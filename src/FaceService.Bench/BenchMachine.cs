@@ -5,6 +5,13 @@ namespace FaceService.Bench;
 /// <summary>The machine description every report starts with, and the process's peak memory.</summary>
 public static class BenchMachine
 {
+    /// <summary>The two lines a report on labelled photos starts with: date and machine.</summary>
+    public static void PrintHeader()
+    {
+        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"machine: {DescribeMachine()}");
+    }
+
     /// <summary>Cores, CPU model (from /proc/cpuinfo), memory, OS and runtime.</summary>
     public static string DescribeMachine()
     {

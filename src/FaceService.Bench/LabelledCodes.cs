@@ -29,8 +29,7 @@ public static class LabelledCodes
     /// </summary>
     public static (Set Set, string Models) LoadForMode(ToolArguments args, string defaultSets)
     {
-        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
+        BenchMachine.PrintHeader();
         var set = Load(args, defaultSets);
         return (set, args.Get("models", Path.Combine(LabelledPhotoSet.RepositoryRoot(AppContext.BaseDirectory), "models")));
     }

@@ -18,6 +18,7 @@ var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.Ordi
     ["incremental"] = IncrementalClusteringBenchmark.Run,
     ["load"] = LoadTest.Run,
     ["pipeline"] = PipelineBenchmark.Run,
+    ["quality"] = QualityBenchmark.Run,
     ["search"] = SearchBenchmark.Run,
 };
 

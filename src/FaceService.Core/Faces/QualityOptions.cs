@@ -15,28 +15,28 @@ public sealed class QualityOptions : IValidatableObject
     [Range(0.0, 1.0)] public float MinQuality { get; set; } = 0.5f;
 
     /// <summary><see cref="FaceQuality.FaceSize"/>, in pixels, that scores 0.</summary>
-    [Range(0.0, 10_000.0)] public float FaceSizeUnusable { get; set; } = 16;
+    [Range(0.0, 10_000.0)] public float FaceSizeUnusable { get; set; } = 12;
 
     /// <summary><see cref="FaceQuality.FaceSize"/>, in pixels, that scores 1.</summary>
-    [Range(0.0, 10_000.0)] public float FaceSizeGood { get; set; } = 48;
+    [Range(0.0, 10_000.0)] public float FaceSizeGood { get; set; } = 32;
 
     /// <summary><see cref="FaceQuality.Sharpness"/> that scores 0.</summary>
     [Range(0.0, 10.0)] public float SharpnessUnusable { get; set; } = 0.03f;
 
     /// <summary><see cref="FaceQuality.Sharpness"/> that scores 1.</summary>
-    [Range(0.0, 10.0)] public float SharpnessGood { get; set; } = 0.1f;
+    [Range(0.0, 10.0)] public float SharpnessGood { get; set; } = 0.07f;
 
     /// <summary>The larger of |yaw| and |pitch|, in degrees, that scores 1.</summary>
-    [Range(0.0, 90.0)] public float PoseGoodDegrees { get; set; } = 30;
+    [Range(0.0, 90.0)] public float PoseGoodDegrees { get; set; } = 50;
 
     /// <summary>The larger of |yaw| and |pitch|, in degrees, that scores 0.</summary>
-    [Range(0.0, 90.0)] public float PoseUnusableDegrees { get; set; } = 80;
+    [Range(0.0, 90.0)] public float PoseUnusableDegrees { get; set; } = 90;
 
     /// <summary><see cref="FaceQuality.DetectorScore"/> that scores 0 (the detector's own floor is 0.5).</summary>
-    [Range(0.0, 1.0)] public float DetectorScoreUnusable { get; set; } = 0.3f;
+    [Range(0.0, 1.0)] public float DetectorScoreUnusable { get; set; } = 0.2f;
 
     /// <summary><see cref="FaceQuality.DetectorScore"/> that scores 1.</summary>
-    [Range(0.0, 1.0)] public float DetectorScoreGood { get; set; } = 0.8f;
+    [Range(0.0, 1.0)] public float DetectorScoreGood { get; set; } = 0.7f;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -24,7 +24,8 @@ public static class ContactSheet
     private const string Style = """
         body{font-family:system-ui,sans-serif;margin:24px;background:#fafafa;color:#222}
         h1{margin:0 0 4px}p.meta{color:#666;margin:0 0 24px}
-        section{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 16px;margin:0 0 16px}
+        main{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
+        section{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 16px;box-sizing:border-box;max-width:100%}
         h2{font-size:16px;margin:0 0 8px}h2 small{color:#666;font-weight:normal}
         .faces{display:flex;flex-wrap:wrap;gap:8px}
         figure{margin:0;width:128px;text-align:center}
@@ -65,9 +66,11 @@ public static class ContactSheet
         w.WriteLine($"<style>{Style}</style></head><body>");
         w.WriteLine($"<h1>{Encode(heading)}</h1>");
         w.WriteLine($"<p class=\"meta\">{Encode(meta)}</p>");
+        // Sections flow side by side, so that a page of small groups is not a column of mostly empty rows.
+        w.WriteLine("<main>");
     }
 
-    public static void EndPage(TextWriter w) => w.WriteLine("</body></html>");
+    public static void EndPage(TextWriter w) => w.WriteLine("</main></body></html>");
 
     /// <summary>
     /// A section of faces. <paramref name="size"/>: how many the group has when <paramref name="faces"/> shows only some
@@ -87,9 +90,11 @@ public static class ContactSheet
                 ? $"<img alt=\"face in {image}\" src=\"data:image/jpeg;base64,{Convert.ToBase64String(thumbnail)}\""
                 : $"<div class=\"tile\"";
             w.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                "<figure data-image=\"{0}\">{1} title=\"{0} · score {2:0.00} · box {3:0},{4:0} {5:0}x{6:0}\">{7}<figcaption>{0}</figcaption></figure>",
+                "<figure data-image=\"{0}\">{1} title=\"{0} · score {2:0.00} · box {3:0},{4:0} {5:0}x{6:0}\">{7}<figcaption>{8}</figcaption></figure>",
                 image, picture, face.Score, face.Box.X, face.Box.Y, face.Box.Width, face.Box.Height,
-                face.Thumbnail is null ? $"{Encode(face.Missing ?? "photo not found")}</div>" : ""));
+                face.Thumbnail is null ? $"{Encode(face.Missing ?? "photo not found")}</div>" : "",
+                // A long path breaks after a folder or an underscore rather than anywhere in a name.
+                image.Replace("/", "/<wbr>", StringComparison.Ordinal).Replace("_", "_<wbr>", StringComparison.Ordinal)));
         }
         if (total > faces.Count)
             w.WriteLine($"<figure class=\"more\"><div class=\"tile\">+{total - faces.Count} more</div></figure>");

@@ -74,7 +74,7 @@ public static class PeopleCommand
         var missing = crops.Values.Where(f => f.Thumbnail is null).Select(f => $"{f.Image}: {f.Missing}").Distinct().Order(StringComparer.Ordinal).ToList();
 
         var meta = string.Format(CultureInfo.InvariantCulture,
-            "collection {0} · {1} cluster(s) of {2} face(s) or more, {3} in all · {4} unnamed face(s), {5} of low quality in no cluster · {6} named subject(s) shown · photos from {7} · {8:yyyy-MM-dd HH:mm} UTC",
+            "collection {0} · {1} cluster(s) of {2} face(s) or more shown, {3} in all · {4} unnamed face(s) ({5} of low quality, in no cluster) · {6} named subject(s) shown · photos from {7} · {8:yyyy-MM-dd HH:mm} UTC",
             collection, clusters.Count, minFaces, listing.Clusters.Total, listing.UnnamedFaces, listing.LowQualityFaces, subjects.Count, photos, DateTime.UtcNow);
         await using (var html = new StreamWriter(reportPath))
         {

@@ -71,6 +71,23 @@ public static class CliHost
     public static CollectionName Collection(ToolArguments args) =>
         CollectionName.TryCreate(args.Get("collection"), out var problem) ?? throw new UsageException($"--collection: {problem}");
 
+    /// <summary>The host built and started, its database migrated: where a command on the store's collections begins.</summary>
+    public static async Task<IHost> StartMigratedAsync(ToolArguments args, CancellationToken ct)
+    {
+        var host = Build(args);
+        try
+        {
+            await host.StartAsync(ct);
+            await MigrateAsync(host, ct);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The migrated store: a fresh database gets its schema before the first read or write.</summary>
     public static Task MigrateAsync(IHost host, CancellationToken ct) =>
         host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);

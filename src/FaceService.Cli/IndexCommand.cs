@@ -53,9 +53,7 @@ public static class IndexCommand
         var jsonPath = args.Get("json");
         var paths = ImageFiles.In(folder, recursive: true).ToList();
 
-        using var host = CliHost.Build(args);
-        await host.StartAsync(ct);
-        await CliHost.MigrateAsync(host, ct);
+        using var host = await CliHost.StartMigratedAsync(args, ct);
         var people = host.Services.GetRequiredService<PeopleService>();
         var peopleStore = host.Services.GetRequiredService<IPeopleStore>();
         var modelId = host.Services.GetRequiredService<IFacePipeline>().ModelId;

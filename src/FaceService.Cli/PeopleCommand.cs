@@ -57,9 +57,7 @@ public static class PeopleCommand
         var concurrency = CliHost.Concurrency(args);
         var jsonPath = args.Get("json");
 
-        using var host = CliHost.Build(args);
-        await host.StartAsync(ct);
-        await CliHost.MigrateAsync(host, ct);
+        using var host = await CliHost.StartMigratedAsync(args, ct);
         var people = host.Services.GetRequiredService<PeopleService>();
         var store = host.Services.GetRequiredService<IFaceStore>();
 

@@ -37,7 +37,6 @@ public static class IncrementalClusteringBenchmark
             var order = Enumerable.Range(0, faces.Count).OrderBy(_ => random.Next()).ToArray();
             var run = ClusteringQualityBenchmark.Timed(() => Incremental(codes, order, joining));
             ClusteringQualityBenchmark.Row(null, $"one at a time, random order {o + 1}", run, labels);
-            // After a full recluster the faces indexed one at a time are grouped as a batch would group them.
         }
         return 0;
     }

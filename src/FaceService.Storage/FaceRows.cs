@@ -22,12 +22,12 @@ internal static class FaceRows
     /// <summary><see cref="FaceColumns"/> of the faces table under the alias f.</summary>
     public static readonly string AliasedFaceColumns = string.Join(", ", FaceColumns.Split(", ").Select(c => "f." + c));
 
-    /// <summary>face_id, subject, code, image_sha256.</summary>
-    public const string CodeColumns = "face_id, subject, code, image_sha256";
+    /// <summary>face_id, subject, code, image_sha256, low_quality.</summary>
+    public const string CodeColumns = "face_id, subject, code, image_sha256, low_quality";
 
     /// <summary>A row of <see cref="CodeColumns"/>.</summary>
     public static StoredCode ReadCode(NpgsqlDataReader r) =>
-        new(r.GetGuid(0), r.IsDBNull(1) ? null : r.GetString(1), Code(r, 2), r.GetString(3));
+        new(r.GetGuid(0), r.IsDBNull(1) ? null : r.GetString(1), Code(r, 2), r.GetString(3), r.GetBoolean(4));
 
     /// <summary>A code column as the signed bytes it stores.</summary>
     public static sbyte[] Code(NpgsqlDataReader r, int ordinal) => MemoryMarshal.Cast<byte, sbyte>(r.GetFieldValue<byte[]>(ordinal)).ToArray();

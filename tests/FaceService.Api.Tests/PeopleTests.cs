@@ -127,10 +127,16 @@ public sealed class PeopleTests(ApiFactory factory, ITestOutputHelper output)
         await _client.EnrollOkAsync(collection, "ann", Named[2].Photos[0]);
         await _client.EnrollOkAsync(collection, "bob", Named[2].Photos[1]);
         var otherFace = (string)(await _client.EnrollOkAsync(collection + "-other", "zed", Named[2].Photos[2]))["faces"]![0]!["faceId"]!;
+        var group = await IndexAsync([DevPhotos.Group("kit_with_rose.jpg")], collection);
+        var groupFaces = group["images"]![0]!["faces"]!.AsArray().Select(f => (string)f!["faceId"]!).ToList();
+        await (await _client.PutAsJsonAsync($"/v1/faces/{groupFaces[0]}/subject?collection={collection}", new { subject = "grp" })).ReadAsync(HttpStatusCode.OK);
         var cluster = (await GetOkAsync($"/v1/people/clusters?collection={collection}"))["items"]![0]!;
         var clusterId = (long)cluster["clusterId"]!;
         var before = await StateAsync(collection);
 
+        // A second face of one photo for one subject.
+        await (await _client.PutAsJsonAsync($"/v1/faces/{groupFaces[1]}/subject?collection={collection}", new { subject = "grp" }))
+            .ReadProblemAsync(HttpStatusCode.Conflict, "photo_conflict");
         // A cluster that changed since it was looked at.
         (await (await _client.PostAsJsonAsync($"/v1/people/clusters/{clusterId}/name?collection={collection}",
             new { subject = "kit", version = (int)cluster["version"]! - 1 })).ReadProblemAsync(HttpStatusCode.Conflict, "cluster_changed")).ToString();

@@ -25,6 +25,10 @@ public sealed class ClusterRequest : ICollectionScoped
     /// configured one). Leave out for people clustering.</summary>
     /// <example>average</example>
     public Linkage? Linkage { get; init; }
+
+    /// <summary>Cluster faces stored as low quality too; by default they are left out and listed in leftOut.</summary>
+    /// <example>false</example>
+    public bool IncludeLowQuality { get; init; }
 }
 
 public sealed class ClusterResponse
@@ -50,6 +54,10 @@ public sealed class ClusterResponse
     /// <summary>Faces that joined no group.</summary>
     public required IReadOnlyList<ClusterFaceDto> Singletons { get; init; }
 
+    /// <summary>Faces below the configured quality threshold, not clustered (blurred, tiny or turned-away faces chain
+    /// people together); empty when the request includes them.</summary>
+    public required IReadOnlyList<ClusterFaceDto> LeftOut { get; init; }
+
     public static ClusterResponse From(ClusterResult r) => new()
     {
         Method = r.Method,
@@ -57,6 +65,7 @@ public sealed class ClusterResponse
         Linkage = r.Linkage,
         Clusters = r.Clusters.Select(c => new ClusterDto { ClusterId = c.ClusterId, Faces = c.Faces.Select(ClusterFaceDto.From).ToList() }).ToList(),
         Singletons = r.Singletons.Select(ClusterFaceDto.From).ToList(),
+        LeftOut = r.LeftOut.Select(ClusterFaceDto.From).ToList(),
     };
 }
 
@@ -96,6 +105,15 @@ public sealed class ClusterFaceDto
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public float? Score { get; init; }
 
+    /// <summary>An uploaded face's quality score (0..1).</summary>
+    /// <example>0.93</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float? Quality { get; init; }
+
+    /// <summary>Below the configured quality threshold.</summary>
+    /// <example>false</example>
+    public bool LowQuality { get; init; }
+
     public static ClusterFaceDto From(ClusterMember m) => new()
     {
         FaceId = m.FaceId,
@@ -104,5 +122,7 @@ public sealed class ClusterFaceDto
         FileName = m.FileName,
         Box = m.Box is { } box ? Box.From(box) : null,
         Score = m.Score,
+        Quality = m.Quality,
+        LowQuality = m.LowQuality,
     };
 }

@@ -112,4 +112,7 @@ public sealed class ClusterImagesForm
 
     /// <summary>average (default), complete or single.</summary>
     [FromForm(Name = "linkage")] public Linkage? Linkage { get; set; }
+
+    /// <summary>Cluster faces below the configured quality threshold too; by default they are left out and listed in leftOut.</summary>
+    [FromForm(Name = "includeLowQuality")] public bool IncludeLowQuality { get; set; }
 }

@@ -22,7 +22,8 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
     /// a cluster. Give <c>threshold</c> or <c>linkage</c> for agglomerative clustering cut at that squared L2 distance
     /// instead. With <c>application/json</c> it groups the stored faces of <c>collection</c> (or only <c>faceIds</c>);
     /// with <c>multipart/form-data</c> it groups every face found in the <c>image</c> files. Groups of two faces or more
-    /// are <c>clusters</c> (largest first); the rest are <c>singletons</c>.
+    /// are <c>clusters</c> (largest first); the rest are <c>singletons</c>. Faces below the configured quality threshold
+    /// (Quality:MinQuality) are left out and listed in <c>leftOut</c>, unless <c>includeLowQuality</c> is true.
     /// </remarks>
     /// <response code="200">Clusters and singletons.</response>
     [HttpPost("cluster")]
@@ -38,7 +39,7 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
     [ProducesProblem(ErrorCodes.DatabaseUnavailable, ErrorCodes.ModelUnavailable)]
     [ProducesProblem(ErrorCodes.Overloaded)]
     public async Task<ClusterResponse> ClusterStored([FromBody] ClusterRequest request, CancellationToken ct) =>
-        ClusterResponse.From(await recognition.ClusterStoredAsync(request.Collection, request.FaceIds, new ClusterParameters(request.Threshold, request.Linkage), ct));
+        ClusterResponse.From(await recognition.ClusterStoredAsync(request.Collection, request.FaceIds, new ClusterParameters(request.Threshold, request.Linkage, request.IncludeLowQuality), ct));
 
     /// <summary>The multipart variant of <see cref="ClusterStored"/> (documented with it, as one operation).</summary>
     [HttpPost("cluster")]
@@ -48,6 +49,6 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
     public async Task<ClusterResponse> ClusterImages([FromForm] ClusterImagesForm form, CancellationToken ct)
     {
         var images = await Uploads.ReadAllAsync(form.Image!, "image", ct);
-        return ClusterResponse.From(await recognition.ClusterImagesAsync(images, new ClusterParameters(form.Threshold, form.Linkage), ct));
+        return ClusterResponse.From(await recognition.ClusterImagesAsync(images, new ClusterParameters(form.Threshold, form.Linkage, form.IncludeLowQuality), ct));
     }
 }

@@ -176,7 +176,10 @@ public sealed class FaceRecognitionService(
             gallery, faces, analysis.FacesDetected);
     }
 
-    /// <summary>Clusters stored faces of a collection (all, or the given ids); faces of one image never share a cluster.</summary>
+    /// <summary>
+    /// Clusters stored faces of a collection (all, or the given ids); faces of one image never share a cluster. Faces
+    /// stored as low quality are left out and listed, unless the parameters include them.
+    /// </summary>
     public async Task<ClusterResult> ClusterStoredAsync(CollectionName collection, IReadOnlyCollection<Guid>? faceIds, ClusterParameters parameters,
         CancellationToken ct = default)
     {
@@ -196,22 +199,31 @@ public sealed class FaceRecognitionService(
         {
             throw new FaceServiceException(FaceServiceError.CollectionNotFound, $"Collection '{collection}' has no faces of the current model.", "collection");
         }
-        var grouping = ClusterCodes(codes.Select(c => c.Code).ToList(), codes.Select(c => (string?)c.ImageSha256).ToList(), parameters, ct);
-        return ToResult(grouping, i => new ClusterMember(codes[i].FaceId, codes[i].Subject, null, null, null, null));
+        var clustered = codes.Where(c => parameters.IncludeLowQuality || !c.LowQuality).ToList();
+        var grouping = ClusterCodes([.. clustered.Select(c => c.Code)], [.. clustered.Select(c => (string?)c.ImageSha256)], parameters, ct);
+        return ToResult(grouping, i => StoredMember(clustered[i]), [.. codes.Except(clustered).Select(StoredMember)]);
     }
 
-    /// <summary>Clusters every face found in the uploaded images (unlabelled photos); faces of one image never share a cluster.</summary>
+    private static ClusterMember StoredMember(StoredCode code) => new(code.FaceId, code.Subject, null, null, null, null, LowQuality: code.LowQuality);
+
+    /// <summary>
+    /// Clusters every face found in the uploaded images (unlabelled photos); faces of one image never share a cluster.
+    /// Faces below the configured quality threshold are left out and listed, unless the parameters include them.
+    /// </summary>
     public async Task<ClusterResult> ClusterImagesAsync(IReadOnlyList<ImageInput> images, ClusterParameters parameters, CancellationToken ct = default)
     {
         CheckClusterParameters(parameters);
         if (images.Count == 0) throw Invalid("At least one image is required.", "image");
 
         var analyses = await AnalyzeAllAsync(images, FaceSelection.All, "cluster", ct);
-        var members = images.SelectMany((image, i) => analyses[i].Faces.Select(face => (Image: image, Face: face))).ToList();
-        var grouping = ClusterCodes(members.Select(m => m.Face.Code).ToList(), members.Select(m => (string?)m.Image.Field).ToList(), parameters, ct);
-        return ToResult(grouping,
-            i => new ClusterMember(null, null, members[i].Image.Field, members[i].Image.FileName, members[i].Face.Box, members[i].Face.Score));
+        var found = images.SelectMany((image, i) => analyses[i].Faces.Select(face => (Image: image, Face: face))).ToList();
+        var members = found.Where(m => parameters.IncludeLowQuality || m.Face.Quality.Score >= _quality.MinQuality).ToList();
+        var grouping = ClusterCodes([.. members.Select(m => m.Face.Code)], [.. members.Select(m => (string?)m.Image.Field)], parameters, ct);
+        return ToResult(grouping, i => UploadedMember(members[i].Image, members[i].Face), [.. found.Except(members).Select(m => UploadedMember(m.Image, m.Face))]);
     }
+
+    private ClusterMember UploadedMember(ImageInput image, EmbeddedFace face) =>
+        new(null, null, image.Field, image.FileName, face.Box, face.Score, face.Quality.Score, face.Quality.Score < _quality.MinQuality);
 
     /// <summary>
     /// Groups face codes into people (<see cref="PeopleClusterer"/>), or, when the parameters give a linkage or a
@@ -228,10 +240,10 @@ public sealed class FaceRecognitionService(
             : new CodeClustering(peopleClusterer.Cluster(codes, photos, ct), ClusteringMethod.People, null, null);
     }
 
-    private static ClusterResult ToResult(CodeClustering clustering, Func<int, ClusterMember> member) =>
+    private static ClusterResult ToResult(CodeClustering clustering, Func<int, ClusterMember> member, IReadOnlyList<ClusterMember> leftOut) =>
         new(clustering.Method, clustering.Threshold, clustering.Linkage,
             clustering.Grouping.Clusters.Select((indices, id) => new FaceCluster(id, indices.Select(member).ToList())).ToList(),
-            clustering.Grouping.Singletons.Select(member).ToList());
+            clustering.Grouping.Singletons.Select(member).ToList(), leftOut);
 
     /// <summary>Each image through the pipeline, a few at a time; decode failures as the service's errors.</summary>
     internal async Task<ImageAnalysis<EmbeddedFace>[]> AnalyzeAllAsync(IReadOnlyList<ImageInput> images, FaceSelection selection, string operation, CancellationToken ct)

@@ -60,7 +60,10 @@ public sealed record IdentifyResult(int ImageWidth, int ImageHeight, float? Thre
 /// A clustered face: a stored face (<see cref="FaceId"/>, <see cref="Subject"/>) or a face found in an upload
 /// (<see cref="Field"/>, <see cref="FileName"/>, <see cref="Box"/>, <see cref="Score"/>).
 /// </summary>
-public sealed record ClusterMember(Guid? FaceId, string? Subject, string? Field, string? FileName, FaceBox? Box, float? Score);
+/// <param name="Quality">Of an uploaded face: its quality score.</param>
+/// <param name="LowQuality">Below the configured quality threshold: left out unless the request includes such faces.</param>
+public sealed record ClusterMember(Guid? FaceId, string? Subject, string? Field, string? FileName, FaceBox? Box, float? Score, float? Quality = null,
+    bool LowQuality = false);
 
 public sealed record FaceCluster(int ClusterId, IReadOnlyList<ClusterMember> Faces);
 
@@ -72,9 +75,11 @@ public enum ClusteringMethod
 }
 
 /// <summary>A clustering request's choices: a threshold or a linkage asks for agglomerative clustering; neither, for people.</summary>
-public sealed record ClusterParameters(float? Threshold = null, Linkage? Linkage = null);
+/// <param name="IncludeLowQuality">Cluster faces below the configured quality threshold too (by default they are left out and listed).</param>
+public sealed record ClusterParameters(float? Threshold = null, Linkage? Linkage = null, bool IncludeLowQuality = false);
 
 /// <param name="Threshold">The agglomerative cut; null for people clustering.</param>
 /// <param name="Linkage">The agglomerative linkage; null for people clustering.</param>
+/// <param name="LeftOut">Faces below the configured quality threshold, not clustered (none when the request includes them).</param>
 public sealed record ClusterResult(ClusteringMethod Method, float? Threshold, Linkage? Linkage, IReadOnlyList<FaceCluster> Clusters,
-    IReadOnlyList<ClusterMember> Singletons);
+    IReadOnlyList<ClusterMember> Singletons, IReadOnlyList<ClusterMember> LeftOut);

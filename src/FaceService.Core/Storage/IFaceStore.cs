@@ -35,7 +35,8 @@ public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, lo
 
 /// <summary>A stored code with its identity and the image it came from, for clustering and exact comparisons.</summary>
 /// <param name="Subject">Null for an unnamed face.</param>
-public sealed record StoredCode(Guid FaceId, string? Subject, sbyte[] Code, string ImageSha256);
+/// <param name="LowQuality">Stored below the quality threshold (<see cref="NewFace.LowQuality"/>).</param>
+public sealed record StoredCode(Guid FaceId, string? Subject, sbyte[] Code, string ImageSha256, bool LowQuality = false);
 
 /// <summary>
 /// Persistence of quantized face codes, scoped by collection and model id (codes of different models are never compared).

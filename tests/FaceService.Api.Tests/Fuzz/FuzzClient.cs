@@ -18,6 +18,7 @@ public sealed class FuzzClient(HttpClient client, ITestOutputHelper output)
         ("/v1/verify", "image1", f => f.File("image2", DevPhotos.People[0].Photos[0])),
         ("/v1/identify", "image", f => f.Field("collection", Collection).Field("allFaces", "true")),
         ("/v1/cluster", "image", f => f),
+        ("/v1/index", "image", f => f.Field("collection", Collection)),
     ];
 
     public const string Collection = "apitest-fuzz";

@@ -13,7 +13,7 @@ namespace FaceService.Api.Tests.Fuzz;
 [Collection(ApiCollection.Name)]
 public sealed class UploadFuzzTests(ApiFactory factory, ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly string[] ImageErrors = ["invalid_image", "unsupported_image_format", "image_too_large", "no_face"];
+    private static readonly string[] ImageErrors = ["invalid_image", "unsupported_image_format", "image_too_large", "no_face", "low_quality"];
 
     private readonly FuzzClient _fuzz = new(factory.CreateClient(), output);
 
@@ -82,7 +82,7 @@ public sealed class UploadFuzzTests(ApiFactory factory, ITestOutputHelper output
         var crowd = FuzzImages.Tiled(tile, 20, 20);
         var faces = (await DetectAsync(crowd, "crowd.jpg"))["faces"]!.AsArray();
         Assert.InRange(faces.Count, 1, 100);
-        for (var i = 1; i < FuzzClient.UploadEndpoints.Count; i++) await _fuzz.UploadAsync(i, crowd, "crowd.jpg", "no_face");
+        for (var i = 1; i < FuzzClient.UploadEndpoints.Count; i++) await _fuzz.UploadAsync(i, crowd, "crowd.jpg", "no_face", "low_quality");
 
         memory.AssertBounded(output, maxManagedGrowthMiB: 256);
         output.WriteLine($"crowd: {faces.Count} faces found");

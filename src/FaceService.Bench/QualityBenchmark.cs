@@ -98,9 +98,9 @@ public static class QualityBenchmark
         ("face size (px)", true, q => q.FaceSize),
         ("sharpness", true, q => q.Sharpness),
         ("detector score", true, q => q.DetectorScore),
-        ("|yaw| (°)", false, q => MathF.Abs(q.Yaw)),
-        ("|pitch| (°)", false, q => MathF.Abs(q.Pitch)),
-        ("|roll| (°)", false, q => MathF.Abs(q.Roll)),
+        ("yaw, abs (°)", false, q => MathF.Abs(q.Yaw)),
+        ("pitch, abs (°)", false, q => MathF.Abs(q.Pitch)),
+        ("roll, abs (°)", false, q => MathF.Abs(q.Roll)),
     ];
 
     private static void Distributions(List<Face> labelled, List<Face> bystanders, float minQuality)

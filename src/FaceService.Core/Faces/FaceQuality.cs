@@ -39,7 +39,7 @@ public readonly record struct QualityPartScores(float FaceSize, float Sharpness,
 /// <param name="FaceSize">
 /// Face size in original-image pixels: twice the larger of the inter-ocular and the eyes-to-mouth distance (eye centres'
 /// midpoint to mouth corners' midpoint). The two are about equal on a frontal face and each shrinks with one kind of
-/// turn only (yaw, pitch), so their larger one stays put when the head turns; twice it is about the detector box's width.
+/// turn only (yaw, pitch), so their larger one stays put when the head turns; twice it is a little under the detector box's width.
 /// </param>
 /// <param name="Sharpness">Fine detail on the aligned chip, dimensionless (<see cref="ChipSharpness"/>).</param>
 /// <param name="Yaw">Degrees, from the 5 landmarks; positive: the face turns towards the image's right (<see cref="HeadPose"/>).</param>

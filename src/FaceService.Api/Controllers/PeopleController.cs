@@ -87,6 +87,7 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     /// <response code="200">The faces named.</response>
     [HttpPost("people/clusters/{clusterId:long}/name")]
     [RequireRole(ApiKeyRole.Write)]
+    [JsonRequestExample("""{"subject": "example-person", "version": 1}""")]
     [ProducesResponseType<NamedFacesResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.ClusterNotFound)]
@@ -123,6 +124,7 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     /// <response code="200">The faces renamed.</response>
     [HttpPost("subjects/{subject}/rename")]
     [RequireRole(ApiKeyRole.Write)]
+    [JsonRequestExample("""{"name": "example-person-renamed"}""")]
     [ProducesResponseType<NamedFacesResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.SubjectNotFound)]
@@ -148,6 +150,7 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     /// <response code="200">The faces moved.</response>
     [HttpPost("subjects/{subject}/merge")]
     [RequireRole(ApiKeyRole.Write)]
+    [JsonRequestExample("""{"into": "example-person"}""")]
     [ProducesResponseType<NamedFacesResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.SubjectNotFound)]
@@ -169,6 +172,7 @@ public sealed class PeopleController(PeopleService people) : ApiControllerBase
     /// <response code="200">The face after the move.</response>
     [HttpPut("faces/{faceId:guid}/subject")]
     [RequireRole(ApiKeyRole.Write)]
+    [JsonRequestExample("""{"subject": null}""")]
     [ProducesResponseType<PersonFaceDto>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed)]
     [ProducesProblem(ErrorCodes.FaceNotFound)]

@@ -60,11 +60,45 @@ public sealed class SwaggerUiTests(ApiFactory shared)
         Assert.Equal(2, await shared.CountFacesAsync(Collection));
     }
 
-    /// <summary>A new page on the enroll operation, authorized with the bootstrap key through the Authorize dialog.</summary>
-    private static async Task<ILocator> OpenEnrollAsync(IBrowser browser, Uri baseUrl)
+    [Fact]
+    public async Task A_person_indexes_a_group_photo_and_sees_its_clusters_through_Swagger_UI()
+    {
+        const string collection = Collection + "-people";
+        await shared.ResetCollectionAsync(collection);
+        await using var factory = new ApiFactory();
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var baseUrl = factory.CreateClient().BaseAddress!;
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+
+        var index = await OpenOperationAsync(browser, baseUrl, "People", "post_v1_index");
+        var body = index.Locator(".opblock-section-request-body");
+        await body.Locator("input[placeholder=collection]").FillAsync(collection);
+        await body.Locator("input[type=file]").First.SetInputFilesAsync(DevPhotos.Group("kit_with_rose.jpg"));
+        await index.GetByRole(AriaRole.Button, new() { Name = "Execute" }).ClickAsync();
+        await Assertions.Expect(index.Locator(".live-responses-table tbody .response-col_status")).ToHaveTextAsync("201", new() { Timeout = 60_000 });
+        var indexed = await index.Locator(".live-responses-table tbody .response-col_description").InnerTextAsync();
+        Assert.Contains("\"clusterId\"", indexed);
+        Assert.Contains("\"quality\"", indexed);
+
+        var clusters = await OpenOperationAsync(browser, baseUrl, "People", "get_v1_people_clusters");
+        await clusters.Locator("input[placeholder=collection]").FillAsync(collection);
+        await clusters.Locator("input[placeholder=minFaces]").FillAsync("1");
+        await clusters.GetByRole(AriaRole.Button, new() { Name = "Execute" }).ClickAsync();
+        await Assertions.Expect(clusters.Locator(".live-responses-table tbody .response-col_status")).ToHaveTextAsync("200", new() { Timeout = 30_000 });
+        var listed = await clusters.Locator(".live-responses-table tbody .response-col_description").InnerTextAsync();
+        Assert.Contains("\"version\"", listed);
+        Assert.Contains("kit_with_rose.jpg", listed);
+    }
+
+    private static Task<ILocator> OpenEnrollAsync(IBrowser browser, Uri baseUrl) => OpenOperationAsync(browser, baseUrl, "Recognition", "post_v1_enroll");
+
+    /// <summary>A new page on one operation, authorized with the bootstrap key through the Authorize dialog.</summary>
+    private static async Task<ILocator> OpenOperationAsync(IBrowser browser, Uri baseUrl, string tag, string operation)
     {
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(baseUrl, "/swagger/index.html#/Recognition/post_v1_enroll").ToString());
+        await page.GotoAsync(new Uri(baseUrl, $"/swagger/index.html#/{tag}/{operation}").ToString());
         await page.Locator(".auth-wrapper .authorize").ClickAsync();
         var dialog = page.Locator(".dialog-ux");
         // The hint shows the Bearer form with its placeholder (it was once eaten as an HTML tag).
@@ -72,6 +106,6 @@ public sealed class SwaggerUiTests(ApiFactory shared)
         await dialog.Locator("input").FillAsync(ApiFactory.BootstrapAdminKey);
         await dialog.Locator(".auth-btn-wrapper button.authorize").ClickAsync();
         await dialog.Locator(".auth-btn-wrapper button.btn-done").ClickAsync();
-        return page.Locator("#operations-Recognition-post_v1_enroll");
+        return page.Locator($"#operations-{tag}-{operation}");
     }
 }

@@ -35,6 +35,8 @@ ALTER TABLE faces ADD COLUMN cluster_id bigint REFERENCES face_clusters (cluster
 CREATE INDEX faces_cluster ON faces (cluster_id) WHERE cluster_id IS NOT NULL;
 -- Unnamed faces of a collection (listings, the recluster's input).
 CREATE INDEX faces_unnamed ON faces (collection, model_id) WHERE subject IS NULL;
+-- The faces of one photo: index looks them up for every photo (the enrollment key has the subject before the hash).
+CREATE INDEX faces_collection_model_image ON faces (collection, model_id, image_sha256);
 
 -- Brings the given clusters up to date with their faces, as refresh_subject_templates does for templates: lock first
 -- (key order), then recompute in a statement of its own, which sees what a writer it waited for committed. Clusters

@@ -279,17 +279,22 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
             }
             var members = groups.Where(g => current.ContainsKey(g.FaceId)).GroupBy(g => g.Group, g => g.FaceId).ToList();
 
-            // Each new group keeps the old cluster id that most of its faces had, largest groups choosing first.
+            // Each new group keeps the old cluster id that most of its faces had, largest groups choosing first; the
+            // others get new clusters, made in one statement.
             var used = new HashSet<long>();
-            var target = new Dictionary<Guid, long>();
+            var kept = new Dictionary<int, long>();
             foreach (var group in members.OrderByDescending(g => g.Count()))
             {
                 var keep = group.Select(f => current[f]).OfType<long>().Where(id => !used.Contains(id))
                     .GroupBy(id => id).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Select(g => (long?)g.Key).FirstOrDefault();
-                var cluster = keep ?? await NewClusterAsync(connection, transaction, collection, modelId, token);
-                used.Add(cluster);
-                foreach (var face in group) target[face] = cluster;
+                if (keep is not { } id) continue;
+                used.Add(id);
+                kept[group.Key] = id;
             }
+            var fresh = members.Where(g => !kept.ContainsKey(g.Key)).ToList();
+            var made = await NewClustersAsync(connection, transaction, collection, modelId, fresh.Count, token);
+            for (var i = 0; i < fresh.Count; i++) kept[fresh[i].Key] = made[i];
+            var target = members.SelectMany(g => g.Select(face => (Face: face, Cluster: kept[g.Key]))).ToDictionary(t => t.Face, t => t.Cluster);
             var moves = target.Where(t => current[t.Key] != t.Value).ToList();
             if (moves.Count > 0)
             {
@@ -375,12 +380,23 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
 
     /// <summary>An empty cluster for a face about to be stored in it (the triggers fill in its size and sum).</summary>
     private static async Task<long> NewClusterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CollectionName collection, string modelId,
-        CancellationToken ct)
+        CancellationToken ct) =>
+        (await NewClustersAsync(connection, transaction, collection, modelId, 1, ct))[0];
+
+    /// <summary>Empty clusters, as many as asked for, in one statement.</summary>
+    private static async Task<List<long>> NewClustersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CollectionName collection,
+        string modelId, int count, CancellationToken ct)
     {
+        var ids = new List<long>(count);
+        if (count == 0) return ids;
         await using var command = new NpgsqlCommand(
-            "INSERT INTO face_clusters (collection, model_id) VALUES (@collection, @model_id) RETURNING cluster_id", connection, transaction);
+            "INSERT INTO face_clusters (collection, model_id) SELECT @collection, @model_id FROM generate_series(1, @count) RETURNING cluster_id",
+            connection, transaction);
         Bind(command, collection, modelId);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        command.Parameters.AddWithValue("count", count);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt64(0));
+        return ids;
     }
 
     private static async Task InsertFaceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CollectionName collection, string modelId,

@@ -17,6 +17,7 @@ var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.Ordi
     ["identification"] = IdentificationBenchmark.Run,
     ["incremental"] = IncrementalClusteringBenchmark.Run,
     ["load"] = LoadTest.Run,
+    ["people"] = PeopleBenchmark.Run,
     ["pipeline"] = PipelineBenchmark.Run,
     ["quality"] = QualityBenchmark.Run,
     ["search"] = SearchBenchmark.Run,

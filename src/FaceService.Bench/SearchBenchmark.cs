@@ -28,7 +28,7 @@ namespace FaceService.Bench;
 /// </summary>
 public static class SearchBenchmark
 {
-    private const string DefaultConnection = "Host=localhost;Port=5432;Database=faceservice_bench;Username=faceservice;Password=faceservice";
+    internal const string DefaultConnection = "Host=localhost;Port=5432;Database=faceservice_bench;Username=faceservice;Password=faceservice";
     private static readonly CollectionName Collection = CollectionName.Parse("bench");
     private const string Model = "bench-model";
     // One face per subject: identify searches the subjects' templates, and a template of one face is that face, so the
@@ -382,7 +382,7 @@ public static class SearchBenchmark
     }
 
     /// <summary>A schema of its own in the bench database, dropped on dispose, with a store and migrator configured for it.</summary>
-    private sealed class BenchSchema : IAsyncDisposable
+    internal sealed class BenchSchema : IAsyncDisposable
     {
         private readonly string _name;
         private readonly string _adminConnection;
@@ -401,6 +401,7 @@ public static class SearchBenchmark
         }
 
         public DatabaseMigrator Migrator { get; }
+        public NpgsqlDataSource DataSource => _dataSource;
         public PgFaceSearch Search { get; }
         public PgFaceBulkLoader BulkLoader { get; }
 

@@ -5,10 +5,12 @@ using FaceService.Core.Clustering;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Naming;
+using FaceService.Core.Services;
 using FaceService.Core.Storage;
 using FaceService.Evaluation;
 using FaceService.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace FaceService.Bench;
@@ -17,8 +19,8 @@ namespace FaceService.Bench;
 /// `people`: the database side of indexing and reclustering at scale. --n photos of one face each (synthetic people,
 /// --photos-per-person of each, in random order) indexed one photo at a time through <see cref="PgPeopleStore"/> into
 /// a fresh schema of the bench database (what `POST /v1/index` does after the models): latency of each block of --block
-/// photos as the collection grows. Then a recluster as the job runs it: read the unnamed faces, cluster them into
-/// people, apply. Options: --n 20000 --block 5000 --photos-per-person 5 --noise 0.015 --seed 1 --connection, --models.
+/// photos as the collection grows. Then a recluster as the job runs it (<see cref="ReclusterJobRunner.ReclusterAsync"/>:
+/// read the unnamed faces, cluster them into people, apply), timed by stage. Options: --n 20000 --block 5000 --photos-per-person 5 --noise 0.015 --seed 1 --connection, --models.
 /// </summary>
 public static class PeopleBenchmark
 {
@@ -71,22 +73,17 @@ public static class PeopleBenchmark
         }
         var asIndexed = await store.ListClustersAsync(collection, Model, 1, 1, 2, 0);
 
-        var total = Stopwatch.StartNew();
-        var read = Stopwatch.StartNew();
-        var unnamed = await store.GetUnnamedCodesAsync(collection, Model);
-        var readSeconds = read.Elapsed.TotalSeconds;
-        var clusterClock = Stopwatch.StartNew();
         var clusterer = new PeopleClusterer(calibration, Options.Create(new ClusteringOptions { MaxFaces = int.MaxValue }));
-        var grouping = clusterer.Cluster([.. unnamed.Select(f => f.Code)], [.. unnamed.Select(f => (string?)f.ImageSha256)], CancellationToken.None);
-        var clusterSeconds = clusterClock.Elapsed.TotalSeconds;
-        var groups = grouping.Clusters.SelectMany((c, g) => c.Select(i => (unnamed[i].FaceId, g)))
-            .Concat(grouping.Singletons.Select((i, s) => (unnamed[i].FaceId, grouping.Clusters.Count + s))).ToList();
-        var apply = Stopwatch.StartNew();
-        var outcome = await store.ApplyClustersAsync(collection, Model, groups);
+        var runner = new ReclusterJobRunner(new PgReclusterJobStore(schema.DataSource), store, clusterer, NullLogger<ReclusterJobRunner>.Instance);
+        var stages = new List<(string Stage, TimeSpan At)>();
+        var total = Stopwatch.StartNew();
+        var result = await runner.ReclusterAsync(collection, Model, (stage, _) => stages.Add((stage, total.Elapsed)), CancellationToken.None);
+        var took = total.Elapsed;
         Console.WriteLine();
         Console.WriteLine($"as indexed: {asIndexed.Clusters.Total} clusters of two faces or more for {people.Length} people");
-        Console.WriteLine($"recluster of {unnamed.Count} faces: read {readSeconds:F1} s, cluster {clusterSeconds:F1} s, apply {apply.Elapsed.TotalSeconds:F1} s " +
-                          $"(total {total.Elapsed.TotalSeconds:F1} s); {outcome.Clusters} clusters of two or more, {outcome.FacesMoved} faces moved");
+        Console.WriteLine($"recluster of {result.Faces} faces: {took.TotalSeconds:F1} s (" +
+                          string.Join(", ", stages.Zip([.. stages.Skip(1).Select(s => s.At), took], (s, end) => $"{s.Stage} {(end - s.At).TotalSeconds:F1} s")) +
+                          $"); {result.Clusters} clusters of two or more, {result.FacesMoved} faces moved");
         return 0;
     }
 }

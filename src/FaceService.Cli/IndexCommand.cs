@@ -14,7 +14,10 @@ namespace FaceService.Cli;
 public sealed record IndexSummary(
     string Collection, string Folder, float MinQuality, int Photos, int Indexed, int NoFace, int FacesStored, int FacesRefused,
     IReadOnlyDictionary<string, int> RefusedByReason, int AlreadyIndexed, int Errors, long Clusters, long ClustersOfTwoOrMore,
-    double Seconds, double PhotosPerSecond, double FacesPerSecond, IReadOnlyList<ImageProblem> Problems);
+    double Seconds, double PhotosPerSecond, double FacesPerSecond, IReadOnlyList<ImageProblem> Problems, ReclusterSummary? Recluster);
+
+/// <summary>The recluster at the end of an index run: how long it took and how many faces changed cluster.</summary>
+public sealed record ReclusterSummary(double Seconds, int Faces, int FacesMoved);
 
 /// <summary>
 /// index &lt;folder&gt;: every face of every photo under the folder stored without a name through
@@ -22,7 +25,9 @@ public sealed record IndexSummary(
 /// so that each photo is stored or not as a whole, with several in flight so the recognition batcher fills its batches.
 /// The photo's path relative to the folder is stored as each face's source (people shows it). Resumable: a photo whose
 /// SHA-256 is already indexed into the collection is skipped before the models run. A photo that cannot be read is
-/// counted and reported, not fatal.
+/// counted and reported, not fatal. At its end, when it stored faces, the collection's unnamed faces are reclustered all
+/// at once (as the service's recluster job does), so that the clusters are those of people clustering, not of faces
+/// joining one at a time; --no-recluster leaves that to a later run or to `POST /v1/people/recluster`.
 /// </summary>
 public static class IndexCommand
 {
@@ -30,11 +35,12 @@ public static class IndexCommand
         faceservice index <folder> [--collection <name>] [--min-quality <q>] [--concurrency <n>] [--json <file>] [common options]
           Stores every face of every photo under <folder> (sub-folders included) without a name; each face joins the
           cluster of its person (see people). Faces below --min-quality (0..1, default Quality:MinQuality) are refused.
-          Photos already indexed are skipped: run it again after an interruption to resume.
+          Photos already indexed are skipped: run it again after an interruption to resume. When faces were stored,
+          the collection's unnamed faces are then reclustered all at once (--no-recluster: not now).
         """;
 
     public static readonly string[] Options = [.. CliHost.Options, "collection", "min-quality"];
-    public static readonly string[] Flags = CliHost.Flags;
+    public static readonly string[] Flags = [.. CliHost.Flags, "no-recluster"];
 
     private enum Outcome { Indexed, AlreadyIndexed, Error }
 
@@ -85,10 +91,18 @@ public static class IndexCommand
             progress.Complete();
         }
 
+        ReclusterSummary? recluster = null;
+        if (!args.Has("no-recluster") && results.Any(r => r.Result.Stored > 0))
+        {
+            console.Out.WriteLine("Reclustering the collection's unnamed faces all at once…");
+            var reclusterClock = Stopwatch.StartNew();
+            var result = await host.Services.GetRequiredService<ReclusterJobRunner>().ReclusterAsync(collection, modelId, null, ct);
+            recluster = new ReclusterSummary(Math.Round(reclusterClock.Elapsed.TotalSeconds, 3), result.Faces ?? 0, result.FacesMoved ?? 0);
+        }
         var clusters = await people.ListClustersAsync(collection, 1, 1, 1, 0, ct);
         var clustersOfTwo = await people.ListClustersAsync(collection, 1, 1, 2, 0, ct);
         var summary = Summarize(collection, folder, threshold, paths.Count, results.ToList(), clusters.Clusters.Total, clustersOfTwo.Clusters.Total,
-            clock.Elapsed.TotalSeconds);
+            clock.Elapsed.TotalSeconds, recluster);
         WriteSummary(console.Out, summary);
         if (jsonPath is not null) await CliJson.WriteAsync(jsonPath, summary, ct);
         return ExitCodes.Ok;
@@ -123,7 +137,7 @@ public static class IndexCommand
     }
 
     private static IndexSummary Summarize(CollectionName collection, string folder, float threshold, int photos,
-        IReadOnlyList<(string Name, PhotoResult Result)> results, long clusters, long clustersOfTwo, double seconds)
+        IReadOnlyList<(string Name, PhotoResult Result)> results, long clusters, long clustersOfTwo, double seconds, ReclusterSummary? recluster)
     {
         var indexed = results.Where(r => r.Result.Outcome == Outcome.Indexed).Select(r => r.Result).ToList();
         var stored = indexed.Sum(r => r.Stored);
@@ -135,7 +149,7 @@ public static class IndexCommand
             .OrderBy(p => p.Path, StringComparer.Ordinal).ToList();
         return new IndexSummary(collection.Value, folder, threshold, photos, indexed.Count, indexed.Count(r => r.Stored + r.RefusedCount == 0),
             stored, refused.Count, byReason, results.Count(r => r.Result.Outcome == Outcome.AlreadyIndexed), problems.Count, clusters, clustersOfTwo,
-            Math.Round(seconds, 3), Math.Round(PerSecond(indexed.Count, seconds), 3), Math.Round(PerSecond(stored, seconds), 3), problems);
+            Math.Round(seconds, 3), Math.Round(PerSecond(indexed.Count, seconds), 3), Math.Round(PerSecond(stored, seconds), 3), problems, recluster);
     }
 
     private static double PerSecond(int count, double seconds) => seconds > 0 ? count / seconds : 0;
@@ -153,6 +167,7 @@ public static class IndexCommand
             ("already indexed", $"{s.AlreadyIndexed} (skipped)"),
             ("errors", $"{s.Errors}"),
             ("rate", $"{s.PhotosPerSecond:F2} photos/s, {s.FacesPerSecond:F2} faces/s stored"),
+            ("reclustered", s.Recluster is { } r ? $"{r.Faces} faces in {r.Seconds:F1} s, {r.FacesMoved} moved" : "no"),
             ("clusters now", $"{s.Clusters} ({s.ClustersOfTwoOrMore} of two faces or more)"),
         ];
         foreach (var (label, value) in rows) writer.WriteLine($"  {label,-16} {value}");

@@ -10,13 +10,15 @@ namespace FaceService.Storage;
 public sealed class PgReclusterJobStore(NpgsqlDataSource dataSource) : IReclusterJobStore
 {
     private const string Columns = "job_id, collection, model_id, state, stage, progress, attempts, cancel_requested, faces, faces_left_out, " +
-                                   "clusters, faces_moved, error, created_at, started_at, finished_at";
+                                   "clusters, faces_moved, error, created_at, started_at, finished_at, gallery_faces, requested_by";
 
     public Task<ReclusterJob> CreateAsync(CollectionName collection, string modelId, string requestedBy, CancellationToken ct = default) =>
         PgCommands.RunAsync(dataSource, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand($"""
-                INSERT INTO recluster_jobs (job_id, collection, model_id, state, requested_by) VALUES (@job_id, @collection, @model_id, 'queued', @by)
+                INSERT INTO recluster_jobs (job_id, collection, model_id, state, requested_by, gallery_faces)
+                VALUES (@job_id, @collection, @model_id, 'queued', @by,
+                        coalesce((SELECT faces FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id), 0))
                 ON CONFLICT (collection, model_id) WHERE state IN ('queued', 'running') DO NOTHING
                 RETURNING {Columns}
                 """, connection);
@@ -138,7 +140,7 @@ public sealed class PgReclusterJobStore(NpgsqlDataSource dataSource) : IRecluste
             jobs.Add(new ReclusterJob(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), Enum.Parse<JobState>(reader.GetString(3), ignoreCase: true),
                 reader.GetString(4), reader.GetFloat(5), reader.GetInt32(6), reader.GetBoolean(7), NullableInt(reader, 8), NullableInt(reader, 9),
                 NullableInt(reader, 10), NullableInt(reader, 11), reader.IsDBNull(12) ? null : reader.GetString(12), reader.GetFieldValue<DateTimeOffset>(13),
-                NullableTime(reader, 14), NullableTime(reader, 15)));
+                NullableTime(reader, 14), NullableTime(reader, 15), reader.GetInt64(16), reader.GetString(17)));
         return jobs;
     }
 

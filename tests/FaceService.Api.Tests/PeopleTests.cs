@@ -180,11 +180,50 @@ public sealed class PeopleTests(ApiFactory factory, ITestOutputHelper output)
         await (await _client.GetAsync($"/v1/people/jobs/{second["jobId"]}?collection=default")).ReadProblemAsync(HttpStatusCode.NotFound, "job_not_found");
     }
 
-    private async Task<JsonNode> IndexAsync(IReadOnlyList<string> photos, string collection = Collection)
+    [Fact]
+    public async Task A_collection_that_grew_is_reclustered_without_being_asked()
+    {
+        const string collection = "apitest-people-auto";
+        await factory.ResetCollectionAsync(collection);
+        await using var auto = new AutoReclusterFactory();
+        var client = auto.CreateClient();
+        var photos = IndexedPhotos.Take(16).ToList();
+
+        // 8 faces or more: the first recluster is queued by index itself, and run in the background.
+        foreach (var batch in photos.Chunk(4)) await IndexAsync(batch, collection, client);
+        JsonNode[] jobs;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            await Task.Delay(200);
+            jobs = [.. (await (await client.GetAsync($"/v1/people/jobs?collection={collection}")).ReadAsync(HttpStatusCode.OK))["jobs"]!.AsArray().Select(j => j!)];
+        } while (!jobs.Any(j => (string)j["state"]! == "succeeded") && clock.Elapsed < TimeSpan.FromSeconds(60));
+        var done = jobs.First(j => (string)j["state"]! == "succeeded");
+        Assert.Equal("auto", (string?)done["requestedBy"]);
+        output.WriteLine($"Queued by index: {jobs.Length} job(s); the first reclustered {done["faces"]} faces");
+
+        // Without growth since, indexing again queues nothing.
+        var before = jobs.Length;
+        await IndexAsync([photos[0]], collection, client);
+        var after = (await (await client.GetAsync($"/v1/people/jobs?collection={collection}")).ReadAsync(HttpStatusCode.OK))["jobs"]!.AsArray().Count;
+        Assert.Equal(before, after);
+    }
+
+    /// <summary>The service with automatic reclusters on, after 8 new faces and a quarter of growth.</summary>
+    private sealed class AutoReclusterFactory : ApiFactory
+    {
+        protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+        {
+            ["People:AutoRecluster"] = "true",
+            ["People:AutoReclusterMinNewFaces"] = "8",
+        };
+    }
+
+    private async Task<JsonNode> IndexAsync(IReadOnlyList<string> photos, string collection = Collection, HttpClient? client = null)
     {
         var form = new Multipart().Field("collection", collection);
         foreach (var photo in photos) form.File("image", photo);
-        return await (await _client.PostAsync("/v1/index", form)).ReadAsync(HttpStatusCode.Created);
+        return await (await (client ?? _client).PostAsync("/v1/index", form)).ReadAsync(HttpStatusCode.Created);
     }
 
     /// <summary>Queues a recluster and waits for it to succeed.</summary>

@@ -68,6 +68,10 @@ public sealed partial class IndexTests(IndexedLibrary library) : IClassFixture<I
         Assert.Equal(summary.GetProperty("facesRefused").GetInt32() > 0, summary.GetProperty("refusedByReason").EnumerateObject().Any());
         Assert.True(summary.GetProperty("clustersOfTwoOrMore").GetInt64() >= IndexedLibrary.People.Length);
         Assert.True(summary.GetProperty("photosPerSecond").GetDouble() > 0);
+        // Faces joined clusters one at a time; the run ends with all of them clustered at once.
+        var stored = summary.GetProperty("facesStored").GetInt32();
+        Assert.Equal(stored, summary.GetProperty("recluster").GetProperty("faces").GetInt32());
+        Assert.Contains($"reclustered      {stored} faces in ", library.FirstRun.Out);
 
         var problem = Assert.Single(summary.GetProperty("problems").EnumerateArray());
         Assert.Equal(IndexedLibrary.BrokenFile, problem.GetProperty("path").GetString());
@@ -89,6 +93,7 @@ public sealed partial class IndexTests(IndexedLibrary library) : IClassFixture<I
         // The unreadable file was never indexed, so it is tried (and reported) again.
         Assert.Equal(1, summary.GetProperty("errors").GetInt32());
         Assert.Equal(library.FirstSummary.GetProperty("clusters").GetInt64(), summary.GetProperty("clusters").GetInt64());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, summary.GetProperty("recluster").ValueKind);
         Assert.Contains($"already indexed  {library.Photos - 1} (skipped)", result.Out);
     }
 

@@ -335,6 +335,12 @@ public sealed class ReclusterJobDto
     public int? FacesMoved { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>The name of the key that asked for it, or "auto": queued by index once the collection had grown by
+    /// People:AutoReclusterGrowth since its last recluster.</summary>
+    /// <example>auto</example>
+    public required string RequestedBy { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
@@ -343,7 +349,7 @@ public sealed class ReclusterJobDto
     {
         JobId = j.JobId, Collection = j.Collection, State = j.State, Stage = j.Stage, Progress = j.Progress, Attempts = j.Attempts,
         CancelRequested = j.CancelRequested, Faces = j.Faces, FacesLeftOut = j.FacesLeftOut, Clusters = j.Clusters, FacesMoved = j.FacesMoved,
-        Error = j.Error, CreatedAt = j.CreatedAt, StartedAt = j.StartedAt, FinishedAt = j.FinishedAt,
+        Error = j.Error, RequestedBy = j.RequestedBy, CreatedAt = j.CreatedAt, StartedAt = j.StartedAt, FinishedAt = j.FinishedAt,
     };
 }
 

@@ -22,6 +22,7 @@ public static class CoreServiceCollectionExtensions
                 "Recognition:VerifyMaxFalseAcceptRate and Recognition:IdentifyMaxFalsePositiveIdentificationRate (docs/API.md). Remove them.")
             .ValidateOnStart();
         services.AddOptionsWithValidateOnStart<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.SectionName)).ValidateDataAnnotations();
+        services.AddOptionsWithValidateOnStart<PeopleOptions>().Bind(configuration.GetSection(PeopleOptions.SectionName)).ValidateDataAnnotations();
         services.AddEmbeddingQuantizer();
         services.AddSingleton<AgglomerativeFaceClusterer>();
         services.AddSingleton<PeopleClusterer>();

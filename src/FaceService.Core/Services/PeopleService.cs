@@ -26,11 +26,13 @@ public sealed record IndexResult(string Collection, float MinQuality, IReadOnlyL
 public sealed class PeopleService(
     FaceRecognitionService recognition,
     IFacePipeline pipeline,
+    IFaceStore faces,
     IPeopleStore store,
     IReclusterJobStore jobs,
     IEmbeddingQuantizer quantizer,
     IOptions<QualityOptions> quality,
     IOptions<RecognitionOptions> recognitionOptions,
+    IOptions<PeopleOptions> peopleOptions,
     ILogger<PeopleService> logger)
 {
     /// <summary>Faces shown per cluster in a listing unless asked otherwise.</summary>
@@ -65,9 +67,38 @@ public sealed class PeopleService(
             results.Add(new IndexedImage(image.Field, image.FileName, sha, indexed.AlreadyIndexed, indexed.Faces,
                 indexed.AlreadyIndexed ? [] : refused, analyses[i].FacesDetected));
         }
+        var stored = results.Sum(r => r.AlreadyIndexed ? 0 : r.Faces.Count);
         logger.LogInformation("Indexed {ImageCount} image(s) into collection {Collection}: {FaceCount} face(s) stored, {RefusedCount} refused",
-            images.Count, collection, results.Sum(r => r.AlreadyIndexed ? 0 : r.Faces.Count), results.Sum(r => r.Refused.Count));
+            images.Count, collection, stored, results.Sum(r => r.Refused.Count));
+        if (stored > 0) await QueueReclusterIfGrownAsync(collection, ct);
         return new IndexResult(collection.Value, threshold, results);
+    }
+
+    /// <summary>
+    /// Faces join clusters one at a time, with fewer of each person's faces together than clustering them at once
+    /// (docs/CLUSTERING.md, Incremental): once the collection has grown by People:AutoReclusterGrowth since its last
+    /// recluster (and by People:AutoReclusterMinNewFaces faces at least), a recluster is queued. A collection
+    /// reclustered at every quarter of growth is reclustered O(log n) times in all.
+    /// </summary>
+    private async Task QueueReclusterIfGrownAsync(CollectionName collection, CancellationToken ct)
+    {
+        var options = peopleOptions.Value;
+        if (!options.AutoRecluster) return;
+        var last = (await jobs.ListAsync(collection, 1, ct)).FirstOrDefault(j => j.ModelId == pipeline.ModelId);
+        if (last is { State: JobState.Queued or JobState.Running }) return;
+        var size = await faces.GetGallerySizeAsync(collection, pipeline.ModelId, ct);
+        var before = last?.GalleryFaces ?? 0;
+        if (size.Faces < before + options.AutoReclusterMinNewFaces || size.Faces < before * (1 + options.AutoReclusterGrowth)) return;
+        try
+        {
+            var job = await jobs.CreateAsync(collection, pipeline.ModelId, PeopleOptions.AutoRequester, ct);
+            logger.LogInformation("Recluster job {JobId} of collection {Collection} queued: {Faces} faces, {Before} at the last recluster",
+                job.JobId, collection, size.Faces, before);
+        }
+        catch (FaceServiceException e) when (e.Error == FaceServiceError.JobRunning)
+        {
+            // Another request queued one meanwhile.
+        }
     }
 
     public Task<ClusterListing> ListClustersAsync(CollectionName collection, int page, int pageSize, int minFaces, int? sample, CancellationToken ct = default)

@@ -29,7 +29,7 @@ public sealed class ReclusterJobRunner(IReclusterJobStore jobs, IPeopleStore peo
         if (job is null) return false;
         logger.LogInformation("Recluster job {JobId} of collection {Collection} started (attempt {Attempt})", job.JobId, job.Collection, job.Attempts);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var progress = new Progress(job.JobId, "loading", 0.05f);
+        var progress = new Progress(job.JobId, "starting", 0f);
         var heartbeat = BeatAsync(progress, cancel);
         ReclusterJobResult result;
         try
@@ -58,20 +58,27 @@ public sealed class ReclusterJobRunner(IReclusterJobStore jobs, IPeopleStore peo
         return true;
     }
 
-    private async Task<ReclusterJobResult> RunAsync(ReclusterJob job, Progress progress, CancellationToken ct)
+    private Task<ReclusterJobResult> RunAsync(ReclusterJob job, Progress progress, CancellationToken ct) =>
+        ReclusterAsync(CollectionName.Parse(job.Collection), job.ModelId, progress.Set, ct);
+
+    /// <summary>
+    /// A recluster of the collection's unnamed faces, now, in this process (a job's work; the command line's index runs
+    /// it at its end). <paramref name="progress"/> hears each stage and the share done.
+    /// </summary>
+    public async Task<ReclusterJobResult> ReclusterAsync(CollectionName collection, string modelId, Action<string, float>? progress, CancellationToken ct)
     {
-        var collection = CollectionName.Parse(job.Collection);
-        var faces = await people.GetUnnamedCodesAsync(collection, job.ModelId, ct);
-        var listing = await people.ListClustersAsync(collection, job.ModelId, 1, 1, 1, 0, ct);
-        progress.Set("clustering", 0.2f);
-        // The clusterer is CPU work without awaits: off the caller's thread, so that the heartbeat keeps beating.
+        progress?.Invoke("loading", 0.05f);
+        var faces = await people.GetUnnamedCodesAsync(collection, modelId, ct);
+        var listing = await people.ListClustersAsync(collection, modelId, 1, 1, 1, 0, ct);
+        progress?.Invoke("clustering", 0.2f);
+        // The clusterer is CPU work without awaits: off the caller's thread, so that a job's heartbeat keeps beating.
         var grouping = await Task.Run(() => clusterer.Cluster([.. faces.Select(f => f.Code)], [.. faces.Select(f => (string?)f.ImageSha256)], ct), ct);
-        progress.Set("saving", 0.9f);
+        progress?.Invoke("saving", 0.9f);
         var groups = new List<(Guid FaceId, int Group)>(faces.Count);
         for (var c = 0; c < grouping.Clusters.Count; c++) groups.AddRange(grouping.Clusters[c].Select(i => (faces[i].FaceId, c)));
         groups.AddRange(grouping.Singletons.Select((i, s) => (faces[i].FaceId, grouping.Clusters.Count + s)));
         ct.ThrowIfCancellationRequested();
-        var outcome = await people.ApplyClustersAsync(collection, job.ModelId, groups, ct);
+        var outcome = await people.ApplyClustersAsync(collection, modelId, groups, ct);
         return new ReclusterJobResult(JobState.Succeeded, faces.Count, (int)listing.LowQualityFaces, outcome.Clusters, outcome.FacesMoved);
     }
 

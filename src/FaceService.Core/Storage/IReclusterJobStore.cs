@@ -18,10 +18,12 @@ public enum JobState
 /// <param name="FacesLeftOut">Unnamed faces left out as low quality.</param>
 /// <param name="Clusters">Clusters of two faces or more after it (once done).</param>
 /// <param name="FacesMoved">Faces whose cluster changed (once done).</param>
+/// <param name="GalleryFaces">The collection's faces of the model when the job was queued.</param>
+/// <param name="RequestedBy">The name of the key that asked for it, or "auto" (queued by index as the collection grew).</param>
 public sealed record ReclusterJob(
     Guid JobId, string Collection, string ModelId, JobState State, string Stage, float Progress, int Attempts, bool CancelRequested,
     int? Faces, int? FacesLeftOut, int? Clusters, int? FacesMoved, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt, long GalleryFaces, string RequestedBy);
 
 /// <summary>What a finished run reports.</summary>
 public sealed record ReclusterJobResult(JobState State, int? Faces = null, int? FacesLeftOut = null, int? Clusters = null, int? FacesMoved = null,

@@ -175,6 +175,8 @@ CREATE TABLE recluster_jobs (
     faces_left_out   integer,
     clusters         integer,
     faces_moved      integer,
+    -- The collection's faces (of the model) when the job was queued: an automatic recluster waits for it to grow.
+    gallery_faces    bigint      NOT NULL DEFAULT 0,
     error            text,
     requested_by     text        NOT NULL,
     created_at       timestamptz NOT NULL DEFAULT now(),

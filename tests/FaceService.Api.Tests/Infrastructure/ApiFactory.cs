@@ -45,6 +45,8 @@ public class ApiFactory : WebApplicationFactory<Program>
                 ["Auth:BootstrapAdminKey"] = BootstrapAdminKey,
                 // Request logs of every test request would drown the test output.
                 ["Serilog:MinimumLevel:Default"] = "Warning",
+                // Tests that index ask for their reclusters themselves; PeopleTests checks the automatic one.
+                ["People:AutoRecluster"] = "false",
             };
             foreach (var (key, value) in ExtraSettings) settings[key] = value;
             config.AddInMemoryCollection(settings);

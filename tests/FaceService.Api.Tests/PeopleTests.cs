@@ -42,6 +42,15 @@ public sealed class PeopleTests(ApiFactory factory, ITestOutputHelper output)
         // A person is never twice in one picture.
         Assert.All(faces.GroupBy(f => (long)f["clusterId"]!), c => Assert.Equal(c.Count(), c.Select(f => (string)f["imageSha256"]!).Distinct().Count()));
 
+        // A hostile file name (control characters, 3,000 characters) is stored cleaned and cut, not refused.
+        var longName = new string('x', 3000) + "\u0001.jpg";
+        var hostile = await (await _client.PostAsync("/v1/index", new Multipart().Field("collection", Collection + "-names")
+            .Bytes("image", DevPhotos.Read(photos[1]), longName))).ReadAsync(HttpStatusCode.Created);
+        var source = (string)hostile["images"]![0]!["faces"]![0]!["source"]!;
+        Assert.Equal(1024, source.Length);
+        Assert.EndsWith("x.jpg", source);
+        await factory.ResetCollectionAsync(Collection + "-names");
+
         // The same photo again: nothing new.
         var again = await IndexAsync([photos[0]]);
         Assert.True((bool)again["images"]![0]!["alreadyIndexed"]!);

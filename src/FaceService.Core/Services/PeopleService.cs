@@ -60,7 +60,7 @@ public sealed class PeopleService(
             var sha = Convert.ToHexStringLower(SHA256.HashData(image.Content.Span));
             var kept = analyses[i].Faces.Where(f => f.Quality.Score >= threshold).ToList();
             var refused = analyses[i].Faces.Where(f => f.Quality.Score < threshold).Select(f => FaceRecognitionService.Refuse(f, threshold)).ToList();
-            var photo = new PhotoToIndex(sha, image.FileName,
+            var photo = new PhotoToIndex(sha, PhotoSource(image.FileName),
                 [.. kept.Select(f => new FaceToIndex(f.Box, f.Score, f.Code, quantizer.Dequantize(f.Code), f.Quality.Score, f.Quality.Score < _quality.MinQuality))],
                 refused.Count);
             var indexed = await store.IndexPhotoAsync(collection, pipeline.ModelId, photo, actor, ct);
@@ -99,6 +99,25 @@ public sealed class PeopleService(
         {
             // Another request queued one meanwhile.
         }
+    }
+
+    /// <summary>Longest photo name kept (the store's limit); a longer one keeps its end, where the file name is.</summary>
+    public const int MaxSourceLength = 1024;
+
+    /// <summary>
+    /// The client's name for a photo as it is kept: without control characters (a client may send anything there), its
+    /// last <see cref="MaxSourceLength"/> characters, or null when nothing is left.
+    /// </summary>
+    public static string? PhotoSource(string? fileName)
+    {
+        if (fileName is null) return null;
+        var name = new string([.. fileName.Where(c => !char.IsControl(c))]).Trim();
+        if (name.Length > MaxSourceLength)
+        {
+            name = name[^MaxSourceLength..];
+            if (char.IsLowSurrogate(name[0])) name = name[1..];
+        }
+        return name.Length == 0 ? null : name;
     }
 
     public Task<ClusterListing> ListClustersAsync(CollectionName collection, int page, int pageSize, int minFaces, int? sample, CancellationToken ct = default)

@@ -6,6 +6,7 @@ using FaceService.Core.Imaging;
 using FaceService.Core.Services;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FaceService.Cli;
 
@@ -15,7 +16,7 @@ public sealed record ClusteredFace(string Image, FaceBox Box, float Score);
 public sealed record ClusterSummary(
     string Folder, ClusteringMethod Method, float? Threshold, Linkage? Linkage, int Images, int Faces, double Seconds, double FacesPerSecond,
     IReadOnlyList<IReadOnlyList<ClusteredFace>> Clusters, IReadOnlyList<ClusteredFace> Singletons,
-    IReadOnlyList<string> NoFace, IReadOnlyList<ImageProblem> Errors);
+    IReadOnlyList<string> NoFace, IReadOnlyList<ImageProblem> Errors, IReadOnlyList<ClusteredFace> LeftOut);
 
 /// <summary>
 /// cluster &lt;folder&gt;: every face of every photo under the folder, grouped into people (or by agglomerative clustering
@@ -31,10 +32,11 @@ public static class ClusterCommand
           Groups every face in the photos under <folder> (sub-folders included) into people and writes an HTML contact
           sheet of face crops (default {DefaultReport}), one self-contained file. Faces of one photo never share a group.
           --threshold (squared L2, 0..4) or --linkage: agglomerative clustering cut at that distance instead.
+          Faces below Quality:MinQuality are left out (shown apart) unless --include-low-quality.
         """;
 
     public static readonly string[] Options = [.. CliHost.Options, "out", "threshold", "linkage"];
-    public static readonly string[] Flags = CliHost.Flags;
+    public static readonly string[] Flags = [.. CliHost.Flags, "include-low-quality"];
 
     private sealed record AnalyzedPhoto(string Name, IReadOnlyList<(EmbeddedFace Face, byte[] Thumbnail)> Faces, string? Error);
 
@@ -73,9 +75,14 @@ public static class ClusterCommand
             progress.Complete();
         }
 
-        var faces = photos.SelectMany(p => p.Faces.Select(f => new SheetFace(p.Name, f.Face.Box, f.Face.Score, f.Thumbnail))).ToList();
-        var codes = photos.SelectMany(p => p.Faces.Select(f => f.Face.Code)).ToList();
-        var photoOf = photos.SelectMany(p => p.Faces.Select(_ => (string?)p.Name)).ToList();
+        // Faces below the quality threshold chain people together: left out unless asked for, as the API's cluster does.
+        var minQuality = host.Services.GetRequiredService<IOptions<QualityOptions>>().Value.MinQuality;
+        var found = photos.SelectMany(p => p.Faces.Select(f => (Photo: p.Name, f.Face, f.Thumbnail))).ToList();
+        var kept = found.Where(f => args.Has("include-low-quality") || f.Face.Quality.Score >= minQuality).ToList();
+        var leftOut = found.Except(kept).Select(f => new SheetFace(f.Photo, f.Face.Box, f.Face.Score, f.Thumbnail)).ToList();
+        var faces = kept.Select(f => new SheetFace(f.Photo, f.Face.Box, f.Face.Score, f.Thumbnail)).ToList();
+        var codes = kept.Select(f => f.Face.Code).ToList();
+        var photoOf = kept.Select(f => (string?)f.Photo).ToList();
         CodeClustering clustering;
         try
         {
@@ -93,14 +100,14 @@ public static class ClusterCommand
             grouping.Clusters.Select(c => (IReadOnlyList<SheetFace>)c.Select(i => faces[i]).ToList()).ToList(),
             grouping.Singletons.Select(i => faces[i]).ToList(),
             photos.Where(p => p.Error is null && p.Faces.Count == 0).Select(p => p.Name).ToList(),
-            photos.Where(p => p.Error is not null).Select(p => new ImageProblem(p.Name, "error", p.Error!)).ToList());
+            photos.Where(p => p.Error is not null).Select(p => new ImageProblem(p.Name, "error", p.Error!)).ToList(), leftOut, minQuality);
         await using (var html = new StreamWriter(reportPath))
             ContactSheet.Write(html, report);
 
         var seconds = clock.Elapsed.TotalSeconds;
         console.Out.WriteLine($"{faces.Count} face(s) in {paths.Count} photo(s): {report.Clusters.Count} cluster(s) " +
                               $"({string.Join(", ", report.Clusters.Select(c => c.Count))}), {report.Singletons.Count} face(s) alone, " +
-                              $"{report.NoFace.Count} photo(s) without a face, {report.Errors.Count} error(s); {seconds:F1} s, {faces.Count / Math.Max(seconds, 1e-9):F2} faces/s.");
+                              $"{leftOut.Count} left out (quality below {minQuality:0.##}), {report.NoFace.Count} photo(s) without a face, {report.Errors.Count} error(s); {seconds:F1} s, {faces.Count / Math.Max(seconds, 1e-9):F2} faces/s.");
         console.Out.WriteLine($"Contact sheet: {reportPath}");
 
         if (jsonPath is not null)
@@ -110,7 +117,7 @@ public static class ClusterCommand
                 faces.Count, Math.Round(seconds, 3),
                 Math.Round(faces.Count / Math.Max(seconds, 1e-9), 3),
                 report.Clusters.Select(c => (IReadOnlyList<ClusteredFace>)c.Select(Json).ToList()).ToList(),
-                report.Singletons.Select(Json).ToList(), report.NoFace, report.Errors), ct);
+                report.Singletons.Select(Json).ToList(), report.NoFace, report.Errors, report.LeftOut.Select(Json).ToList()), ct);
         }
         return ExitCodes.Ok;
 

@@ -7,10 +7,11 @@ namespace FaceService.Cli;
 /// <param name="Thumbnail">Null where the photo could not be read: the sheet shows a tile saying <paramref name="Missing"/>.</param>
 public sealed record SheetFace(string Image, Core.Faces.FaceBox Box, float Score, byte[]? Thumbnail, string? Missing = null);
 
+/// <param name="LeftOut">Faces below the quality threshold, not clustered.</param>
 public sealed record ClusterReport(
     string Folder, Core.Services.CodeClustering Clustering, int Images,
     IReadOnlyList<IReadOnlyList<SheetFace>> Clusters, IReadOnlyList<SheetFace> Singletons,
-    IReadOnlyList<string> NoFace, IReadOnlyList<ImageProblem> Errors);
+    IReadOnlyList<string> NoFace, IReadOnlyList<ImageProblem> Errors, IReadOnlyList<SheetFace> LeftOut, float MinQuality);
 
 /// <summary>
 /// Faces as one self-contained HTML page: every crop is a base64 JPEG data URI, styles are inline, nothing is
@@ -52,6 +53,8 @@ public static class ContactSheet
             WriteFaces(w, "cluster", $"Person {c + 1}", report.Clusters[c]);
         if (report.Singletons.Count > 0)
             WriteFaces(w, "singletons", "Faces like no other", report.Singletons);
+        if (report.LeftOut.Count > 0)
+            WriteFaces(w, "leftout", string.Format(CultureInfo.InvariantCulture, "Left out: quality below {0:0.##}", report.MinQuality), report.LeftOut);
         WriteList(w, "noface", "Images without a face", report.NoFace);
         WriteList(w, "errors", "Images that could not be read", report.Errors.Select(e => e.Message).ToList());
         EndPage(w);

@@ -1,3 +1,4 @@
+using FaceService.Evaluation;
 using System.Net;
 using System.Text.RegularExpressions;
 using SkiaSharp;
@@ -69,6 +70,27 @@ public sealed partial class ClusterTests
         Assert.Equal(0, json.GetProperty("clusters").GetArrayLength());
         Assert.Equal(george.Count, json.GetProperty("singletons").GetArrayLength());
         Assert.Equal("single", json.GetProperty("linkage").GetString());
+    }
+
+    [Fact]
+    public async Task A_blurred_face_is_left_out_and_shown_apart_unless_asked_for()
+    {
+        using var folder = new PhotoFolder();
+        var george = TestEnvironment.People["George_Clooney"].Take(3).ToList();
+        for (var i = 0; i < george.Count; i++) folder.Link($"g{i}.jpg", george[i]);
+        folder.Write("blurred.jpg", DegradedPhoto.Blurred(await File.ReadAllBytesAsync(george[0]), 4));
+        var report = Path.Combine(folder.Path, "r.html");
+
+        var (result, json) = await Cli.RunWithJsonAsync("cluster", folder.Path, "--out", report);
+
+        Assert.Equal(["blurred.jpg"], json.GetProperty("leftOut").EnumerateArray().Select(f => f.GetProperty("image").GetString()));
+        Assert.Equal(george.Count, json.GetProperty("faces").GetInt32());
+        Assert.Contains("1 left out (quality below 0.5)", result.Out);
+        Assert.Contains("<section class=\"leftout\"", await File.ReadAllTextAsync(report));
+
+        var (_, all) = await Cli.RunWithJsonAsync("cluster", folder.Path, "--out", report, "--include-low-quality");
+        Assert.Equal(0, all.GetProperty("leftOut").GetArrayLength());
+        Assert.Equal(george.Count + 1, all.GetProperty("faces").GetInt32());
     }
 
     [GeneratedRegex("<section class=\"cluster\"[^>]*>(.*?)</section>", RegexOptions.Singleline)]

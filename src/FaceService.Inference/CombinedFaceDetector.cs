@@ -17,14 +17,8 @@ public sealed class CombinedFaceDetector(IFaceDetector primary, IFaceDetector se
     {
         var faces = primary.Detect(image);
         if (secondaryOnlyWhenNone && faces.Count > 0) return faces;
-        var added = secondary.Detect(image).Where(s => faces.All(f => Iou(f.Box, s.Box) <= SameFaceIou)).ToArray();
+        var added = secondary.Detect(image).Where(s => faces.All(f => f.Box.IntersectionOverUnion(s.Box) <= SameFaceIou)).ToArray();
         return added.Length == 0 ? faces : faces.Concat(added).OrderByDescending(f => f.Box.Area).Take(maxFaces).ToArray();
-    }
-
-    private static float Iou(FaceBox a, FaceBox b)
-    {
-        var intersection = Math.Max(0, Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X)) * Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
-        return intersection / (a.Area + b.Area - intersection);
     }
 
     public void Dispose()

@@ -99,7 +99,7 @@ public sealed class OnnxSessionFactory
     {
         if (_options.Device == InferenceDevice.Cpu) return false;
 
-        var failure = CudaFailure();
+        var failure = CudaUnavailableReason(_options.CudaDeviceId);
         if (failure is null)
         {
             _logger.LogInformation("ONNX Runtime runs the face models on CUDA device {DeviceId}.", _options.CudaDeviceId);
@@ -113,14 +113,18 @@ public sealed class OnnxSessionFactory
         return false;
     }
 
-    /// <summary>Why CUDA cannot be used, or null when it can (the CPU-only runtime throws when asked for it).</summary>
-    private string? CudaFailure()
+    /// <summary>
+    /// Why CUDA cannot be used on this machine and build, or null when it can (the CPU-only runtime throws when asked
+    /// for it). Tests read it to state what they expect on either kind of machine.
+    /// </summary>
+    public static string? CudaUnavailableReason(int deviceId = 0)
     {
         try
         {
             if (!OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
                 return "this ONNX Runtime build has no CUDA execution provider.";
-            using var probe = CreateSessionOptions(cuda: true);
+            using var probe = new SessionOptions();
+            probe.AppendExecutionProvider_CUDA(deviceId);
             return null;
         }
         catch (Exception e) // OnnxRuntimeException, or a missing native entry point / library

@@ -122,7 +122,7 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
         {
             var suppressed = false;
             foreach (var k in kept)
-                if (Iou(candidate.Box, k.Box) > _iouThreshold) { suppressed = true; break; }
+                if (candidate.Box.IntersectionOverUnion(k.Box) > _iouThreshold) { suppressed = true; break; }
             if (!suppressed) kept.Add(candidate);
         }
 
@@ -137,14 +137,6 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
         faces.Sort((x, y) => y.Box.Area.CompareTo(x.Box.Area));
         if (faces.Count > _maxFaces) faces.RemoveRange(_maxFaces, faces.Count - _maxFaces);
         return faces;
-    }
-
-    private static float Iou(FaceBox a, FaceBox b)
-    {
-        if (a.Area <= 0 || b.Area <= 0) return 0;
-        var intersection = Math.Max(0, Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X)) *
-                           Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
-        return intersection / (a.Area + b.Area - intersection);
     }
 
     public void Dispose()

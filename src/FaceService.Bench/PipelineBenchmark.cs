@@ -12,7 +12,8 @@ namespace FaceService.Bench;
 
 /// <summary>
 /// `pipeline`: the service's face pipeline (built by AddFaceInference) on the dev photos, after a warm-up.
-/// (a) stages: the stage classes called in turn on every photo once, decode → detect → landmarks → align → embed → quantize;
+/// (a) stages: the stage classes called in turn on every photo once, decode → detect → landmarks → align (with the face's
+/// quality) → embed (each chip and its mirror image with mirror averaging, as the pipeline does) → quantize;
 /// (b) the recognition net alone on batches of chips, and the detector net alone; (c) <see cref="IFacePipeline"/> end to end under N concurrent
 /// requests, each a loop over the photos, with the configured micro-batching and without it (max batch 1).
 /// Options: --seconds 15 (per end-to-end run), --concurrency 1,4,16, --batches 1,8,32, --batch-seconds 4, --warmup-images 40,
@@ -82,6 +83,8 @@ public static class PipelineBenchmark
         var aligner = services.GetRequiredService<FaceChipAligner>();
         var net = services.GetRequiredService<RecognitionNet>();
         var quantizer = services.GetRequiredService<IEmbeddingQuantizer>();
+        var mirrorAveraging = services.GetRequiredService<InferenceOptions>().MirrorAveraging;
+        var qualityScorer = services.GetRequiredService<FaceQualityScorer>();
 
         var perImage = Stages.Select(_ => new List<double>()).ToArray();
         var perFace = Stages.Select(_ => new List<double>()).ToArray();
@@ -104,16 +107,20 @@ public static class PipelineBenchmark
 
             var image = decoder.Decode(photo.Bytes);
             Lap(0);
-            var boxes = detector.Detect(image).Select(f => f.Box).ToArray();
+            var found = detector.Detect(image);
+            var boxes = found.Select(f => f.Box).ToArray();
             Lap(1);
             // As the pipeline: an image without faces stops after detection.
             if (boxes.Length > 0)
             {
                 var landmarks = landmarker.Detect(image, boxes);
                 Lap(2);
+                // As the pipeline: each chip cut, then the face's quality from its sharpness (timed here, not needed).
                 var chips = boxes.Select((box, i) => aligner.Cut(image, box, landmarks[i])).ToArray();
+                _ = chips.Select((chip, i) => qualityScorer.Score(found[i].Score, landmarks[i].ToFivePoints(), ChipSharpness.Measure(chip))).ToArray();
                 Lap(3);
-                var embeddings = net.Embed(chips);
+                // As the pipeline embeds: with mirror averaging, each chip and its mirror image (two recognition runs a face).
+                var embeddings = mirrorAveraging ? MirrorAveraging.Average(net.Embed(MirrorAveraging.WithMirrors(chips))) : net.Embed(chips);
                 Lap(4);
                 foreach (var embedding in embeddings) quantizer.Quantize(embedding);
                 Lap(5);

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
@@ -35,7 +33,7 @@ public sealed class FacePipeline(
         var cut = Chips(image, faces, cancellationToken);
         var chips = cut.Select(c => c.Chip).ToArray();
         var embeddings = options.MirrorAveraging
-            ? MirrorAverage(await embedder.EmbedAsync([.. chips, .. chips.Select(Mirrored)], cancellationToken).ConfigureAwait(false))
+            ? MirrorAveraging.Average(await embedder.EmbedAsync(MirrorAveraging.WithMirrors(chips), cancellationToken).ConfigureAwait(false))
             : await embedder.EmbedAsync(chips, cancellationToken).ConfigureAwait(false);
 
         var embedded = new EmbeddedFace[faces.Count];
@@ -71,33 +69,5 @@ public sealed class FacePipeline(
             faces = [faces[PrimaryFace.Select(faces.Select(f => (f.Box, f.Score)).ToList(), image.Width, image.Height)]];
         cancellationToken.ThrowIfCancellationRequested();
         return (image, faces, detected);
-    }
-
-    /// <summary>The chip flipped left to right.</summary>
-    private static RgbaImage Mirrored(RgbaImage chip)
-    {
-        var pixels = new byte[chip.Pixels.Length];
-        var source = MemoryMarshal.Cast<byte, uint>(chip.Pixels.AsSpan());
-        var target = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan());
-        for (var y = 0; y < chip.Height; y++)
-        {
-            source.Slice(y * chip.Width, chip.Width).CopyTo(target.Slice(y * chip.Width, chip.Width));
-            target.Slice(y * chip.Width, chip.Width).Reverse();
-        }
-        return new RgbaImage(chip.Width, chip.Height, pixels);
-    }
-
-    /// <summary>Embeddings of n chips followed by their n mirror images → n unit means (dlib's jitter idea, at its cheapest).</summary>
-    private static float[][] MirrorAverage(float[][] embeddings)
-    {
-        var n = embeddings.Length / 2;
-        var result = new float[n][];
-        for (var i = 0; i < n; i++)
-        {
-            result[i] = new float[embeddings[i].Length];
-            TensorPrimitives.Add(embeddings[i], embeddings[n + i], result[i]);
-            EmbeddingMath.NormalizeInPlace(result[i]);
-        }
-        return result;
     }
 }

@@ -10,6 +10,11 @@ public enum InferenceDevice
     Cpu,
     /// <summary>CUDA or fail start-up.</summary>
     Cuda,
+    /// <summary>
+    /// TensorRT (engines built for these models on first use and cached, CUDA for what TensorRT cannot run) or fail
+    /// start-up. The first start on a machine builds the engines: minutes, not seconds.
+    /// </summary>
+    TensorRt,
 }
 
 /// <summary>How the recognition net's input chip is cut from the photo.</summary>
@@ -64,8 +69,17 @@ public sealed class InferenceOptions : IValidatableObject
 
     public InferenceDevice Device { get; set; } = InferenceDevice.Auto;
 
-    /// <summary>CUDA device id when <see cref="Device"/> selects CUDA.</summary>
+    /// <summary>CUDA device id when <see cref="Device"/> selects CUDA or TensorRT.</summary>
     [Range(0, 64)] public int CudaDeviceId { get; set; }
+
+    /// <summary>
+    /// Folder TensorRT keeps its built engines in (<see cref="InferenceDevice.TensorRt"/>), so that a restart does not
+    /// build them again; writable by the service. Null: "trt-engines" in the models folder.
+    /// </summary>
+    public string? TensorRtEngineCachePath { get; set; }
+
+    /// <summary>TensorRT in half precision: faster, but the embeddings move; the shipped calibration was measured in fp32.</summary>
+    public bool TensorRtFp16 { get; set; }
 
     /// <summary>Threads of each ORT session's intra-op pool; 0 = one per core.</summary>
     [Range(0, 1024)] public int IntraOpThreads { get; set; }

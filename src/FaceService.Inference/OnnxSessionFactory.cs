@@ -5,27 +5,44 @@ namespace FaceService.Inference;
 
 /// <summary>
 /// Opens the ONNX models with the configured execution provider. The provider is chosen once, for all models:
-/// auto tries CUDA and falls back to CPU with a warning; cuda fails start-up when CUDA cannot be used.
+/// auto tries CUDA and falls back to CPU with a warning; cuda and tensorrt fail start-up when they cannot be used.
 /// </summary>
 public sealed class OnnxSessionFactory
 {
     private readonly InferenceOptions _options;
     private readonly ILogger _logger;
-    private readonly Lazy<bool> _useCuda;
+    private readonly Lazy<Provider> _provider;
+
+    private enum Provider
+    {
+        Cpu,
+        Cuda,
+        TensorRt,
+    }
 
     public OnnxSessionFactory(InferenceOptions options, string modelsDirectory, ILogger<OnnxSessionFactory> logger)
     {
         _options = options;
         _logger = logger;
         ModelsDirectory = modelsDirectory;
-        _useCuda = new Lazy<bool>(ChooseCuda);
+        _provider = new Lazy<Provider>(ChooseProvider);
         RunGate = new ModelRunGate(options.MaxConcurrentRuns > 0 ? options.MaxConcurrentRuns : Environment.ProcessorCount);
     }
 
     public string ModelsDirectory { get; }
 
-    /// <summary>"CUDA" or "CPU": where the models run.</summary>
-    public string ExecutionProvider => _useCuda.Value ? "CUDA" : "CPU";
+    /// <summary>"TensorRT", "CUDA" or "CPU": where the models run.</summary>
+    public string ExecutionProvider => _provider.Value switch
+    {
+        Provider.TensorRt => "TensorRT",
+        Provider.Cuda => "CUDA",
+        _ => "CPU",
+    };
+
+    /// <summary>Where TensorRT caches its engines (<see cref="InferenceOptions.TensorRtEngineCachePath"/>).</summary>
+    public string TensorRtEngineCachePath => _options.TensorRtEngineCachePath is { Length: > 0 } path
+        ? Path.GetFullPath(path)
+        : Path.Combine(ModelsDirectory, "trt-engines");
 
     public string ModelPath(string fileName) => Path.Combine(ModelsDirectory, fileName);
 
@@ -49,7 +66,7 @@ public sealed class OnnxSessionFactory
         if (!File.Exists(path))
             throw new FileNotFoundException(
                 $"ONNX model '{path}' is missing. Build the models with models/build.sh or point Inference:ModelsPath at them.", path);
-        using var sessionOptions = CreateSessionOptions(_useCuda.Value);
+        using var sessionOptions = CreateSessionOptions(_provider.Value);
         return new InferenceSession(path, sessionOptions);
     }
 
@@ -67,7 +84,7 @@ public sealed class OnnxSessionFactory
         return true;
     });
 
-    private SessionOptions CreateSessionOptions(bool cuda)
+    private SessionOptions CreateSessionOptions(Provider provider)
     {
         var sessionOptions = new SessionOptions
         {
@@ -85,7 +102,9 @@ public sealed class OnnxSessionFactory
         {
             sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.IntraOpSpinning ? "1" : "0");
             if (_options.SharedCpuArena && SharedArena.Value) sessionOptions.AddSessionConfigEntry("session.use_env_allocators", "1");
-            if (cuda) sessionOptions.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
+            if (provider == Provider.TensorRt) AppendTensorRt(sessionOptions);
+            // CUDA also runs what TensorRT leaves (providers are tried in the order appended).
+            if (provider != Provider.Cpu) sessionOptions.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
             return sessionOptions;
         }
         catch
@@ -95,22 +114,66 @@ public sealed class OnnxSessionFactory
         }
     }
 
-    private bool ChooseCuda()
+    private void AppendTensorRt(SessionOptions sessionOptions)
     {
-        if (_options.Device == InferenceDevice.Cpu) return false;
+        Directory.CreateDirectory(TensorRtEngineCachePath);
+        using var tensorRt = new OrtTensorRTProviderOptions();
+        tensorRt.UpdateOptions(new Dictionary<string, string>
+        {
+            ["device_id"] = _options.CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["trt_engine_cache_enable"] = "1",
+            ["trt_engine_cache_path"] = TensorRtEngineCachePath,
+            ["trt_fp16_enable"] = _options.TensorRtFp16 ? "1" : "0",
+        });
+        sessionOptions.AppendExecutionProvider_Tensorrt(tensorRt);
+    }
+
+    private Provider ChooseProvider()
+    {
+        if (_options.Device == InferenceDevice.Cpu) return Provider.Cpu;
+        if (_options.Device == InferenceDevice.TensorRt)
+        {
+            var reason = TensorRtUnavailableReason(_options.CudaDeviceId);
+            if (reason is not null)
+                throw new InvalidOperationException(
+                    $"Inference:Device is 'tensorrt' but the TensorRT execution provider cannot be used: {reason} " +
+                    "Build with -p:OnnxGpu=true (Microsoft.ML.OnnxRuntime.Gpu) on a machine with an NVIDIA GPU, CUDA, cuDNN and TensorRT, or set Inference:Device to 'cuda', 'auto' or 'cpu'.");
+            _logger.LogInformation("ONNX Runtime runs the face models on TensorRT (CUDA device {DeviceId}), engines cached in {EngineCache}.",
+                _options.CudaDeviceId, TensorRtEngineCachePath);
+            return Provider.TensorRt;
+        }
 
         var failure = CudaUnavailableReason(_options.CudaDeviceId);
         if (failure is null)
         {
             _logger.LogInformation("ONNX Runtime runs the face models on CUDA device {DeviceId}.", _options.CudaDeviceId);
-            return true;
+            return Provider.Cuda;
         }
         if (_options.Device == InferenceDevice.Cuda)
             throw new InvalidOperationException(
                 $"Inference:Device is 'cuda' but the CUDA execution provider cannot be used: {failure} " +
                 "Build with -p:OnnxGpu=true (Microsoft.ML.OnnxRuntime.Gpu) on a machine with an NVIDIA GPU, CUDA and cuDNN, or set Inference:Device to 'auto' or 'cpu'.");
         _logger.LogWarning("CUDA is not available ({Reason}); the face models run on the CPU.", failure);
-        return false;
+        return Provider.Cpu;
+    }
+
+    /// <summary>Why TensorRT cannot be used on this machine and build, or null when it can.</summary>
+    public static string? TensorRtUnavailableReason(int deviceId = 0)
+    {
+        if (CudaUnavailableReason(deviceId) is { } cuda) return cuda;
+        try
+        {
+            if (!OrtEnv.Instance().GetAvailableProviders().Contains("TensorrtExecutionProvider"))
+                return "this ONNX Runtime build has no TensorRT execution provider.";
+            using var probe = new SessionOptions();
+            using var tensorRt = new OrtTensorRTProviderOptions();
+            probe.AppendExecutionProvider_Tensorrt(tensorRt);
+            return null;
+        }
+        catch (Exception e) // OnnxRuntimeException, or TensorRT's libraries missing
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>

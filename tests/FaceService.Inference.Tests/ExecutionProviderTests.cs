@@ -45,6 +45,34 @@ public sealed class ExecutionProviderTests
     }
 
     [Fact]
+    public async Task TensorRt_runs_on_tensorrt_where_it_can_and_fails_start_up_with_a_clear_error_where_it_cannot()
+    {
+        var cache = Directory.CreateTempSubdirectory("trt-engines-");
+        try
+        {
+            await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?>
+            {
+                ["Inference:Device"] = "tensorrt", ["Inference:TensorRtEngineCachePath"] = cache.FullName,
+            });
+
+            if (OnnxSessionFactory.TensorRtUnavailableReason() is null)
+            {
+                services.GetRequiredService<IFacePipeline>();
+                Assert.Equal("TensorRT", services.GetRequiredService<OnnxSessionFactory>().ExecutionProvider);
+                Assert.NotEmpty(cache.EnumerateFiles("*", SearchOption.AllDirectories));
+                return;
+            }
+            var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IFacePipeline>());
+            Assert.Contains("Inference:Device is 'tensorrt'", error.Message);
+            Assert.Contains("TensorRT", error.Message);
+        }
+        finally
+        {
+            cache.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_hosted_service_warms_the_models_up_at_start()
     {
         var logs = new CapturingLoggerProvider();

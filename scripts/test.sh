@@ -19,6 +19,12 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 dotnet test FaceService.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
+# The GPU build (ONNX Runtime's CUDA and TensorRT package, -p:OnnxGpu=true) and its inference tests, in artifacts/gpu
+# beside the CPU build: on a machine without a GPU they run on the CPU and check the fallback and the start-up errors.
+if [[ $# -eq 0 ]]; then
+  echo "[test] the GPU build's inference tests"
+  dotnet test tests/FaceService.Inference.Tests -c Release -p:OnnxGpu=true --artifacts-path artifacts/gpu 2>&1 | tee -a "$log" || status=$?
+fi
 # One closing line over all test assemblies ("N passed, N failed, N skipped"), summed from dotnet test's per-assembly lines.
 awk '/^(Passed|Failed)! +- +Failed: / {
        gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }

@@ -9,6 +9,7 @@ var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.Ordi
     ["calibrate"] = CalibrationBenchmark.Run,
     ["cluster"] = ClusterBenchmark.Run,
     ["clustering"] = ClusteringQualityBenchmark.Run,
+    ["compare"] = CompareBenchmark.Run,
     ["detectors"] = DetectorBenchmark.Run,
     ["dlib-box-fit"] = DlibBoxFit.Run,
     ["dlib-pipeline"] = DlibPipelineBenchmark.Run,

@@ -2,8 +2,9 @@
 // Times @vladmandic/face-api doing what our enroll does (decode -> SSD MobileNetV1 -> 68 landmarks -> descriptor) on a
 // folder of JPEG photos, so `docs/BENCHMARKS.md` can put it side by side with our pipeline on the same photos.
 //
-// Usage: node bench-faceapi.js <photos-dir> [--backend wasm|cpu] [--warmup N] [--out result.json]
-// Photos are found recursively (*.jpg, *.jpeg), sorted by relative path. Decoding uses jpeg-js (pure JS; Node has no
+// Usage: node bench-faceapi.js <photos-dir> [--backend wasm|cpu] [--warmup N] [--shard i/n] [--out result.json]
+// Photos are found recursively (*.jpg, *.jpeg), sorted by relative path; --shard i/n takes every n-th from the i-th
+// (0-based), so that n processes (one per core: tfjs-wasm runs on one thread) share one list (`bench compare`). Decoding uses jpeg-js (pure JS; Node has no
 // canvas here), and it is inside the per-image time like our Skia decode is inside ours.
 'use strict';
 
@@ -19,17 +20,19 @@ const MODEL_DIR = path.join(path.dirname(require.resolve('@vladmandic/face-api/p
 const DETECTOR_OPTIONS = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 });
 
 function parseArgs(argv) {
-  const args = { backend: 'wasm', warmup: 3, out: null, photosDir: null };
+  const args = { backend: 'wasm', warmup: 3, out: null, photosDir: null, shard: 0, shards: 1 };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--backend') args.backend = argv[(i += 1)];
     else if (a === '--warmup') args.warmup = Number(argv[(i += 1)]);
     else if (a === '--out') args.out = argv[(i += 1)];
+    else if (a === '--shard') [args.shard, args.shards] = argv[(i += 1)].split('/').map(Number);
     else if (!args.photosDir) args.photosDir = a;
     else throw new Error(`unexpected argument ${a}`);
   }
-  if (!args.photosDir || !['wasm', 'cpu'].includes(args.backend) || !(args.warmup >= 0)) {
-    throw new Error('usage: node bench-faceapi.js <photos-dir> [--backend wasm|cpu] [--warmup N] [--out result.json]');
+  if (!args.photosDir || !['wasm', 'cpu'].includes(args.backend) || !(args.warmup >= 0)
+      || !(args.shards >= 1 && args.shard >= 0 && args.shard < args.shards)) {
+    throw new Error('usage: node bench-faceapi.js <photos-dir> [--backend wasm|cpu] [--warmup N] [--shard i/n] [--out result.json]');
   }
   return args;
 }
@@ -83,7 +86,7 @@ async function main() {
   await faceapi.nets.faceLandmark68Net.loadFromDisk(MODEL_DIR);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(MODEL_DIR);
 
-  const photos = listPhotos(args.photosDir);
+  const photos = listPhotos(args.photosDir).filter((_, i) => i % args.shards === args.shard);
   if (photos.length === 0) throw new Error(`no JPEG photos under ${args.photosDir}`);
   const bytes = photos.map((p) => fs.readFileSync(path.join(args.photosDir, p)));
 

@@ -5,6 +5,8 @@ using FaceService.Core.Imaging;
 using FaceService.Evaluation;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
 
 namespace FaceService.Bench;
 

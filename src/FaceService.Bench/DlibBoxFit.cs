@@ -2,8 +2,11 @@ using FaceService.CommandLine;
 using System.Globalization;
 using FaceService.Core.Faces;
 using FaceService.Evaluation;
-using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Bench;
 

@@ -6,6 +6,12 @@ using FaceService.Core.Imaging;
 using FaceService.Evaluation;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
+using FaceService.Inference.Alignment;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Bench;
 

@@ -3,6 +3,7 @@ using FaceService.Inference;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntime;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Bench;
 

@@ -4,6 +4,10 @@ using System.Text.Json;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntime;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Bench;
 

@@ -7,6 +7,12 @@ using FaceService.Core.Imaging;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntime;
+using FaceService.Inference.Alignment;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Bench;
 

@@ -5,9 +5,13 @@ using FaceService.Core.Clustering;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Evaluation;
-using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using FaceService.Inference.Alignment;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Bench;
 

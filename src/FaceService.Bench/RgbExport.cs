@@ -2,6 +2,7 @@ using FaceService.CommandLine;
 using System.Security.Cryptography;
 using FaceService.Evaluation;
 using FaceService.Inference;
+using FaceService.Inference.Imaging;
 
 namespace FaceService.Bench;
 

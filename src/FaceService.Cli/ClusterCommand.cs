@@ -4,9 +4,9 @@ using FaceService.Core.Clustering;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using FaceService.Core.Services;
-using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using FaceService.Inference.Imaging;
 
 namespace FaceService.Cli;
 

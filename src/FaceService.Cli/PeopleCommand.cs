@@ -5,9 +5,9 @@ using FaceService.Core.Imaging;
 using FaceService.Core.Naming;
 using FaceService.Core.Services;
 using FaceService.Core.Storage;
-using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using StoredCluster = FaceService.Core.Storage.ClusterSummary;
+using FaceService.Inference.Imaging;
 
 namespace FaceService.Cli;
 

@@ -1,6 +1,11 @@
 using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
+using FaceService.Inference.Alignment;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
 
 namespace FaceService.Inference;
 

@@ -6,6 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using FaceService.Inference.Alignment;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference;
 

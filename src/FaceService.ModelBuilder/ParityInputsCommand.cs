@@ -59,7 +59,7 @@ public sealed record ParityInput(string Name, ParityNetwork Network, string Sour
 /// </summary>
 public static class ParityInputs
 {
-    public const int RecognitionSize = Inference.RecognitionNet.ChipSize;
+    public const int RecognitionSize = Inference.Recognition.RecognitionNet.ChipSize;
     public const int LandmarksSize = 112;
     public const int DetectorSize = 512;
 

@@ -1,5 +1,7 @@
 using FaceService.Core.Imaging;
 using Microsoft.Extensions.DependencyInjection;
+using FaceService.Inference.Recognition;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Tests;
 

@@ -1,5 +1,7 @@
 using FaceService.Core.Imaging;
 using Microsoft.Extensions.DependencyInjection;
+using FaceService.Inference.Alignment;
+using FaceService.Inference.Recognition;
 
 namespace FaceService.Inference.Tests;
 

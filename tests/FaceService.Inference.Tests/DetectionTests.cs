@@ -1,6 +1,7 @@
 using FaceService.Core.Faces;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using FaceService.Inference.Detection;
 
 namespace FaceService.Inference.Tests;
 

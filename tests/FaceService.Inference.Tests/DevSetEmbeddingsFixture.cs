@@ -1,4 +1,5 @@
 using FaceService.Core.Imaging;
+using FaceService.Inference.Alignment;
 
 namespace FaceService.Inference.Tests;
 

@@ -5,6 +5,9 @@ using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
 
 namespace FaceService.Inference.Tests;
 

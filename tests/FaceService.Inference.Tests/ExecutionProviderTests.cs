@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using FaceService.Inference.Recognition;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Tests;
 

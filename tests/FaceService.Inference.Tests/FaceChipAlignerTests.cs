@@ -1,5 +1,6 @@
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
+using FaceService.Inference.Alignment;
 
 namespace FaceService.Inference.Tests;
 

@@ -2,6 +2,11 @@ using FaceService.Core.Embeddings;
 using FaceService.Core.Faces;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Tests;
 

@@ -3,6 +3,9 @@ using FaceService.Core.Imaging;
 using FaceService.Evaluation;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Tests;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Tests;
 

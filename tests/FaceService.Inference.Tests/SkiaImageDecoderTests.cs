@@ -1,5 +1,6 @@
 using FaceService.Core.Imaging;
 using SkiaSharp;
+using FaceService.Inference.Imaging;
 
 namespace FaceService.Inference.Tests;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using FaceService.Inference;
 using FaceService.ModelBuilder.Dlib;
+using FaceService.Inference.Landmarks;
 
 namespace FaceService.ModelBuilder.Tests;
 

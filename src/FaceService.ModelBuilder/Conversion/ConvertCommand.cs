@@ -2,10 +2,10 @@ using FaceService.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
-using FaceService.Inference;
 using FaceService.ModelBuilder.Dlib;
 using FaceService.ModelBuilder.Networks;
 using FaceService.ModelBuilder.Onnx;
+using FaceService.Inference.Landmarks;
 
 namespace FaceService.ModelBuilder.Conversion;
 

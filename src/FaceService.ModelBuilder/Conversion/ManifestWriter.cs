@@ -1,9 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using FaceService.Inference;
 using FaceService.ModelBuilder.Dlib;
 using FaceService.ModelBuilder.Networks;
 using FaceService.ModelBuilder.Onnx;
+using FaceService.Inference.Landmarks;
 
 namespace FaceService.ModelBuilder.Conversion;
 

@@ -1,4 +1,4 @@
-using FaceService.Inference;
+using FaceService.Inference.Landmarks;
 
 namespace FaceService.ModelBuilder.Dlib;
 

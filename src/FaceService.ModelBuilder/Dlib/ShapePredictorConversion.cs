@@ -1,7 +1,7 @@
 using FaceService.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
-using FaceService.Inference;
+using FaceService.Inference.Landmarks;
 
 namespace FaceService.ModelBuilder.Dlib;
 

@@ -9,7 +9,7 @@ namespace FaceService.ModelBuilder.Networks;
 /// </summary>
 public sealed class FaceRecognitionRecipe : TfjsNetworkRecipe
 {
-    public const int InputSize = Inference.RecognitionNet.ChipSize;
+    public const int InputSize = Inference.Recognition.RecognitionNet.ChipSize;
 
     public override string Name => "face_recognition";
     public override string SourceManifest => "face_recognition_model-weights_manifest.json";

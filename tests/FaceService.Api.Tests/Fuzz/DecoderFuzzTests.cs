@@ -1,6 +1,6 @@
 using FaceService.Core.Imaging;
-using FaceService.Inference;
 using SkiaSharp;
+using FaceService.Inference.Imaging;
 
 namespace FaceService.Api.Tests.Fuzz;
 

@@ -1,7 +1,7 @@
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Detection;
 
 /// <summary>
 /// Two detectors as one: the primary's faces plus the secondary's faces that overlap none of them (IoU ≤ 0.3 counts

@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Runtime;
 
 /// <summary>
 /// Runs one model's session: through the process's run gate (<see cref="InferenceOptions.MaxConcurrentRuns"/>), with

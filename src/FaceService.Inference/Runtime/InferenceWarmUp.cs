@@ -5,8 +5,12 @@ using FaceService.Core.Imaging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using FaceService.Inference.Alignment;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Runtime;
 
 /// <summary>Opens every model and runs each once on a blank input, so that start-up fails early and the first request is fast.</summary>
 public sealed class InferenceWarmUp(

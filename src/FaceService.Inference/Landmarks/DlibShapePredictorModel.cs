@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Landmarks;
 
 /// <summary>
 /// The parameters of a dlib <c>shape_predictor</c> (an ensemble of regression trees, Kazemi and Sullivan 2014) in flat

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Runtime;
 
 /// <summary>
 /// Opens the ONNX models with the configured execution provider. The provider is chosen once, for all models:

@@ -1,7 +1,7 @@
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Detection;
 
 /// <summary>A face detector: the SSD, MTCNN, or the two combined (<see cref="InferenceOptions.Detector"/>).</summary>
 public interface IFaceDetector

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Runtime;
 
 /// <summary>
 /// Scratch arrays for one model input or one rendering: small ones from <see cref="ArrayPool{T}.Shared"/>, large ones

@@ -3,8 +3,10 @@ using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using Microsoft.ML.OnnxRuntime;
 using SkiaSharp;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Runtime;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Detection;
 
 /// <summary>
 /// SSD MobileNetV1 face detector (face-api's ssd_mobilenetv1). Pass 1 is face-api's: the image padded to a square at the

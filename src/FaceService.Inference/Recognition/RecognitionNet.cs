@@ -3,8 +3,10 @@ using System.Security.Cryptography;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Imaging;
 using Microsoft.ML.OnnxRuntime;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Runtime;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Recognition;
 
 /// <summary>dlib's face recognition ResNet (face-api's port): 150x150 RGB chips to unit 128-d embeddings.</summary>
 public sealed class RecognitionNet : IDisposable

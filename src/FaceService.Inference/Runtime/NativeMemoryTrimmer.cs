@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Runtime;
 
 /// <summary>
 /// Hands free C-heap memory back to the operating system (glibc's <c>malloc_trim</c> and <c>mallopt</c>).

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics.X86;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Landmarks;
 
 /// <summary>A dlib rectangle: whole pixels, right and bottom inclusive (width = right − left + 1).</summary>
 public readonly record struct DlibRectangle(int Left, int Top, int Right, int Bottom)

@@ -1,7 +1,10 @@
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Landmarks;
+using FaceService.Inference.Recognition;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Alignment;
 
 /// <summary>
 /// Cuts the 150x150 chip the recognition net (dlib's ResNet) was trained on, in the layout <see cref="Alignment"/> names:

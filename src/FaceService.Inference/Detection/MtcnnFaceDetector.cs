@@ -3,8 +3,10 @@ using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using Microsoft.ML.OnnxRuntime;
 using SkiaSharp;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Runtime;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Detection;
 
 /// <summary>A face found or checked by MTCNN's O-Net: box, face probability and its five landmarks.</summary>
 /// <param name="Landmarks">Left eye, right eye, nose tip, left and right mouth corner (image left/right), original pixels.</param>

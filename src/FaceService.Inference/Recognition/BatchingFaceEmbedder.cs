@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using FaceService.Core.Imaging;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Recognition;
 
 /// <summary>
 /// Micro-batching in front of the recognition net: chips of concurrent requests queue in a channel and one worker runs

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using FaceService.Core.Imaging;
 using SkiaSharp;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Imaging;
 
 /// <summary>
 /// Decodes uploads with Skia's codecs into upright, unpremultiplied RGBA. The declared size is checked before any pixel

@@ -1,7 +1,7 @@
 using FaceService.Core.Faces;
 using SkiaSharp;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Alignment;
 
 /// <summary>
 /// A 2-D similarity (rotation, uniform scale, translation) x' = a·x − b·y + tx, y' = b·x + a·y + ty.

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using FaceService.Core.Imaging;
 using SkiaSharp;
+using FaceService.Inference.Runtime;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Imaging;
 
 /// <summary>
 /// Draws (part of) an image through a transform onto a black square, the one resampling step every net input goes through.

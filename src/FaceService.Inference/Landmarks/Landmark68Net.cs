@@ -3,8 +3,10 @@ using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using Microsoft.ML.OnnxRuntime;
 using SkiaSharp;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Runtime;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Landmarks;
 
 /// <summary>
 /// face-api's 68-point landmark net: each box is cut out, padded to a square (centred, black), resized to 112x112;

@@ -1,7 +1,7 @@
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Landmarks;
 
 /// <summary>A source of the 68 landmarks that place the chip: face-api's net or dlib's shape predictor (<see cref="InferenceOptions.Landmarker"/>).</summary>
 public interface IFaceLandmarker

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Imaging;
 
-namespace FaceService.Inference;
+namespace FaceService.Inference.Recognition;
 
 /// <summary>
 /// Mirror averaging (Inference:MirrorAveraging): each chip is embedded with its mirror image and the two embeddings are

@@ -34,7 +34,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
             var existing = await QueryFacesAsync(connection, transaction,
                 "collection = @collection AND model_id = @model_id AND image_sha256 = @sha", command =>
                 {
-                    Bind(command, collection, modelId);
+                    Bind(command.Parameters, collection, modelId);
                     command.Parameters.AddWithValue("sha", photo.ImageSha256);
                 }, token);
             if (await PhotoIndexedAsync(connection, transaction, collection, modelId, photo.ImageSha256, token))
@@ -62,7 +62,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
                 VALUES (@collection, @model_id, @sha, @source, @indexed, @refused)
                 """, connection, transaction))
             {
-                Bind(record, collection, modelId);
+                Bind(record.Parameters, collection, modelId);
                 record.Parameters.AddWithValue("sha", photo.ImageSha256);
                 record.Parameters.Add(new NpgsqlParameter("source", NpgsqlDbType.Text) { Value = (object?)photo.Source ?? DBNull.Value });
                 record.Parameters.AddWithValue("indexed", fresh.Count);
@@ -82,7 +82,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
         RequireModelId(modelId);
         var rows = await PgCommands.QueryListAsync(dataSource,
             "SELECT image_sha256 FROM indexed_photos WHERE collection = @collection AND model_id = @model_id",
-            command => Bind(command, collection, modelId), reader => reader.GetString(0), ct);
+            command => Bind(command.Parameters, collection, modelId), reader => reader.GetString(0), ct);
         return rows.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -113,7 +113,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
                     """);
                 foreach (var command in new[] { counts, items })
                 {
-                    Bind(command, collection, modelId);
+                    Bind(command.Parameters, collection, modelId);
                     command.Parameters.AddWithValue("min_faces", minFaces);
                 }
                 items.Parameters.AddWithValue("limit", pageSize);
@@ -255,7 +255,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
             SELECT face_id, code, image_sha256, cluster_id FROM faces
             WHERE collection = @collection AND model_id = @model_id AND subject IS NULL AND NOT low_quality
             ORDER BY face_id
-            """, command => Bind(command, collection, modelId),
+            """, command => Bind(command.Parameters, collection, modelId),
             reader => new UnnamedCode(reader.GetGuid(0), FaceRows.Code(reader, 1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3)), ct);
     }
 
@@ -272,7 +272,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
                 WHERE face_id = ANY(@ids) AND collection = @collection AND model_id = @model_id AND subject IS NULL AND NOT low_quality
                 """, connection, transaction))
             {
-                Bind(read, collection, modelId);
+                Bind(read.Parameters, collection, modelId);
                 read.Parameters.AddWithValue("ids", groups.Select(g => g.FaceId).ToArray());
                 await using var reader = await read.ExecuteReaderAsync(token);
                 while (await reader.ReadAsync(token)) current[reader.GetGuid(0)] = reader.IsDBNull(1) ? null : reader.GetInt64(1);
@@ -341,7 +341,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
         await using var command = new NpgsqlCommand(
             "SELECT EXISTS (SELECT 1 FROM indexed_photos WHERE collection = @collection AND model_id = @model_id AND image_sha256 = @sha)",
             connection, transaction);
-        Bind(command, collection, modelId);
+        Bind(command.Parameters, collection, modelId);
         command.Parameters.AddWithValue("sha", sha);
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
@@ -364,8 +364,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
             ORDER BY c.unit_sum <=> (SELECT @unit::real[]::vector(128))
             LIMIT @limit
             """);
-        query.Parameters.AddWithValue("collection", collection.Value);
-        query.Parameters.AddWithValue("model_id", modelId);
+        Bind(query.Parameters, collection, modelId);
         query.Parameters.AddWithValue("sha", sha);
         query.Parameters.AddWithValue("unit", unit);
         query.Parameters.AddWithValue("limit", ClusterJoining.NearbyToFetch);
@@ -392,7 +391,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
         await using var command = new NpgsqlCommand(
             "INSERT INTO face_clusters (collection, model_id) SELECT @collection, @model_id FROM generate_series(1, @count) RETURNING cluster_id",
             connection, transaction);
-        Bind(command, collection, modelId);
+        Bind(command.Parameters, collection, modelId);
         command.Parameters.AddWithValue("count", count);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt64(0));
@@ -408,7 +407,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
             VALUES (@face_id, @collection, NULL, @model_id, @code, face_code_to_halfvec(@code), @x, @y, @width, @height, @score, @sha,
                     @quality, @low_quality, @source, @cluster_id)
             """, connection, transaction);
-        Bind(command, collection, modelId);
+        Bind(command.Parameters, collection, modelId);
         command.Parameters.AddWithValue("face_id", faceId);
         command.Parameters.AddWithValue("code", FaceRows.CodeBytes(face.Code));
         command.Parameters.AddWithValue("x", face.Box.X);
@@ -493,16 +492,11 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
         return faces;
     }
 
-    private static void Bind(NpgsqlCommand command, CollectionName collection, string modelId)
+    /// <summary>The collection and model every query of a gallery is scoped by.</summary>
+    private static void Bind(NpgsqlParameterCollection parameters, CollectionName collection, string modelId)
     {
-        command.Parameters.AddWithValue("collection", collection.Value);
-        command.Parameters.AddWithValue("model_id", modelId);
-    }
-
-    private static void Bind(NpgsqlBatchCommand command, CollectionName collection, string modelId)
-    {
-        command.Parameters.AddWithValue("collection", collection.Value);
-        command.Parameters.AddWithValue("model_id", modelId);
+        parameters.AddWithValue("collection", collection.Value);
+        parameters.AddWithValue("model_id", modelId);
     }
 
     private static FaceServiceException ClusterNotFound(CollectionName collection, long clusterId) =>

@@ -50,6 +50,8 @@ public static class InferenceServiceCollectionExtensions
                 FaceDetectorKind.SsdThenMtcnn or FaceDetectorKind.SsdAndMtcnn => new CombinedFaceDetector(
                     new SsdFaceDetector(sessions, options), new MtcnnFaceDetector(sessions, options),
                     secondaryOnlyWhenNone: options.Detector == FaceDetectorKind.SsdThenMtcnn, options.MaxFacesPerImage),
+                FaceDetectorKind.MtcnnThenSsd => new CombinedFaceDetector(
+                    new MtcnnFaceDetector(sessions, options), new SsdFaceDetector(sessions, options), secondaryOnlyWhenNone: true, options.MaxFacesPerImage),
                 _ => new SsdFaceDetector(sessions, options),
             };
         });

@@ -6,7 +6,6 @@ using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using FaceService.Inference;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.ML.OnnxRuntime;
 using FaceService.Inference.Alignment;
 using FaceService.Inference.Detection;
 using FaceService.Inference.Imaging;
@@ -20,7 +19,7 @@ namespace FaceService.Bench;
 /// `pipeline`: the service's face pipeline (built by AddFaceInference) on the dev photos, after a warm-up.
 /// (a) stages: the stage classes called in turn on every photo once, decode → detect → landmarks → align (with the face's
 /// quality) → embed (each chip and its mirror image with mirror averaging, as the pipeline does) → quantize;
-/// (b) the recognition net alone on batches of chips, and the detector net alone; (c) <see cref="IFacePipeline"/> end to end under N concurrent
+/// (b) the recognition net alone on batches of chips (`flops` times every network alone); (c) <see cref="IFacePipeline"/> end to end under N concurrent
 /// requests, each a loop over the photos, with the configured micro-batching and without it (max batch 1).
 /// Options: --seconds 15 (per end-to-end run), --concurrency 1,4,16, --batches 1,8,32, --batch-seconds 4, --warmup-images 40,
 /// --groups false (add the group photos), --photos (folder with manifest.tsv), and the inference settings
@@ -60,13 +59,13 @@ public static class PipelineBenchmark
         Console.WriteLine($"warm-up: {warmUpImages} images through the pipeline in {warmUp.Elapsed.TotalSeconds:F1} s");
 
         var cost = ModelFlops.PipelineWork.Count(services);
-        var (peak, peakBasis) = ModelFlops.PeakGflops();
-        Console.WriteLine($"work: detector {cost.DetectorGflop:F2} GFLOP per image ({cost.DetectorPasses} pass(es)), landmarks {cost.LandmarksGflop:F3} " +
-                          $"and recognition {cost.RecognitionGflop:F3} GFLOP per face (Conv/Gemm/MatMul); nominal peak {peak:F0} GFLOP/s ({peakBasis})");
+        var peak = ModelFlops.MeasuredPeakGflops(TimeSpan.FromSeconds(2));
+        Console.WriteLine($"work: detector {cost.DetectorGflop:F2} GFLOP per image ({cost.DetectorBasis}), landmarks {cost.LandmarksGflop:F3} " +
+                          $"and recognition {cost.RecognitionRunsPerFace} x {cost.RecognitionGflop:F3} GFLOP per face (Conv/Gemm/MatMul); " +
+                          $"measured peak {peak:F0} GFLOP/s (nominal {ModelFlops.PeakGflops().Gflops:F0}; `flops` times each network alone)");
 
         var chips = StageBreakdown(services, photos);
         RecognitionBatches(services.GetRequiredService<RecognitionNet>(), chips, batchSizes, batchSeconds, cost, peak);
-        DetectorNetAlone(services.GetRequiredService<OnnxSessionFactory>(), cost, batchSeconds, peak);
 
         // Without micro-batching: the same settings with one chip per recognition run.
         using var unbatched = options.MaxBatchSize > 1
@@ -182,23 +181,8 @@ public static class PipelineBenchmark
         }
     }
 
-    /// <summary>
-    /// The detector's ONNX model alone on its input tensor (all passes of one image in one run, as the detector makes it):
-    /// the rest of the detect stage is the Skia resampling into that tensor and the NMS, which stay on the CPU on any device.
-    /// </summary>
-    private static void DetectorNetAlone(OnnxSessionFactory sessions, ModelFlops.PipelineWork cost, int seconds, double peakGflops)
-    {
-        using var session = sessions.Open(SsdFaceDetector.ModelFile);
-        using var input = OrtValue.CreateTensorValueFromMemory(new float[cost.DetectorPasses * 3 * SsdFaceDetector.InputSize * SsdFaceDetector.InputSize],
-            [cost.DetectorPasses, 3, SsdFaceDetector.InputSize, SsdFaceDetector.InputSize]);
-        using var runOptions = new RunOptions();
-        var stats = Summary.Of(TimeRuns(() => session.Run(runOptions, ["input"], [input], session.OutputNames).Dispose(), seconds));
-        Console.WriteLine($"detector net alone ({cost.DetectorPasses} pass(es) in one run): {stats.Mean:F1} ms mean, {stats.P50:F1} ms p50, " +
-                          $"{cost.DetectorGflop * 1000 / stats.Mean:F1} GFLOP/s, {cost.DetectorGflop * 1000 / stats.Mean / peakGflops:P0} of peak");
-    }
-
     /// <summary>Wall-clock ms of each run, after one untimed run (ORT plans memory per input shape), for ≥ seconds and ≥ 3 runs.</summary>
-    private static List<double> TimeRuns(Action run, int seconds)
+    internal static List<double> TimeRuns(Action run, int seconds)
     {
         run();
         var times = new List<double>();
@@ -231,7 +215,7 @@ public static class PipelineBenchmark
             var load = await RunLoadAsync(pipeline, embedder, photos, concurrency, duration);
             var wallSeconds = load.Wall.TotalSeconds;
             var latency = Summary.Of(load.LatenciesMs);
-            var gflops = (load.Images * cost.DetectorGflop + load.Faces * (cost.LandmarksGflop + cost.RecognitionGflop)) / wallSeconds;
+            var gflops = (load.Images * cost.DetectorGflop + load.Faces * (cost.LandmarksGflop + cost.RecognitionRunsPerFace * cost.RecognitionGflop)) / wallSeconds;
             Console.WriteLine($"{name,-26} {concurrency,4} {load.Images,6} {load.Faces,6} {load.Images / wallSeconds,9:F2} {load.Faces / wallSeconds,8:F2} " +
                               $"{latency.P50,8:F0} {latency.P95,8:F0} {load.MeanBatch,6:F2} {load.Cpu.TotalSeconds / wallSeconds,6:F2} " +
                               $"{gflops / peakGflops,8:P0} {InferenceHost.LoadAverage().Split(' ')[0],8}");
@@ -279,7 +263,7 @@ public static class PipelineBenchmark
     }
 
     /// <summary>Mean and nearest-rank percentiles of a sample.</summary>
-    private readonly record struct Summary(double Mean, double P50, double P95)
+    internal readonly record struct Summary(double Mean, double P50, double P95)
     {
         public static Summary Of(IReadOnlyCollection<double> values)
         {

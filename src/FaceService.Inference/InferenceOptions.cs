@@ -118,7 +118,7 @@ public sealed class InferenceOptions : IValidatableObject
     /// </summary>
     [Range(0, 1000)] public int MaxBatchWaitMs { get; set; }
 
-    public FaceDetectorKind Detector { get; set; } = FaceDetectorKind.SsdAndMtcnn;
+    public FaceDetectorKind Detector { get; set; } = FaceDetectorKind.MtcnnThenSsd;
 
     /// <summary>
     /// MTCNN (also as the SSD's fallback): the smallest face, in original pixels, its image pyramid is built to find. Its first level scales

@@ -100,14 +100,14 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         List<Candidate> candidates = ProposeWithPNet(image, source);
         if (candidates.Count == 0) return [];
 
-        candidates = Score(source, candidates, _rnet, RNetSize, landmarks: null);
+        candidates = Score(image, candidates, _rnet, RNetSize, landmarks: null);
         candidates.RemoveAll(c => !(c.Score > RNetThreshold));
         candidates = Nms(candidates, RNetNms, overSmaller: false);
         Regress(candidates);
         if (candidates.Count == 0) return [];
 
         var points = new List<Point2[]>();
-        candidates = Score(source, candidates, _onet, ONetSize, points);
+        candidates = Score(image, candidates, _onet, ONetSize, points);
         var faces = new List<(Candidate Box, Point2[] Landmarks)>();
         for (var i = 0; i < candidates.Count; i++)
             if (candidates[i].Score > ONetThreshold) faces.Add((candidates[i], points[i]));
@@ -123,10 +123,9 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     public IReadOnlyList<MtcnnFace> Verify(RgbaImage image, IReadOnlyList<FaceBox> boxes)
     {
         if (boxes.Count == 0) return [];
-        using var source = new SkiaSource(image);
         var candidates = boxes.Select(b => Candidate.Squared(b.X, b.Y, b.Right, b.Bottom)).ToList();
         var points = new List<Point2[]>();
-        candidates = Score(source, candidates, _onet, ONetSize, points);
+        candidates = Score(image, candidates, _onet, ONetSize, points);
         Regress(candidates);
         return candidates.Select((c, i) => new MtcnnFace(new DetectedFace(c.ToBox(), c.Score), points[i])).ToArray();
     }
@@ -195,7 +194,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     /// Runs R-Net or O-Net on every candidate, each squared about its centre and cut out at the net's size: the result
     /// keeps the squared box with the net's probability and regression (and, for O-Net, the landmarks in pixels).
     /// </summary>
-    private List<Candidate> Score(SkiaSource source, List<Candidate> candidates, InferenceSession net, int size, List<Point2[]>? landmarks)
+    private List<Candidate> Score(RgbaImage image, List<Candidate> candidates, InferenceSession net, int size, List<Point2[]>? landmarks)
     {
         var scored = new List<Candidate>(candidates.Count);
         var planeSize = 3 * size * size;
@@ -210,14 +209,8 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
                 {
                     var box = candidates[start + i].Square();
                     scored.Add(box);
-                    var planes = input.AsSpan(i * planeSize, planeSize);
-                    // Only the box's pixels go to Skia (mipmaps of a cut-out, not of the whole photo); the part of
-                    // the box outside the photo stays black, as facenet pads it.
-                    var inside = SKRect.Intersect(SKRect.Create(source.Width, source.Height),
-                        new SKRect(MathF.Floor(box.Left), MathF.Floor(box.Top), MathF.Ceiling(box.Right), MathF.Ceiling(box.Bottom)));
-                    if (inside.IsEmpty) { planes.Clear(); continue; }
-                    var scale = size / box.Width;
-                    source.RenderPlanar(new SKMatrix(scale, 0, -box.Left * scale, 0, scale, -box.Top * scale, 0, 0, 1), size, size, inside, planes);
+                    // The part of the box outside the photo stays black, as facenet pads it.
+                    AreaResampler.CropToPlanes(image, box.Left, box.Top, box.Width, size, input.AsSpan(i * planeSize, planeSize));
                 }
 
                 using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,

@@ -25,4 +25,11 @@ public static class DevPhotos
             .Select(fields => new Photo(fields[0], File.ReadAllBytes(Path.Combine(directory, fields[0]))))
             .ToArray();
     }
+
+    /// <summary>The photo's longer side in pixels, from its header.</summary>
+    public static int LongerSide(Photo photo)
+    {
+        using var codec = SkiaSharp.SKCodec.Create(new MemoryStream(photo.Bytes)) ?? throw new InvalidDataException($"{photo.Path} is not an image.");
+        return Math.Max(codec.Info.Width, codec.Info.Height);
+    }
 }

@@ -22,12 +22,16 @@ namespace FaceService.Bench;
 /// (b) the recognition net alone on batches of chips (`flops` times every network alone); (c) <see cref="IFacePipeline"/> end to end under N concurrent
 /// requests, each a loop over the photos, with the configured micro-batching and without it (max batch 1).
 /// Options: --seconds 15 (per end-to-end run), --concurrency 1,4,16, --batches 1,8,32, --batch-seconds 4, --warmup-images 40,
-/// --groups false (add the group photos), --photos (folder with manifest.tsv), and the inference settings
+/// --groups false (add the group photos), --sizes all|lfw|larger (250x250 LFW photos or the larger ones), --photos (folder with manifest.tsv), and the inference settings
 /// --device, --threads, --max-batch, --max-wait-ms, --models.
 /// </summary>
 public static class PipelineBenchmark
 {
     private static readonly string[] Stages = ["decode", "detect", "landmarks", "align", "embed", "quantize"];
+
+    // LFW's photos are 250x250: `--sizes lfw` takes those, `larger` the rest (the dev set's 374-2333 px photos and,
+    // with --groups, the group photos).
+    private const int LfwSide = 250;
 
     public static int Run(ToolArguments args)
     {
@@ -38,8 +42,16 @@ public static class PipelineBenchmark
         var warmUpImages = args.Get("warmup-images", 40);
         var includeGroups = bool.TryParse(args.Get("groups", "false"), out var groups)
             ? groups : throw new ArgumentException("--groups takes true or false.");
-        var photos = DevPhotos.Load(args.Get("photos", "") is { Length: > 0 } folder ? folder : null, includeGroups);
-        if (photos.Count == 0) throw new ArgumentException("No photos to run on.");
+        var sizes = args.Get("sizes", "all");
+        var photos = DevPhotos.Load(args.Get("photos", "") is { Length: > 0 } folder ? folder : null, includeGroups)
+            .Where(p => sizes switch
+            {
+                "all" => true,
+                "lfw" => DevPhotos.LongerSide(p) <= LfwSide,
+                "larger" => DevPhotos.LongerSide(p) > LfwSide,
+                _ => throw new ArgumentException("--sizes takes all, lfw or larger."),
+            }).ToArray();
+        if (photos.Length == 0) throw new ArgumentException("No photos to run on.");
 
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {BenchMachine.DescribeMachine()}");
@@ -48,14 +60,14 @@ public static class PipelineBenchmark
         using var services = InferenceHost.Build(args);
         var options = services.GetRequiredService<InferenceOptions>();
         Console.WriteLine($"settings: {InferenceHost.DescribeSettings(services)}");
-        Console.WriteLine($"photos: {photos.Count} ({(includeGroups ? "single-face person folders + group photos" : "single-face person folders")}), " +
+        Console.WriteLine($"photos: {photos.Length} ({(includeGroups ? "single-face person folders + group photos" : "single-face person folders")}, sizes {sizes}), " +
                           $"{photos.Sum(p => p.Bytes.Length) / 1e6:F1} MB encoded");
         // The service's warm-up (each model once) leaves the pipeline's C# code at tier-0 JIT, about twice as slow here: run
         // the pipeline until the runtime has recompiled it, as a service is after its first few dozen requests.
         services.GetRequiredService<InferenceWarmUp>().RunAsync().GetAwaiter().GetResult();
         var warmUp = Stopwatch.StartNew();
         for (var i = 0; i < warmUpImages; i++)
-            services.GetRequiredService<IFacePipeline>().AnalyzeAsync(photos[i % photos.Count].Bytes, FaceSelection.All).GetAwaiter().GetResult();
+            services.GetRequiredService<IFacePipeline>().AnalyzeAsync(photos[i % photos.Length].Bytes, FaceSelection.All).GetAwaiter().GetResult();
         Console.WriteLine($"warm-up: {warmUpImages} images through the pipeline in {warmUp.Elapsed.TotalSeconds:F1} s");
 
         var cost = ModelFlops.PipelineWork.Count(services);

@@ -12,11 +12,22 @@ public readonly record struct FaceBox(float X, float Y, float Width, float Heigh
     /// <summary>Area of the overlap over the area of the union: 0 for boxes apart (or of no area), 1 for the same box.</summary>
     public float IntersectionOverUnion(FaceBox other)
     {
+        var overlap = Intersection(other);
+        return overlap > 0 ? overlap / (Area + other.Area - overlap) : 0;
+    }
+
+    /// <summary>Area of the overlap over the smaller box's area (MTCNN's 'Min' overlap): 1 for a box inside another.</summary>
+    public float IntersectionOverSmaller(FaceBox other)
+    {
+        var overlap = Intersection(other);
+        return overlap > 0 ? overlap / Math.Min(Area, other.Area) : 0;
+    }
+
+    private float Intersection(FaceBox other)
+    {
         var width = Math.Min(Right, other.Right) - Math.Max(X, other.X);
         var height = Math.Min(Bottom, other.Bottom) - Math.Max(Y, other.Y);
-        if (width <= 0 || height <= 0) return 0;
-        var overlap = width * height;
-        return overlap / (Area + other.Area - overlap);
+        return width > 0 && height > 0 ? width * height : 0;
     }
 }
 

@@ -261,47 +261,13 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     private static List<Candidate> Nms(List<Candidate> candidates, float threshold, bool overSmaller) =>
         NmsIndices(candidates, threshold, overSmaller).Select(i => candidates[i]).ToList();
 
-    /// <summary>
-    /// Greedy NMS, highest score first: drops boxes overlapping a kept one by more than <paramref name="threshold"/>,
-    /// overlap being intersection over union, or over the smaller box's area ('Min').
-    /// </summary>
-    private static List<int> NmsIndices(List<Candidate> candidates, float threshold, bool overSmaller)
-    {
-        var order = new int[candidates.Count];
-        for (var i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, (a, b) => candidates[b].Score.CompareTo(candidates[a].Score));
-        var kept = new List<int>();
-        foreach (var i in order)
-        {
-            var c = candidates[i];
-            var suppressed = false;
-            foreach (var k in kept)
-            {
-                var other = candidates[k];
-                var intersection = Math.Max(0, Math.Min(c.Right, other.Right) - Math.Max(c.Left, other.Left)) *
-                                   Math.Max(0, Math.Min(c.Bottom, other.Bottom) - Math.Max(c.Top, other.Top));
-                var overlap = intersection / (overSmaller ? Math.Min(c.Area, other.Area) : c.Area + other.Area - intersection);
-                if (overlap > threshold) { suppressed = true; break; }
-            }
-            if (!suppressed) kept.Add(i);
-        }
-        return kept;
-    }
+    private static List<int> NmsIndices(List<Candidate> candidates, float threshold, bool overSmaller) =>
+        BoxSelection.Suppress(candidates.Count, i => candidates[i].ToBox(), i => candidates[i].Score, threshold, overSmaller);
 
     /// <summary>Boxes clipped to the image, the minimum size, largest first, at most the configured number.</summary>
-    private List<MtcnnFace> Select(RgbaImage image, IEnumerable<(FaceBox Box, float Score, Point2[] Landmarks)> faces)
-    {
-        var result = new List<MtcnnFace>();
-        foreach (var (b, score, landmarks) in faces)
-        {
-            float left = Math.Clamp(b.X, 0, image.Width), top = Math.Clamp(b.Y, 0, image.Height);
-            var box = new FaceBox(left, top, Math.Clamp(b.Right, 0, image.Width) - left, Math.Clamp(b.Bottom, 0, image.Height) - top);
-            if (Math.Min(box.Width, box.Height) >= _minBoxSize) result.Add(new MtcnnFace(new DetectedFace(box, score), landmarks));
-        }
-        result.Sort((x, y) => y.Face.Box.Area.CompareTo(x.Face.Box.Area));
-        if (result.Count > _maxFaces) result.RemoveRange(_maxFaces, result.Count - _maxFaces);
-        return result;
-    }
+    private List<MtcnnFace> Select(RgbaImage image, IEnumerable<(FaceBox Box, float Score, Point2[] Landmarks)> faces) =>
+        BoxSelection.ClipAndLimit(faces.Select(f => new MtcnnFace(new DetectedFace(f.Box, f.Score), f.Landmarks)), f => f.Face.Box,
+            (f, box) => f with { Face = f.Face with { Box = box } }, image.Width, image.Height, _minBoxSize, _maxFaces);
 
     public void Dispose()
     {
@@ -316,7 +282,6 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     {
         public float Width => Right - Left;
         public float Height => Bottom - Top;
-        public float Area => Width * Height;
 
         public static Candidate Squared(float left, float top, float right, float bottom) =>
             new Candidate(left, top, right, bottom, 0, 0, 0, 0, 0).Square();

@@ -115,30 +115,12 @@ public sealed class SsdFaceDetector : IFaceDetector, IDisposable
         }
     }
 
-    /// <summary>Greedy NMS (highest score first), then boxes clamped to the image, minimum size, largest first.</summary>
+    /// <summary>Greedy NMS (highest score first), then boxes clipped to the image, minimum size, largest first.</summary>
     private List<DetectedFace> Select(List<DetectedFace> candidates, RgbaImage image)
     {
-        candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
-        var kept = new List<DetectedFace>();
-        foreach (var candidate in candidates)
-        {
-            var suppressed = false;
-            foreach (var k in kept)
-                if (candidate.Box.IntersectionOverUnion(k.Box) > _iouThreshold) { suppressed = true; break; }
-            if (!suppressed) kept.Add(candidate);
-        }
-
-        var faces = new List<DetectedFace>(kept.Count);
-        foreach (var face in kept)
-        {
-            var left = Math.Clamp(face.Box.X, 0, image.Width);
-            var top = Math.Clamp(face.Box.Y, 0, image.Height);
-            var box = new FaceBox(left, top, Math.Clamp(face.Box.Right, 0, image.Width) - left, Math.Clamp(face.Box.Bottom, 0, image.Height) - top);
-            if (Math.Min(box.Width, box.Height) >= _minFaceSize) faces.Add(face with { Box = box });
-        }
-        faces.Sort((x, y) => y.Box.Area.CompareTo(x.Box.Area));
-        if (faces.Count > _maxFaces) faces.RemoveRange(_maxFaces, faces.Count - _maxFaces);
-        return faces;
+        var kept = BoxSelection.Suppress(candidates.Count, i => candidates[i].Box, i => candidates[i].Score, _iouThreshold);
+        return BoxSelection.ClipAndLimit(kept.Select(i => candidates[i]), f => f.Box, (f, box) => f with { Box = box },
+            image.Width, image.Height, _minFaceSize, _maxFaces);
     }
 
     public void Dispose()

@@ -17,4 +17,17 @@ public sealed class FaceBoxTests
         Assert.Equal(expected, a.IntersectionOverUnion(b), 5);
         Assert.Equal(expected, b.IntersectionOverUnion(a), 5);
     }
+
+    [Theory]
+    [InlineData(0, 0, 10, 10, 2, 2, 5, 5, 1f)] // one inside the other: all of the smaller
+    [InlineData(0, 0, 10, 10, 5, 0, 10, 10, 0.5f)]
+    [InlineData(0, 0, 10, 10, 8, 0, 4, 4, 8f / 16f)]
+    [InlineData(0, 0, 10, 10, 10, 0, 10, 10, 0f)]
+    [InlineData(0, 0, 0, 10, 0, 0, 10, 10, 0f)]
+    public void Intersection_over_smaller_is_the_shared_share_of_the_smaller_box(float x1, float y1, float w1, float h1, float x2, float y2, float w2, float h2, float expected)
+    {
+        var (a, b) = (new FaceBox(x1, y1, w1, h1), new FaceBox(x2, y2, w2, h2));
+        Assert.Equal(expected, a.IntersectionOverSmaller(b), 5);
+        Assert.Equal(expected, b.IntersectionOverSmaller(a), 5);
+    }
 }

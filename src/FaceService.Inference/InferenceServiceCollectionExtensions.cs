@@ -66,12 +66,13 @@ public static class InferenceServiceCollectionExtensions
             };
         });
         services.AddSingleton(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));
-        services.AddSingleton<RecognitionNet>();
+        services.AddSingleton(sp => new RecognitionNet(sp.GetRequiredService<OnnxSessionFactory>(),
+            sp.GetRequiredService<InferenceOptions>().RecognitionPrecision));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<InferenceOptions>();
             var net = sp.GetRequiredService<RecognitionNet>();
-            return new BatchingFaceEmbedder(net, FaceModelId.For(net.WeightsSha256, options.Alignment, options.Landmarker, options.MirrorAveraging), options.MaxBatchSize, options.MaxBatchWaitMs);
+            return new BatchingFaceEmbedder(net, FaceModelId.For(net.WeightsSha256, options.Alignment, options.Landmarker, options.MirrorAveraging, net.Precision), options.MaxBatchSize, options.MaxBatchWaitMs);
         });
         services.AddEmbeddingQuantizer();
         services.AddOptions<QualityOptions>()
@@ -93,12 +94,15 @@ public static class InferenceServiceCollectionExtensions
 
 /// <summary>
 /// Identity of an embedding space: recognition weights plus the way chips are cut (the fit and, for the landmark
-/// fits, the landmark source; a box crop uses no landmarks) and whether the chip's mirror image is averaged in.
+/// fits, the landmark source; a box crop uses no landmarks) and whether the chip's mirror image is averaged in. The int8
+/// build is named too ("dlib-resnet-v1-int8"), besides its own weights hash.
 /// </summary>
 public static class FaceModelId
 {
-    public static string For(string weightsSha256, FaceAlignment alignment, LandmarkSource landmarker, bool mirrorAveraging)
+    public static string For(string weightsSha256, FaceAlignment alignment, LandmarkSource landmarker, bool mirrorAveraging,
+        RecognitionPrecision precision = RecognitionPrecision.Float32)
     {
+        var net = precision == RecognitionPrecision.Int8 ? "dlib-resnet-v1-int8" : "dlib-resnet-v1";
         var mirror = mirrorAveraging ? "+mirror" : "";
         var landmarks = landmarker switch
         {
@@ -108,9 +112,9 @@ public static class FaceModelId
         };
         return alignment switch
         {
-            FaceAlignment.Landmarks68 => $"dlib-resnet-v1+facechip150{landmarks}{mirror}@{weightsSha256[..12]}",
-            FaceAlignment.FivePoint => $"dlib-resnet-v1+facechip150-5pt{landmarks}{mirror}@{weightsSha256[..12]}",
-            _ => $"dlib-resnet-v1+boxcrop150{mirror}@{weightsSha256[..12]}",
+            FaceAlignment.Landmarks68 => $"{net}+facechip150{landmarks}{mirror}@{weightsSha256[..12]}",
+            FaceAlignment.FivePoint => $"{net}+facechip150-5pt{landmarks}{mirror}@{weightsSha256[..12]}",
+            _ => $"{net}+boxcrop150{mirror}@{weightsSha256[..12]}",
         };
     }
 }

@@ -6,6 +6,7 @@ var commands = new CommandSet
 {
     ConvertCommand.Command,
     ParityInputsCommand.Command,
+    QuantizationRangesCommand.Command,
 };
 
 return commands.Run(args);

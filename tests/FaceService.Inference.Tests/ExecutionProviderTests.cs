@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using FaceService.Core.Faces;
+using FaceService.Core.Imaging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -147,6 +148,26 @@ public sealed class ExecutionProviderTests
         // The defaults: dlib's 68-point fit, dlib's shape predictor (-dlibsp), chip and mirror image averaged (+mirror).
         Assert.Equal($"dlib-resnet-v1+facechip150-dlibsp+mirror@{sha[..12]}", modelId);
         Assert.Equal(sha, services.GetRequiredService<RecognitionNet>().WeightsSha256);
+    }
+
+    [Fact]
+    public async Task Int8_precision_runs_the_int8_build_under_its_own_model_id_close_to_float32()
+    {
+        await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:RecognitionPrecision"] = "Int8" });
+        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepoPaths.ModelsDir, RecognitionNet.Int8ModelFile))));
+        var int8 = services.GetRequiredService<RecognitionNet>();
+
+        Assert.Equal(sha, int8.WeightsSha256);
+        Assert.Equal($"dlib-resnet-v1-int8+facechip150-dlibsp+mirror@{sha[..12]}", services.GetRequiredService<IFacePipeline>().ModelId);
+
+        await using var float32Services = ModelsFixture.BuildServices();
+        var float32 = float32Services.GetRequiredService<RecognitionNet>();
+        // A smooth synthetic chip: both builds give nearly the same unit embedding.
+        var pixels = new byte[RecognitionNet.ChipSize * RecognitionNet.ChipSize * 4];
+        for (var i = 0; i < pixels.Length; i++) pixels[i] = i % 4 == 3 ? (byte)255 : (byte)(128 + 100 * Math.Sin(i * 0.0007 + i % 4));
+        var chip = new RgbaImage(RecognitionNet.ChipSize, RecognitionNet.ChipSize, pixels);
+        var (a, b) = (float32.Embed([chip])[0], int8.Embed([chip])[0]);
+        Assert.True(a.Zip(b).Sum(p => p.First * p.Second) > 0.99, "int8 and float32 embeddings of one chip differ");
     }
 }
 

@@ -10,6 +10,7 @@ public sealed class BuiltModelContractTests
     public static TheoryData<string, int, string> Models => new()
     {
         { "face_recognition.onnx", 150, "embedding=-1x128" },
+        { "face_recognition_int8.onnx", 150, "embedding=-1x128" },
         { "ssd_mobilenetv1.onnx", 512, "boxes=-1x5118x4;scores=-1x5118" },
         { "face_landmark_68.onnx", 112, "landmarks=-1x136" },
         { "mtcnn_rnet.onnx", 24, "probabilities=-1x2;box_regression=-1x4" },

@@ -25,7 +25,9 @@ public sealed class ConversionReproducibilityTests : IDisposable
         Dictionary<string, JsonElement> entries = manifest.RootElement.GetProperty("models").EnumerateArray()
             .ToDictionary(m => m.GetProperty("file").GetString()!);
 
-        foreach (NetworkRecipe recipe in ConvertCommand.Recipes)
+        NetworkRecipe int8 = FaceRecognitionRecipe.Int8(
+            QuantizationRanges.Load(Path.Combine(RepoPaths.ModelsDir, FaceRecognitionRecipe.Int8RangesFile)));
+        foreach (NetworkRecipe recipe in ConvertCommand.Recipes.Append(int8))
         {
             // Where models/build.sh unpacks each package.
             string packageDir = Path.Combine(RepoPaths.ModelsDir, ".cache",

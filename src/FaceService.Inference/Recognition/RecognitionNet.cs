@@ -12,6 +12,7 @@ namespace FaceService.Inference.Recognition;
 public sealed class RecognitionNet : IDisposable
 {
     public const string ModelFile = "face_recognition.onnx";
+    public const string Int8ModelFile = "face_recognition_int8.onnx";
     public const int ChipSize = 150;
     private const int Dimensions = EmbeddingQuantizer.Dimensions;
     private const int PlaneSize = 3 * ChipSize * ChipSize;
@@ -19,13 +20,19 @@ public sealed class RecognitionNet : IDisposable
     private readonly InferenceSession _session;
     private readonly ModelRunner _runner;
 
-    public RecognitionNet(OnnxSessionFactory sessions)
+    public RecognitionNet(OnnxSessionFactory sessions, RecognitionPrecision precision = RecognitionPrecision.Float32)
     {
-        _session = sessions.Open(ModelFile);
+        Precision = precision;
+        var file = FileFor(precision);
+        _session = sessions.Open(file);
         _runner = sessions.CreateRunner();
-        using var stream = File.OpenRead(sessions.ModelPath(ModelFile));
+        using var stream = File.OpenRead(sessions.ModelPath(file));
         WeightsSha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
     }
+
+    public static string FileFor(RecognitionPrecision precision) => precision == RecognitionPrecision.Int8 ? Int8ModelFile : ModelFile;
+
+    public RecognitionPrecision Precision { get; }
 
     /// <summary>SHA-256 of the ONNX file: the same weights give the same model id, whatever build converted them.</summary>
     public string WeightsSha256 { get; }

@@ -19,7 +19,8 @@ public static class ConvertCommand
         "convert",
         "convert --out <folder> " + string.Join(" ", SourcePackages.All.Select(p =>
             $"--{p.Key}-dir <unpacked {p.Id} package> [--{p.Key}-integrity <sha512-...>]")) +
-        " --dlib-data-dir <unpacked libdlib-data .deb> [--dlib-data-deb-sha256 <hex>]",
+        " --dlib-data-dir <unpacked libdlib-data .deb> [--dlib-data-deb-sha256 <hex>]" +
+        " [--recognition-int8-ranges <models/" + FaceRecognitionRecipe.Int8RangesFile + ">]",
         Run);
 
     public static IReadOnlyList<NetworkRecipe> Recipes { get; } =
@@ -39,7 +40,12 @@ public static class ConvertCommand
             p, Path.GetFullPath(args.Required($"{p.Key}-dir")), args.Get($"{p.Key}-integrity"))).ToArray();
         string dlibDataDir = Path.GetFullPath(args.Required("dlib-data-dir"));
         string? debSha256 = args.Get("dlib-data-deb-sha256");
+        // The int8 recognition graph needs measured activation ranges; without them it is not built.
+        string? int8Ranges = args.Get("recognition-int8-ranges");
         args.RejectUnread();
+        IReadOnlyList<NetworkRecipe> recipes = int8Ranges is null
+            ? Recipes
+            : [.. Recipes, FaceRecognitionRecipe.Int8(QuantizationRanges.Load(Path.GetFullPath(int8Ranges)))];
 
         foreach (ConvertedPackage package in packages)
         {
@@ -52,7 +58,7 @@ public static class ConvertCommand
         File.Delete(manifestPath);
 
         var converted = new List<ConvertedModel>();
-        foreach (NetworkRecipe recipe in Recipes)
+        foreach (NetworkRecipe recipe in recipes)
         {
             var stopwatch = Stopwatch.StartNew();
             ConvertedModel model = Convert(recipe, packages.Single(p => p.Package == recipe.Package).Directory, outDir);
@@ -85,6 +91,7 @@ public static class ConvertCommand
                 new(recipe.SourceFileMetadataKey, recipe.SourceFile),
                 new("origin", recipe.Origin),
                 new("input_normalisation", recipe.Input.Normalisation),
+                .. recipe.ExtraMetadata,
             ]);
         byte[] bytes = model.ToByteArray();
 

@@ -70,6 +70,11 @@ public static class ManifestWriter
         json.WriteString("packageIntegrity", packageIntegrity);
         json.WriteString("sourceFile", recipe.SourceFile);
         json.WriteString("origin", recipe.Origin);
+        if (recipe is FaceRecognitionRecipe { Int8Ranges: { } ranges })
+        {
+            json.WriteString("quantizationRanges", FaceRecognitionRecipe.Int8RangesFile);
+            json.WriteString("quantizationRangesSha256", ranges.FileSha256);
+        }
         json.WriteNumber("onnxOpset", GraphBuilder.OpsetVersion);
         json.WriteNumber("onnxIrVersion", GraphBuilder.IrVersion);
 

@@ -36,6 +36,9 @@ public abstract class NetworkRecipe
     /// <summary>How the ONNX metadata names <see cref="SourceFile"/>.</summary>
     public virtual string SourceFileMetadataKey => "source_file";
 
+    /// <summary>Metadata entries of this variant beyond the common ones (none for the networks as trained).</summary>
+    public virtual IReadOnlyList<KeyValuePair<string, string>> ExtraMetadata => [];
+
     /// <summary>Adds the network read from the unpacked package to <paramref name="graph"/>, input and outputs included.</summary>
     public abstract void Build(string packageDir, GraphBuilder graph);
 
@@ -75,9 +78,12 @@ public abstract class TfjsNetworkRecipe : NetworkRecipe
     /// <summary>(x - meanRgb) / 255, face-api's normalisation for the recognition and landmark nets.</summary>
     protected static string SubtractMeanRgbAndScale(GraphBuilder graph, string input)
     {
-        string mean = graph.Initializer("mean_rgb", [122.782f, 117.001f, 104.298f], 1, 3, 1, 1);
+        string mean = graph.Initializer("mean_rgb", MeanRgb, 1, 3, 1, 1);
         return graph.Div(graph.Sub(input, mean), graph.Scalar("255", 255f));
     }
+
+    /// <summary>The RGB mean face-api subtracts before dividing by 255.</summary>
+    protected static readonly float[] MeanRgb = [122.782f, 117.001f, 104.298f];
 
     public const string MeanRgbNormalisation = "(x - [122.782, 117.001, 104.298]) / 255 per RGB channel, inside the graph";
 }

@@ -47,6 +47,27 @@ public sealed class TfLayers(GraphBuilder graph)
         return Convolve(x, weights, BiasInitializer(bias, cout), kh, kw, cout, stride, padding, group: 1);
     }
 
+    /// <summary>
+    /// A conv in QDQ form: <paramref name="oihw"/> quantized per output channel to int8 and <paramref name="bias"/> to
+    /// int32 at <paramref name="inputScale"/> x weight scale, each through a DequantizeLinear; <paramref name="x"/> is the
+    /// dequantized activation; <paramref name="weightLattice"/>: see <see cref="Int8Math.QuantizeWeightsPerChannel"/>.
+    /// </summary>
+    public FeatureMap Conv2DInt8(FeatureMap x, string hint, float[] oihw, float[] bias, int kh, int kw, float inputScale, int stride,
+        TfPadding padding, float[]? weightLattice = null)
+    {
+        int cout = bias.Length, cin = oihw.Length / (cout * kh * kw);
+        RequireChannels(x, cin, hint);
+        (sbyte[] q, float[] weightScales) = Int8Math.QuantizeWeightsPerChannel(oihw, cout, weightLattice);
+        (int[] qBias, float[] biasScales) = Int8Math.QuantizeBias(bias, inputScale, weightScales);
+        string weights = Graph.DequantizePerAxis(
+            Graph.Initializer(hint + ".filters_int8", name => OnnxTensor.FromInt8s(name, q, cout, cin, kh, kw)),
+            weightScales, OnnxDataType.Int8, axis: 0);
+        string biasName = Graph.DequantizePerAxis(
+            Graph.Initializer(hint + ".bias_int32", name => OnnxTensor.FromInt32s(name, qBias, cout)),
+            biasScales, OnnxDataType.Int32, axis: 0);
+        return Convolve(x, weights, biasName, kh, kw, cout, stride, padding, group: 1);
+    }
+
     /// <summary>tf.depthwiseConv2d with HWC1 filters (channel multiplier 1).</summary>
     public FeatureMap DepthwiseConv2D(FeatureMap x, TfjsTensor filtersHwc1, int stride, TfPadding padding)
     {

@@ -51,6 +51,39 @@ public sealed class GraphBuilder(string graphName)
 
     public string Scalar(string hint, float value) => Initializer(hint, [value]);
 
+    /// <summary>An initializer of any element type (int8 weights, int32 biases, uint8 zero points).</summary>
+    public string Initializer(string hint, Func<string, OnnxTensor> tensor)
+    {
+        string name = UniqueName(hint);
+        _initializers.Add(tensor(name));
+        return name;
+    }
+
+    /// <summary>
+    /// QuantizeLinear then DequantizeLinear of an activation with one scale and a uint8 zero point: the value as the
+    /// int8 graph carries it, which ONNX Runtime's QDQ fusions turn into quantized kernels.
+    /// </summary>
+    public string QuantizeDequantize(string x, float scale, byte zeroPoint)
+    {
+        string scaleName = Scalar("q_scale", scale);
+        string zeroPointName = Initializer("q_zero_point", name => OnnxTensor.FromUInt8s(name, [zeroPoint]));
+        string quantized = Node("QuantizeLinear", [x, scaleName, zeroPointName]);
+        return Node("DequantizeLinear", [quantized, scaleName, zeroPointName]);
+    }
+
+    /// <summary>DequantizeLinear of a quantized initializer with one scale per slice along <paramref name="axis"/> (zero points 0).</summary>
+    public string DequantizePerAxis(string quantized, float[] scales, OnnxDataType zeroPointType, int axis)
+    {
+        string scaleName = Initializer("dq_scale", scales, scales.Length);
+        string zeroPointName = Initializer("dq_zero_point", name => zeroPointType switch
+        {
+            OnnxDataType.Int8 => OnnxTensor.FromInt8s(name, new sbyte[scales.Length], scales.Length),
+            OnnxDataType.Int32 => OnnxTensor.FromInt32s(name, new int[scales.Length], scales.Length),
+            _ => throw new ArgumentOutOfRangeException(nameof(zeroPointType), zeroPointType, null),
+        });
+        return Node("DequantizeLinear", [quantized, scaleName, zeroPointName], OnnxAttribute.Int("axis", axis));
+    }
+
     /// <summary>Adds a node with one output and returns that output's name.</summary>
     public string Node(string opType, IReadOnlyList<string> inputs, params OnnxAttribute[] attributes)
     {

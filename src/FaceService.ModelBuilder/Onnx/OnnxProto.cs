@@ -52,6 +52,7 @@ public enum OnnxDataType
 {
     Float = 1,
     UInt8 = 2,
+    Int8 = 3,
     Int32 = 6,
     Int64 = 7,
 }
@@ -86,10 +87,20 @@ public sealed class OnnxTensor : ProtoMessage
     public static OnnxTensor FromInt64s(string name, ReadOnlySpan<long> values, params long[] dims) =>
         new(name, OnnxDataType.Int64, dims, MemoryMarshal.AsBytes(values).ToArray());
 
+    public static OnnxTensor FromInt32s(string name, ReadOnlySpan<int> values, params long[] dims) =>
+        new(name, OnnxDataType.Int32, dims, MemoryMarshal.AsBytes(values).ToArray());
+
+    public static OnnxTensor FromInt8s(string name, ReadOnlySpan<sbyte> values, params long[] dims) =>
+        new(name, OnnxDataType.Int8, dims, MemoryMarshal.AsBytes(values).ToArray());
+
+    public static OnnxTensor FromUInt8s(string name, ReadOnlySpan<byte> values, params long[] dims) =>
+        new(name, OnnxDataType.UInt8, dims, values.ToArray());
+
     public static int ElementSize(OnnxDataType dataType) => dataType switch
     {
         OnnxDataType.Float => 4,
         OnnxDataType.UInt8 => 1,
+        OnnxDataType.Int8 => 1,
         OnnxDataType.Int32 => 4,
         OnnxDataType.Int64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(dataType), dataType, null),

@@ -7,12 +7,19 @@ namespace FaceService.ModelBuilder.Tfjs;
 /// <summary>A weight tensor from a TensorFlow.js weights manifest, dequantized to its declared dtype.</summary>
 public sealed class TfjsTensor
 {
-    public TfjsTensor(string name, int[] shape, float[] values)
+    public TfjsTensor(string name, int[] shape, float[] values, double? quantizationScale = null)
     {
         Name = name;
         Shape = shape;
         Values = values;
+        QuantizationScale = quantizationScale;
     }
+
+    /// <summary>
+    /// The step of tfjs's affine uint8/uint16 quantization when the tensor was stored so (values = q · step + min),
+    /// otherwise null.
+    /// </summary>
+    public double? QuantizationScale { get; }
 
     public string Name { get; }
 
@@ -49,7 +56,8 @@ public static class TfjsWeightsReader
                 }
 
                 float[] values = Decode(entry, buffer.AsSpan(offset, byteCount), count);
-                tensors.Add(new TfjsTensor(entry.Name, entry.Shape, values));
+                tensors.Add(new TfjsTensor(entry.Name, entry.Shape, values,
+                    entry.Quantization?.Dtype is "uint8" or "uint16" ? entry.Quantization.Scale : null));
                 offset += byteCount;
             }
 

@@ -198,6 +198,11 @@ public sealed class InferenceOptions : IValidatableObject
             yield return new ValidationResult($"Detector must be one of {string.Join(", ", Enum.GetNames<FaceDetectorKind>())}.", [nameof(Detector)]);
         if (!Enum.IsDefined(Alignment))
             yield return new ValidationResult($"Alignment must be one of {string.Join(", ", Enum.GetNames<FaceAlignment>())}.", [nameof(Alignment)]);
+        if (!Enum.IsDefined(RecognitionPrecision))
+            yield return new ValidationResult($"RecognitionPrecision must be one of {string.Join(", ", Enum.GetNames<RecognitionPrecision>())}.", [nameof(RecognitionPrecision)]);
+        else if (RecognitionPrecision == RecognitionPrecision.Int8 && Device is InferenceDevice.Cuda or InferenceDevice.TensorRt)
+            yield return new ValidationResult("RecognitionPrecision=Int8 is for the CPU's int8 kernels; on a GPU (Device=Cuda or TensorRt) run Float32.",
+                [nameof(RecognitionPrecision), nameof(Device)]);
         if (!Enum.IsDefined(Landmarker))
             yield return new ValidationResult($"Landmarker must be one of {string.Join(", ", Enum.GetNames<LandmarkSource>())}.", [nameof(Landmarker)]);
     }

@@ -76,6 +76,9 @@ public static class ModelFlops
         [
             ModelFlops.Detector, PNet, RNet, ONet, Landmarks, Recognition, Recognition with { Name = "dlib ResNet, chip + mirror (batch 2)", Batch = 2 },
             Recognition with { Name = "dlib ResNet, batch 16 (concurrent requests)", Batch = 16 },
+            // Same multiply-adds in int8 (RecognitionPrecision=Int8): its GFLOP/s are float32-equivalent.
+            Recognition with { Name = "dlib ResNet int8, chip + mirror (batch 2)", ModelFile = RecognitionNet.Int8ModelFile, Batch = 2 },
+            Recognition with { Name = "dlib ResNet int8, batch 16", ModelFile = RecognitionNet.Int8ModelFile, Batch = 16 },
         ];
         foreach (var network in networks)
         {

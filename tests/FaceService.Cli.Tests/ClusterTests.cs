@@ -48,7 +48,9 @@ public sealed partial class ClusterTests
         // Self-contained: no reference outside the file, every crop an embedded JPEG of the thumbnail size.
         Assert.DoesNotMatch("(src|href)=\"(?!data:)", html);
         var crops = DataUri().Matches(html).Select(m => Convert.FromBase64String(m.Groups[1].Value)).ToList();
-        Assert.Equal(photos.Count, crops.Count);
+        // A photo may also hold a small face in the background (George_Clooney_0001 does): the sheet shows it apart,
+        // among the faces left out for their quality.
+        Assert.Equal(photos.Count + json.GetProperty("leftOut").GetArrayLength(), crops.Count);
         foreach (var crop in crops)
         {
             using var codec = SKCodec.Create(new SKMemoryStream(crop));
@@ -76,7 +78,8 @@ public sealed partial class ClusterTests
     public async Task A_blurred_face_is_left_out_and_shown_apart_unless_asked_for()
     {
         using var folder = new PhotoFolder();
-        var george = TestEnvironment.People["George_Clooney"].Take(3).ToList();
+        // Photos with one face each (George_Clooney_0001 also holds a small, low-quality face in the background).
+        var george = TestEnvironment.People["George_Clooney"].Skip(1).Take(3).ToList();
         for (var i = 0; i < george.Count; i++) folder.Link($"g{i}.jpg", george[i]);
         folder.Write("blurred.jpg", DegradedPhoto.Blurred(await File.ReadAllBytesAsync(george[0]), 4));
         var report = Path.Combine(folder.Path, "r.html");

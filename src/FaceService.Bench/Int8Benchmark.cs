@@ -1,5 +1,6 @@
-using System.Diagnostics;
+using System.Numerics.Tensors;
 using FaceService.CommandLine;
+using FaceService.Core.Imaging;
 using FaceService.Evaluation;
 using FaceService.Inference;
 using FaceService.Inference.Alignment;
@@ -23,8 +24,6 @@ namespace FaceService.Bench;
 /// </summary>
 public static class ChipExport
 {
-    public const int PlaneBytes = RecognitionNet.ChipSize * RecognitionNet.ChipSize * 3;
-
     public static int Run(ToolArguments args)
     {
         var set = LabelledPhotoSet.LoadShared(args.Get("set", "lfw-dev"));
@@ -45,7 +44,7 @@ public static class ChipExport
             var image = decoder.Decode(set.Read(photo));
             var found = detector.Detect(image);
             if (found.Count == 0) continue;
-            var box = found.MaxBy(f => f.Box.Width * f.Box.Height)!.Box;
+            var box = found[0].Box; // the detector gives the largest face first
             var chip = aligner.Cut(image, box, landmarker.Detect(image, [box])[0]);
             var file = $"{written++:D5}.rgb";
             File.WriteAllBytes(Path.Combine(outDir, file), RgbExport.ToRgb(chip));
@@ -55,45 +54,40 @@ public static class ChipExport
         return 0;
     }
 
-    /// <summary>The chips of an export-chips folder, in index order, as NCHW float planes (RGB 0..255).</summary>
-    public static List<(string Person, float[] Planes)> Load(string folder, int limit = int.MaxValue) =>
+    /// <summary>The chips of an export-chips folder, in index order, with the person of each.</summary>
+    public static List<(string Person, RgbaImage Chip)> Load(string folder, int limit = int.MaxValue) =>
         File.ReadLines(Path.Combine(folder, "index.tsv")).Skip(1).Take(limit)
             .Select(line => line.Split('\t'))
-            .Select(f => (f[2], ToPlanes(File.ReadAllBytes(Path.Combine(folder, f[0])))))
+            .Select(f => (f[2], FromRgb(File.ReadAllBytes(Path.Combine(folder, f[0])))))
             .ToList();
 
-    public static float[] ToPlanes(byte[] rgb)
+    private static RgbaImage FromRgb(byte[] rgb)
     {
-        const int pixels = RecognitionNet.ChipSize * RecognitionNet.ChipSize;
-        var planes = new float[PlaneBytes];
-        for (var p = 0; p < pixels; p++)
-            for (var c = 0; c < 3; c++)
-                planes[c * pixels + p] = rgb[p * 3 + c];
-        return planes;
+        var pixels = new byte[RecognitionNet.ChipSize * RecognitionNet.ChipSize * 4];
+        for (int i = 0, p = 0; i < rgb.Length; i += 3, p += 4)
+            (pixels[p], pixels[p + 1], pixels[p + 2], pixels[p + 3]) = (rgb[i], rgb[i + 1], rgb[i + 2], 255);
+        return new RgbaImage(RecognitionNet.ChipSize, RecognitionNet.ChipSize, pixels);
     }
 }
 
 /// <summary>
-/// `int8`: the recognition net in float32 against its int8 build, on chips of an export-chips folder, each opened as the
-/// service opens models (<see cref="OnnxSessionFactory"/>: ORT_ENABLE_ALL, --threads intra-op threads, spinning off).
-/// Prints ms per chip at --batches (default 1,2,8) for each, alternating, and how far the int8 embeddings are from the
-/// float32 ones: cosine per face, and the change of every pair's squared L2 distance (unit embeddings), with and without
-/// mirror averaging. Options: --chips &lt;folder&gt; (required), --limit N (default 500), --seconds S per timing (default 3),
-/// --rounds R (default 2), --models, --threads, --int8-file (default face_recognition_int8.onnx),
-/// --dump-optimized &lt;file&gt; (the int8 graph after ORT's optimizations).
+/// `int8`: the recognition net in float32 against its int8 build (<see cref="RecognitionNet"/> with each
+/// <see cref="RecognitionPrecision"/>, opened as the service opens models: ORT_ENABLE_ALL, --threads intra-op threads,
+/// spinning off), on chips of an export-chips folder. Prints how far the int8 embeddings are from the float32 ones
+/// (cosine per face, and the change of every pair's squared L2 distance, with and without mirror averaging), then ms per
+/// chip at --batches (default 1,2,8) for each, alternating. Options: --chips &lt;folder&gt; (required), --limit N (default
+/// 500), --seconds S per timing (default 3), --rounds R (default 2), --models, --threads, --dump-optimized &lt;file&gt;
+/// (the int8 graph after ORT's optimizations).
 /// </summary>
 public static class Int8Benchmark
 {
-    private const int Size = RecognitionNet.ChipSize;
-
     public static int Run(ToolArguments args)
     {
         var chipsDir = args.Get("chips", "") is { Length: > 0 } c ? c : throw new ArgumentException("--chips <export-chips folder> is required.");
         var chips = ChipExport.Load(chipsDir, args.Get("limit", 500));
         var batches = args.Get("batches", "1,2,8").Split(',').Select(int.Parse).ToArray();
-        var seconds = args.Get("seconds", 3f);
+        var seconds = args.Get("seconds", 3);
         var rounds = args.Get("rounds", 2);
-        var int8File = args.Get("int8-file", "face_recognition_int8.onnx");
         var dump = args.Get("dump-optimized", "");
         var options = new InferenceOptions
         {
@@ -109,37 +103,33 @@ public static class Int8Benchmark
         if (dump.Length > 0)
         {
             using var dumpOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = dump };
-            using var _ = new InferenceSession(Path.Combine(models, int8File), dumpOptions);
+            using var _ = new InferenceSession(Path.Combine(models, RecognitionNet.Int8ModelFile), dumpOptions);
             Console.WriteLine($"optimized int8 graph written to {dump}");
         }
 
-        using var fp32 = factory.Open(RecognitionNet.ModelFile);
-        using var int8 = factory.Open(int8File);
+        using var fp32 = new RecognitionNet(factory, RecognitionPrecision.Float32);
+        using var int8 = new RecognitionNet(factory, RecognitionPrecision.Int8);
 
         // Agreement first (it also warms both sessions up).
-        var mirrored = chips.Select(x => Mirror(x.Planes)).ToList();
-        var a = Embed(fp32, chips.Select(x => x.Planes).ToList());
-        var b = Embed(int8, chips.Select(x => x.Planes).ToList());
-        var am = Average(a, Embed(fp32, mirrored));
-        var bm = Average(b, Embed(int8, mirrored));
-        Report("single chip", a, b);
-        Report("chip + mirror averaged", am, bm);
-        var people = chips.Select(x => x.Person).ToArray();
-        SamePersonReport(people, a, b);
+        var faces = chips.Select(x => x.Chip).ToList();
+        Report("single chip", Embed(fp32, faces, mirror: false), Embed(int8, faces, mirror: false));
+        var a = Embed(fp32, faces, mirror: true);
+        var b = Embed(int8, faces, mirror: true);
+        Report("chip + mirror averaged", a, b);
+        SamePersonReport(chips.Select(x => x.Person).ToArray(), a, b);
 
         Console.WriteLine();
-        Console.WriteLine($"{"batch",5} {"fp32 ms/chip",13} {"int8 ms/chip",13} {"speed-up",9}   (best of {rounds} alternating rounds of {seconds:F0} s; load average before each round)");
+        Console.WriteLine($"{"batch",5} {"fp32 ms/chip",13} {"int8 ms/chip",13} {"speed-up",9}   (best of {rounds} alternating rounds of {seconds} s; load average before each round)");
         foreach (var batch in batches)
         {
-            var input = new float[batch * ChipExport.PlaneBytes];
-            for (var i = 0; i < batch; i++) chips[i % chips.Count].Planes.CopyTo(input, i * ChipExport.PlaneBytes);
+            var input = Enumerable.Range(0, batch).Select(i => faces[i % faces.Count]).ToArray();
             double bestA = double.MaxValue, bestB = double.MaxValue;
             var loads = new List<string>();
             for (var r = 0; r < rounds; r++)
             {
                 loads.Add(InferenceHost.LoadAverage().Split(' ')[0]);
-                bestA = Math.Min(bestA, Time(fp32, input, batch, seconds) / batch);
-                bestB = Math.Min(bestB, Time(int8, input, batch, seconds) / batch);
+                bestA = Math.Min(bestA, MedianMs(fp32, input, seconds) / batch);
+                bestB = Math.Min(bestB, MedianMs(int8, input, seconds) / batch);
             }
             Console.WriteLine($"{batch,5} {bestA,13:F2} {bestB,13:F2} {bestA / bestB,8:F2}x   (1-min load {string.Join(", ", loads)})");
         }
@@ -147,68 +137,14 @@ public static class Int8Benchmark
         return 0;
     }
 
-    private static float[] Mirror(float[] planes)
-    {
-        var result = new float[planes.Length];
-        for (var c = 0; c < 3; c++)
-            for (var y = 0; y < Size; y++)
-                for (var x = 0; x < Size; x++)
-                    result[(c * Size + y) * Size + x] = planes[(c * Size + y) * Size + Size - 1 - x];
-        return result;
-    }
+    /// <summary>Unit embeddings of the chips in runs of 8 chips, as the pipeline embeds them (each with its mirror image, averaged).</summary>
+    private static float[][] Embed(RecognitionNet net, List<RgbaImage> chips, bool mirror) =>
+        [.. chips.Chunk(mirror ? 4 : 8).SelectMany(run => mirror ? MirrorAveraging.Average(net.Embed(MirrorAveraging.WithMirrors(run))) : net.Embed(run))];
 
-    private static float[][] Embed(InferenceSession session, List<float[]> chips, int batch = 8)
-    {
-        var result = new List<float[]>();
-        for (var start = 0; start < chips.Count; start += batch)
-        {
-            var n = Math.Min(batch, chips.Count - start);
-            var input = new float[n * ChipExport.PlaneBytes];
-            for (var i = 0; i < n; i++) chips[start + i].CopyTo(input, i * ChipExport.PlaneBytes);
-            var raw = Run(session, input, n);
-            for (var i = 0; i < n; i++) result.Add(Normalized(raw.AsSpan(i * 128, 128).ToArray()));
-        }
-        return [.. result];
-    }
+    private static double MedianMs(RecognitionNet net, RgbaImage[] chips, int seconds) =>
+        PipelineBenchmark.Summary.Of(PipelineBenchmark.TimeRuns(() => net.Embed(chips), seconds)).P50;
 
-    private static float[] Run(InferenceSession session, float[] input, int n)
-    {
-        using var value = OrtValue.CreateTensorValueFromMemory(input, [n, 3, Size, Size]);
-        using var outputs = session.Run(new RunOptions(), ["input"], [value], ["embedding"]);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    private static double Time(InferenceSession session, float[] input, int n, double seconds)
-    {
-        Run(session, input, n);
-        var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (total.Elapsed.TotalSeconds < seconds || times.Count < 5)
-        {
-            var watch = Stopwatch.StartNew();
-            Run(session, input, n);
-            times.Add(watch.Elapsed.TotalMilliseconds);
-        }
-        times.Sort();
-        return times[times.Count / 2]; // median ms per run
-    }
-
-    private static float[] Normalized(float[] v)
-    {
-        var norm = MathF.Sqrt(v.Sum(x => x * x));
-        return [.. v.Select(x => x / norm)];
-    }
-
-    private static float[][] Average(float[][] a, float[][] b) =>
-        [.. a.Select((v, i) => Normalized([.. v.Select((x, k) => x + b[i][k])]))];
-
-    private static double Dot(float[] a, float[] b)
-    {
-        double s = 0;
-        for (var k = 0; k < a.Length; k++) s += a[k] * b[k];
-        return s;
-    }
-
+    private static double Dot(float[] a, float[] b) => TensorPrimitives.Dot<float>(a, b);
     private static void Report(string what, float[][] a, float[][] b)
     {
         var cosines = a.Select((v, i) => Dot(v, b[i])).OrderBy(x => x).ToArray();

@@ -1,4 +1,5 @@
 using FaceService.Core.Imaging;
+using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Imaging;
 
@@ -23,7 +24,7 @@ internal static class AreaResampler
         // Horizontal pass over the source rows the crop touches, then the vertical pass into the planes.
         var firstRow = rows.FirstSource;
         var rowCount = rows.LastSource - firstRow + 1;
-        var horizontal = new float[rowCount * size * 3];
+        var horizontal = ScratchBuffers.Rent<float>(rowCount * size * 3);
         var pixels = image.Pixels;
         var stride = image.Stride;
         for (var r = 0; r < rowCount; r++)
@@ -57,6 +58,7 @@ internal static class AreaResampler
                 planes[2 * plane + y * size + x] += weight * row[3 * x + 2];
             }
         }
+        ScratchBuffers.Return(horizontal);
     }
 
     /// <summary>For each target index along one axis, the source pixels inside the image and their weights.</summary>
@@ -67,10 +69,12 @@ internal static class AreaResampler
         private AxisWeights((int Source, float Weight)[][] taps)
         {
             _taps = taps;
-            var used = taps.SelectMany(t => t).Select(t => t.Source).ToArray();
-            IsEmpty = used.Length == 0;
-            FirstSource = IsEmpty ? 0 : used.Min();
-            LastSource = IsEmpty ? -1 : used.Max();
+            // Targets run along the axis, and each target's taps in source order: the ends are the first and last taps.
+            var first = Array.Find(taps, t => t.Length > 0);
+            var last = Array.FindLast(taps, t => t.Length > 0);
+            IsEmpty = first is null;
+            FirstSource = first?[0].Source ?? 0;
+            LastSource = last?[^1].Source ?? -1;
         }
 
         public bool IsEmpty { get; }

@@ -3,7 +3,7 @@ using FaceService.Inference.Imaging;
 
 namespace FaceService.Inference.Tests;
 
-/// <summary>MTCNN's crops: area averaging when shrinking, bilinear when enlarging, black outside the photo.</summary>
+/// <summary>MTCNN's crops and levels: area averaging when shrinking, bilinear when enlarging, black outside the photo, read from the photo's halvings.</summary>
 public sealed class AreaResamplerTests
 {
     /// <summary>A width x height image whose red is x, green y and blue 7 at pixel (x, y).</summary>
@@ -19,29 +19,46 @@ public sealed class AreaResamplerTests
         return new RgbaImage(width, height, pixels);
     }
 
+    private static HalvingPyramid Pyramid(int width, int height) => new(Ramp(width, height));
+
+    // Read from a halving, a mean can be off by up to half a grey level per halving (each rounds to whole values; on
+    // a ramp always upwards) and by the halving's coarser footprint.
+    private const float HalvingTolerance = 1f;
+
     [Fact]
     public void Shrinking_by_a_whole_factor_averages_each_block()
     {
         var planes = new float[3 * 4 * 4];
-        AreaResampler.CropToPlanes(Ramp(64, 64), 8, 16, 16, 4, planes);
+        AreaResampler.CropToPlanes(Pyramid(64, 64), 8, 16, 16, 4, planes);
         for (var y = 0; y < 4; y++)
         for (var x = 0; x < 4; x++)
         {
-            // The block [8 + 4x, 12 + 4x) has mean x-coordinate 8 + 4x + 1.5.
-            Assert.Equal(8 + 4 * x + 1.5f, planes[y * 4 + x], 3);
-            Assert.Equal(16 + 4 * y + 1.5f, planes[16 + y * 4 + x], 3);
+            // The block [8 + 4x, 12 + 4x) has mean x-coordinate 8 + 4x + 1.5 (read from the second halving).
+            Assert.Equal(8 + 4 * x + 1.5f, planes[y * 4 + x], HalvingTolerance);
+            Assert.Equal(16 + 4 * y + 1.5f, planes[16 + y * 4 + x], HalvingTolerance);
             Assert.Equal(7f, planes[32 + y * 4 + x], 3);
         }
+    }
+
+    [Fact]
+    public void A_whole_photo_resize_reads_the_halving_that_still_has_a_pixel_per_target_pixel()
+    {
+        // 100x60 at 30x18 (3.33 photo pixels per target pixel) reads the first halving; each target pixel's mean x is
+        // about the centre of its footprint, 3.33·(t + 0.5) - 0.5.
+        var planes = new float[3 * 30 * 18];
+        AreaResampler.ResizeToPlanes(Pyramid(100, 60), 30, 18, planes);
+        for (var t = 0; t < 30; t++) Assert.Equal(100f / 30 * (t + 0.5f) - 0.5f, planes[5 * 30 + t], HalvingTolerance);
+        for (var t = 0; t < 18; t++) Assert.Equal(60f / 18 * (t + 0.5f) - 0.5f, planes[30 * 18 + t * 30 + 7], HalvingTolerance);
     }
 
     [Fact]
     public void A_fractional_footprint_weights_the_pixels_it_covers_in_part()
     {
         var planes = new float[3];
-        // One target pixel over [1.5, 3.5): half of pixel 1, all of 2, half of 3 → mean x 2.
-        AreaResampler.CropToPlanes(Ramp(8, 8), 1.5f, 1.5f, 2, 1, planes);
-        Assert.Equal(2f, planes[0], 4);
-        Assert.Equal(2f, planes[1], 4);
+        // One target pixel over [1.25, 2.75) of the photo itself: three quarters of pixels 1 and 2 → mean x 1.5.
+        AreaResampler.CropToPlanes(Pyramid(8, 8), 1.25f, 1.25f, 1.5f, 1, planes);
+        Assert.Equal(1.5f, planes[0], 4);
+        Assert.Equal(1.5f, planes[1], 4);
     }
 
     [Fact]
@@ -49,13 +66,13 @@ public sealed class AreaResamplerTests
     {
         var planes = new float[3 * 2 * 2];
         // The square [-4, 4)² at 2x2: the top-left target pixel is all outside, the bottom-right all inside.
-        AreaResampler.CropToPlanes(Ramp(16, 16), -4, -4, 8, 2, planes);
+        AreaResampler.CropToPlanes(Pyramid(16, 16), -4, -4, 8, 2, planes);
         Assert.Equal(0f, planes[2 * 4 + 0]);
         Assert.Equal(7f, planes[2 * 4 + 3], 4);
-        Assert.Equal(1.5f, planes[3], 4);
+        Assert.Equal(1.5f, planes[3], HalvingTolerance);
 
         var far = new float[3 * 4];
-        AreaResampler.CropToPlanes(Ramp(16, 16), 100, 100, 8, 2, far);
+        AreaResampler.CropToPlanes(Pyramid(16, 16), 100, 100, 8, 2, far);
         Assert.All(far, v => Assert.Equal(0f, v));
     }
 
@@ -64,7 +81,7 @@ public sealed class AreaResamplerTests
     {
         var planes = new float[3 * 8 * 8];
         // [2, 4)² at 8x8: target pixel centres at 2 + (t + 0.5) / 4, source centres at i + 0.5.
-        AreaResampler.CropToPlanes(Ramp(16, 16), 2, 2, 2, 8, planes);
+        AreaResampler.CropToPlanes(Pyramid(16, 16), 2, 2, 2, 8, planes);
         for (var t = 0; t < 8; t++)
             Assert.Equal(2 + (t + 0.5f) / 4 - 0.5f, planes[t], 4);
     }

@@ -2,7 +2,6 @@ using System.Buffers;
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using Microsoft.ML.OnnxRuntime;
-using SkiaSharp;
 using FaceService.Inference.Imaging;
 using FaceService.Inference.Runtime;
 
@@ -96,18 +95,18 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     /// <summary>P-Net, R-Net and O-Net: O-Net's regressed boxes (not clipped) with their five landmarks, after the last NMS.</summary>
     private List<(FaceBox Box, float Score, Point2[] Landmarks)> Cascade(RgbaImage image)
     {
-        using var source = new SkiaSource(image);
-        List<Candidate> candidates = ProposeWithPNet(image, source);
+        var pyramid = new HalvingPyramid(image);
+        List<Candidate> candidates = ProposeWithPNet(pyramid);
         if (candidates.Count == 0) return [];
 
-        candidates = Score(image, candidates, _rnet, RNetSize, landmarks: null);
+        candidates = Score(pyramid, candidates, _rnet, RNetSize, landmarks: null);
         candidates.RemoveAll(c => !(c.Score > RNetThreshold));
         candidates = Nms(candidates, RNetNms, overSmaller: false);
         Regress(candidates);
         if (candidates.Count == 0) return [];
 
         var points = new List<Point2[]>();
-        candidates = Score(image, candidates, _onet, ONetSize, points);
+        candidates = Score(pyramid, candidates, _onet, ONetSize, points);
         var faces = new List<(Candidate Box, Point2[] Landmarks)>();
         for (var i = 0; i < candidates.Count; i++)
             if (candidates[i].Score > ONetThreshold) faces.Add((candidates[i], points[i]));
@@ -125,32 +124,24 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         if (boxes.Count == 0) return [];
         var candidates = boxes.Select(b => Candidate.Squared(b.X, b.Y, b.Right, b.Bottom)).ToList();
         var points = new List<Point2[]>();
-        candidates = Score(image, candidates, _onet, ONetSize, points);
+        candidates = Score(new HalvingPyramid(image), candidates, _onet, ONetSize, points);
         Regress(candidates);
         return candidates.Select((c, i) => new MtcnnFace(new DetectedFace(c.ToBox(), c.Score), points[i])).ToArray();
     }
 
     /// <summary>Stage 1: P-Net over the pyramid; NMS per level and over all levels, then P-Net's regression.</summary>
-    private List<Candidate> ProposeWithPNet(RgbaImage image, SkiaSource source)
+    private List<Candidate> ProposeWithPNet(HalvingPyramid pyramid)
     {
         var all = new List<Candidate>();
         var level = new List<Candidate>();
+        var image = pyramid.Photo;
         // Scale s maps a face of minFaceSize / factor^k pixels onto P-Net's 12-pixel window.
-        var firstScale = (float)Window / _minFaceSize;
-        int firstWidth = (int)Math.Ceiling(image.Width * firstScale), firstHeight = (int)Math.Ceiling(image.Height * firstScale);
-        if (Math.Min(image.Width, image.Height) * firstScale < Window) return all;
-
-        // Every level is drawn from the first one, not from the photo: Skia keeps an image's mipmaps in a cache of
-        // 32 MiB, too small for those of a 40-megapixel photo, which were then rebuilt for every level.
-        var first = new RgbaImage(firstWidth, firstHeight, new byte[firstWidth * firstHeight * 4]);
-        source.RenderInto(SKMatrix.CreateScale((float)firstWidth / image.Width, (float)firstHeight / image.Height), firstWidth, firstHeight, null, first.Pixels);
-        using var levels = new SkiaSource(first);
-        for (var scale = firstScale; Math.Min(image.Width, image.Height) * scale >= Window; scale *= PyramidFactor)
+        for (var scale = (float)Window / _minFaceSize; Math.Min(image.Width, image.Height) * scale >= Window; scale *= PyramidFactor)
         {
             // Each axis is scaled to whole pixels exactly, as facenet resizes to (ceil(w·s), ceil(h·s)).
             int width = (int)Math.Ceiling(image.Width * scale), height = (int)Math.Ceiling(image.Height * scale);
             level.Clear();
-            RunPNet(levels, first, width, height, (float)width / image.Width, (float)height / image.Height, level);
+            RunPNet(pyramid, width, height, (float)width / image.Width, (float)height / image.Height, level);
             foreach (var i in NmsIndices(level, LevelNms, overSmaller: false)) all.Add(level[i]);
         }
 
@@ -159,14 +150,14 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         return proposals;
     }
 
-    /// <summary>P-Net on one level (<paramref name="first"/> resized to width x height); cells over the threshold, in photo pixels.</summary>
-    private void RunPNet(SkiaSource levels, RgbaImage first, int width, int height, float scaleX, float scaleY, List<Candidate> level)
+    /// <summary>P-Net on one level (the photo resized to width x height); cells over the threshold, in photo pixels.</summary>
+    private void RunPNet(HalvingPyramid pyramid, int width, int height, float scaleX, float scaleY, List<Candidate> level)
     {
         var plane = width * height;
         var input = ScratchBuffers.Rent<float>(3 * plane);
         try
         {
-            levels.RenderPlanar(SKMatrix.CreateScale((float)width / first.Width, (float)height / first.Height), width, height, null, input.AsSpan(0, 3 * plane));
+            AreaResampler.ResizeToPlanes(pyramid, width, height, input.AsSpan(0, 3 * plane));
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 input.AsMemory(0, 3 * plane), [1, 3, height, width]);
             using var outputs = _runner.Run(_pnet, ["input"], [inputValue], ["probabilities", "box_regression"]);
@@ -194,7 +185,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     /// Runs R-Net or O-Net on every candidate, each squared about its centre and cut out at the net's size: the result
     /// keeps the squared box with the net's probability and regression (and, for O-Net, the landmarks in pixels).
     /// </summary>
-    private List<Candidate> Score(RgbaImage image, List<Candidate> candidates, InferenceSession net, int size, List<Point2[]>? landmarks)
+    private List<Candidate> Score(HalvingPyramid pyramid, List<Candidate> candidates, InferenceSession net, int size, List<Point2[]>? landmarks)
     {
         var scored = new List<Candidate>(candidates.Count);
         var planeSize = 3 * size * size;
@@ -210,7 +201,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
                     var box = candidates[start + i].Square();
                     scored.Add(box);
                     // The part of the box outside the photo stays black, as facenet pads it.
-                    AreaResampler.CropToPlanes(image, box.Left, box.Top, box.Width, size, input.AsSpan(i * planeSize, planeSize));
+                    AreaResampler.CropToPlanes(pyramid, box.Left, box.Top, box.Width, size, input.AsSpan(i * planeSize, planeSize));
                 }
 
                 using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,

@@ -1,37 +1,52 @@
-using FaceService.Core.Imaging;
 using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Imaging;
 
 /// <summary>
-/// Cuts a square out of an image and resizes it by area averaging (OpenCV's INTER_AREA, what facenet's MTCNN resizes
-/// its crops with): each target pixel is the mean of the source area it covers, the part outside the image black;
-/// where a target pixel covers less than one source pixel (enlarging), bilinear between the nearest four. Written for
-/// the many small crops of R-Net and O-Net, where a Skia surface per crop cost more than the nets' own runs.
+/// Resizes part of an image by area averaging (OpenCV's INTER_AREA, what facenet's MTCNN resizes its pyramid levels
+/// and crops with): each target pixel is the mean of the source area it covers, the part outside the image black;
+/// where a target pixel covers less than one source pixel (enlarging), bilinear between the nearest four. Reads from
+/// the smallest level of a <see cref="HalvingPyramid"/> that still has a pixel per target pixel. Written for MTCNN's
+/// many small crops, where a Skia surface per crop cost more than the nets' own runs.
 /// </summary>
 internal static class AreaResampler
 {
-    /// <summary>The square [left, left + side)² of <paramref name="image"/> at size x size, as R, G, B planes of 0..255 floats.</summary>
-    public static void CropToPlanes(RgbaImage image, float left, float top, float side, int size, Span<float> planes)
+    /// <summary>The square [left, left + side)² of the photo (photo pixels) at size x size, as R, G, B planes of 0..255 floats.</summary>
+    public static void CropToPlanes(HalvingPyramid pyramid, float left, float top, float side, int size, Span<float> planes) =>
+        ResizeToPlanes(pyramid, left, top, side, side, size, size, planes);
+
+    /// <summary>The whole photo at width x height, as R, G, B planes of 0..255 floats.</summary>
+    public static void ResizeToPlanes(HalvingPyramid pyramid, int width, int height, Span<float> planes) =>
+        ResizeToPlanes(pyramid, 0, 0, pyramid.Photo.Width, pyramid.Photo.Height, width, height, planes);
+
+    private static void ResizeToPlanes(HalvingPyramid pyramid, float left, float top, float sourceWidth, float sourceHeight,
+        int width, int height, Span<float> planes)
     {
-        var plane = size * size;
+        var (image, shift) = pyramid.For(Math.Min(sourceWidth / width, sourceHeight / height));
+        var scale = 1f / (1 << shift);
+        left *= scale;
+        top *= scale;
+        sourceWidth *= scale;
+        sourceHeight *= scale;
+
+        var plane = width * height;
         if (planes.Length < 3 * plane) throw new ArgumentException("Destination is smaller than 3 planes.", nameof(planes));
         planes[..(3 * plane)].Clear();
-        var columns = AxisWeights.For(left, side, size, image.Width);
-        var rows = AxisWeights.For(top, side, size, image.Height);
+        var columns = AxisWeights.For(left, sourceWidth, width, image.Width);
+        var rows = AxisWeights.For(top, sourceHeight, height, image.Height);
         if (columns.IsEmpty || rows.IsEmpty) return;
 
         // Horizontal pass over the source rows the crop touches, then the vertical pass into the planes.
         var firstRow = rows.FirstSource;
         var rowCount = rows.LastSource - firstRow + 1;
-        var horizontal = ScratchBuffers.Rent<float>(rowCount * size * 3);
+        var horizontal = ScratchBuffers.Rent<float>(rowCount * width * 3);
         var pixels = image.Pixels;
         var stride = image.Stride;
         for (var r = 0; r < rowCount; r++)
         {
             var rowStart = (firstRow + r) * stride;
-            var target = horizontal.AsSpan(r * size * 3, size * 3);
-            for (var x = 0; x < size; x++)
+            var target = horizontal.AsSpan(r * width * 3, width * 3);
+            for (var x = 0; x < width; x++)
             {
                 float red = 0, green = 0, blue = 0;
                 foreach (var (source, weight) in columns[x])
@@ -47,15 +62,15 @@ internal static class AreaResampler
             }
         }
 
-        for (var y = 0; y < size; y++)
+        for (var y = 0; y < height; y++)
         foreach (var (source, weight) in rows[y])
         {
-            var row = horizontal.AsSpan((source - firstRow) * size * 3, size * 3);
-            for (var x = 0; x < size; x++)
+            var row = horizontal.AsSpan((source - firstRow) * width * 3, width * 3);
+            for (var x = 0; x < width; x++)
             {
-                planes[y * size + x] += weight * row[3 * x];
-                planes[plane + y * size + x] += weight * row[3 * x + 1];
-                planes[2 * plane + y * size + x] += weight * row[3 * x + 2];
+                planes[y * width + x] += weight * row[3 * x];
+                planes[plane + y * width + x] += weight * row[3 * x + 1];
+                planes[2 * plane + y * width + x] += weight * row[3 * x + 2];
             }
         }
         ScratchBuffers.Return(horizontal);

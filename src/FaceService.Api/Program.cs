@@ -71,6 +71,7 @@ app.MapSwaggerUiScript();
 // API keys, roles and per-key rate limits: before the inference queue, and before any body is read.
 app.UseApiSecurity();
 app.UseMiddleware<InferenceConcurrencyMiddleware>();
+app.UseMiddleware<ConsistencyMiddleware>();
 
 app.MapControllers();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync }).AllowAnonymous();

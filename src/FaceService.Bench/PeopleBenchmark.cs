@@ -47,7 +47,7 @@ public static class PeopleBenchmark
 
         await using var schema = await SearchBenchmark.BenchSchema.CreateAsync(connection, null, 16, 64, 1024);
         await schema.Migrator.MigrateAsync();
-        var store = new PgPeopleStore(schema.DataSource, new ClusterJoining(calibration), quantizer);
+        var store = new PgPeopleStore(schema.Database, new ClusterJoining(calibration), quantizer);
         var collection = CollectionName.Parse("bench-people");
 
         Console.WriteLine("| photos stored | p50 ms | p99 ms | photos/s |");
@@ -74,7 +74,7 @@ public static class PeopleBenchmark
         var asIndexed = await store.ListClustersAsync(collection, Model, 1, 1, 2, 0);
 
         var clusterer = new PeopleClusterer(calibration, Options.Create(new ClusteringOptions { MaxFaces = int.MaxValue }));
-        var runner = new ReclusterJobRunner(new PgReclusterJobStore(schema.DataSource), store, clusterer, NullLogger<ReclusterJobRunner>.Instance);
+        var runner = new ReclusterJobRunner(new PgReclusterJobStore(schema.Database), store, clusterer, NullLogger<ReclusterJobRunner>.Instance);
         var stages = new List<(string Stage, TimeSpan At)>();
         var total = Stopwatch.StartNew();
         var result = await runner.ReclusterAsync(collection, Model, (stage, _) => stages.Add((stage, total.Elapsed)), CancellationToken.None);

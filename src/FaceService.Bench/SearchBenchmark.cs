@@ -396,12 +396,14 @@ public static class SearchBenchmark
             _dataSource = dataSource;
             _ownsSchema = ownsSchema;
             Migrator = new DatabaseMigrator(dataSource, Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
-            Search = new PgFaceSearch(dataSource, new EmbeddingQuantizer(), Options.Create(options));
-            BulkLoader = new PgFaceBulkLoader(dataSource);
+            Database = new PgDatabase(dataSource);
+            Search = new PgFaceSearch(Database, new EmbeddingQuantizer(), Options.Create(options));
+            BulkLoader = new PgFaceBulkLoader(Database);
         }
 
         public DatabaseMigrator Migrator { get; }
         public NpgsqlDataSource DataSource => _dataSource;
+        public PgDatabase Database { get; }
         public PgFaceSearch Search { get; }
         public PgFaceBulkLoader BulkLoader { get; }
 

@@ -79,11 +79,14 @@ public sealed partial class DatabaseMigrator(NpgsqlDataSource dataSource, IOptio
     }
 
     /// <summary>For readiness probes: never throws for database problems, reports them.</summary>
-    public async Task<StorageReadiness> CheckReadinessAsync(CancellationToken cancellationToken = default)
+    public Task<StorageReadiness> CheckReadinessAsync(CancellationToken cancellationToken = default) => CheckReadinessAsync(dataSource, cancellationToken);
+
+    /// <summary>The same check on one server (a standby carries the primary's schema through the WAL).</summary>
+    public async Task<StorageReadiness> CheckReadinessAsync(NpgsqlDataSource server, CancellationToken cancellationToken)
     {
         try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var connection = await server.OpenConnectionAsync(cancellationToken);
             await using var exists = new NpgsqlCommand(
                 "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND relname = 'schema_migrations')",
                 connection);

@@ -8,7 +8,7 @@ using static FaceService.Storage.StoreInput;
 namespace FaceService.Storage;
 
 /// <summary>Loads many faces at once with binary COPY: for first imports of large galleries, the benchmarks and the tests.</summary>
-public sealed class PgFaceBulkLoader(NpgsqlDataSource dataSource)
+public sealed class PgFaceBulkLoader(PgDatabase database)
 {
     private const int CodeLength = EmbeddingQuantizer.Dimensions;
 
@@ -23,7 +23,7 @@ public sealed class PgFaceBulkLoader(NpgsqlDataSource dataSource)
     {
         RequireModelId(modelId);
         ArgumentNullException.ThrowIfNull(faces);
-        return await PgCommands.RunAsync(dataSource, async (connection, token) =>
+        return await PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var import = await connection.BeginBinaryImportAsync(
                 "COPY faces (face_id, collection, subject, model_id, code, embedding, box_x, box_y, box_width, box_height, score, image_sha256) " +

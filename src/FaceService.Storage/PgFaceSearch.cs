@@ -16,7 +16,7 @@ namespace FaceService.Storage;
 /// cosine order is the order of squared distance (2 · cosine distance) and needs no scale. Candidates are then
 /// re-ranked exactly against the code's unit vector.</para>
 /// </summary>
-public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options)
+public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options)
 {
     // Candidates fetched per search: a few more than wanted, so that the exact re-ranking can repair the index's order
     // near the k-th place.
@@ -83,7 +83,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
     /// </param>
     private Task<List<(string Subject, int Faces, float[] Template)>> NearestTemplatesAsync(CollectionName collection, string modelId, sbyte[] code,
         int limit, int? efSearch, bool iterative, CancellationToken ct) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        PgCommands.ReadAsync(database, async (connection, token) =>
         {
             // SET LOCAL semantics (set_config(..., true)) need a transaction.
             // Without the HNSW index scan the planner scans the collection's rows and sorts them: exact.
@@ -138,7 +138,7 @@ public sealed class PgFaceSearch(NpgsqlDataSource dataSource, IEmbeddingQuantize
         RequireModelId(modelId);
         RequireCode(code, "code");
         if (subjects.Count == 0) return new Dictionary<string, Guid>();
-        var rows = await PgCommands.QueryListAsync(dataSource, """
+        var rows = await PgCommands.QueryListAsync(database, """
             SELECT DISTINCT ON (subject) subject, face_id FROM faces
             WHERE collection = @collection AND model_id = @model_id AND subject = ANY(@subjects)
             ORDER BY subject, embedding <=> (SELECT face_code_to_halfvec(@code)), face_id

@@ -10,7 +10,7 @@ namespace FaceService.Storage;
 /// <see cref="IFaceStore"/> on PostgreSQL + pgvector: faces written, read and erased, each change with its audit record
 /// in one transaction. Search is <see cref="PgFaceSearch"/>'s.
 /// </summary>
-public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search) : IFaceStore
+public sealed class PgFaceStore(PgDatabase database, PgFaceSearch search) : IFaceStore
 {
     public async Task<IReadOnlyList<StoredFace>> EnrollAsync(CollectionName collection, string modelId, IReadOnlyList<NewFace> faces,
         AuditActor? actor = null, CancellationToken ct = default)
@@ -46,7 +46,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
             lowQuality[i] = face.LowQuality;
         }
 
-        return await PgCommands.RunAsync(dataSource, async (connection, token) =>
+        return await PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
             await using var batch = new NpgsqlBatch(connection, transaction);
@@ -120,7 +120,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
     public async Task<GallerySize> GetGallerySizeAsync(CollectionName collection, string modelId, CancellationToken ct = default)
     {
         RequireModelId(modelId);
-        var rows = await PgCommands.QueryListAsync(dataSource,
+        var rows = await PgCommands.QueryListAsync(database,
             "SELECT subjects, faces FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
             command =>
             {
@@ -133,7 +133,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
 
     public async Task<IReadOnlyDictionary<string, long>> CountFacesByModelAsync(CancellationToken ct = default)
     {
-        var rows = await PgCommands.QueryListAsync(dataSource, "SELECT model_id, sum(faces)::bigint FROM gallery_sizes GROUP BY model_id HAVING sum(faces) > 0",
+        var rows = await PgCommands.QueryListAsync(database, "SELECT model_id, sum(faces)::bigint FROM gallery_sizes GROUP BY model_id HAVING sum(faces) > 0",
             _ => { }, reader => (ModelId: reader.GetString(0), Faces: reader.GetInt64(1)), ct);
         return rows.ToDictionary(r => r.ModelId, r => r.Faces);
     }
@@ -141,7 +141,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
     public Task<IReadOnlyList<StoredCode>> GetSubjectCodesAsync(CollectionName collection, string modelId, SubjectId subject, CancellationToken ct = default)
     {
         RequireModelId(modelId);
-        return PgCommands.QueryListAsync(dataSource, 
+        return PgCommands.QueryListAsync(database, 
             $"SELECT {FaceRows.CodeColumns} FROM faces WHERE collection = @collection AND model_id = @model_id AND subject = @subject " +
             "ORDER BY created_at, face_id",
             command =>
@@ -157,7 +157,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
         CancellationToken ct = default)
     {
         RequireModelId(modelId);
-        var hashes = await PgCommands.QueryListAsync(dataSource, 
+        var hashes = await PgCommands.QueryListAsync(database, 
             "SELECT DISTINCT image_sha256 FROM faces WHERE collection = @collection AND model_id = @model_id AND subject = @subject",
             command =>
             {
@@ -174,7 +174,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
     {
         RequireModelId(modelId);
         if (faceIds is { Count: 0 }) return Task.FromResult<IReadOnlyList<StoredCode>>([]);
-        return PgCommands.QueryListAsync(dataSource, 
+        return PgCommands.QueryListAsync(database, 
             $"SELECT {FaceRows.CodeColumns} FROM faces WHERE collection = @collection AND model_id = @model_id " +
             (faceIds is null ? "" : "AND face_id = ANY(@face_ids) ") + "ORDER BY created_at, face_id",
             command =>
@@ -190,7 +190,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
     {
         Require(page >= 1, "page starts at 1.", "page");
         Require(pageSize is >= 1 and <= StoreLimits.MaxPageSize, $"pageSize is between 1 and {StoreLimits.MaxPageSize}.", "pageSize");
-        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        return PgCommands.ReadAsync(database, async (connection, token) =>
         {
             // One snapshot for the page and the total, so they agree.
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
@@ -223,7 +223,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
 
     public async Task<SubjectSummary?> GetSubjectAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default)
     {
-        var rows = await PgCommands.QueryListAsync(dataSource, 
+        var rows = await PgCommands.QueryListAsync(database, 
             "SELECT subject, collection, count(*)::int, min(created_at), max(created_at) FROM faces " +
             "WHERE collection = @collection AND subject = @subject GROUP BY collection, subject",
             command =>
@@ -237,7 +237,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
 
     public Task<IReadOnlyList<StoredFace>> GetSubjectFacesAsync(CollectionName collection, SubjectId subject, CancellationToken ct = default)
     {
-        return PgCommands.QueryListAsync(dataSource, 
+        return PgCommands.QueryListAsync(database, 
             $"SELECT {FaceRows.FaceColumns} FROM faces WHERE collection = @collection AND subject = @subject ORDER BY created_at, face_id",
             command =>
             {
@@ -249,7 +249,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
 
     public Task<int> DeleteSubjectAsync(CollectionName collection, SubjectId subject, AuditActor? actor = null, CancellationToken ct = default)
     {
-        return PgCommands.DeleteAsync(dataSource, "DELETE FROM faces WHERE collection = @collection AND subject = @subject", command =>
+        return PgCommands.DeleteAsync(database, "DELETE FROM faces WHERE collection = @collection AND subject = @subject", command =>
         {
             command.Parameters.AddWithValue("collection", collection.Value);
             command.Parameters.AddWithValue("subject", subject.Value);
@@ -257,11 +257,11 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
     }
 
     public async Task<StoredFace?> GetFaceAsync(Guid faceId, CancellationToken ct = default) =>
-        (await PgCommands.QueryListAsync(dataSource, $"SELECT {FaceRows.FaceColumns} FROM faces WHERE face_id = @face_id",
+        (await PgCommands.QueryListAsync(database, $"SELECT {FaceRows.FaceColumns} FROM faces WHERE face_id = @face_id",
             command => command.Parameters.AddWithValue("face_id", faceId), FaceRows.ReadFace, ct)).SingleOrDefault();
 
     public Task<bool> DeleteFaceAsync(Guid faceId, AuditActor? actor = null, CancellationToken ct = default) =>
-        PgCommands.InTransactionAsync(dataSource, async (connection, transaction, token) =>
+        PgCommands.InTransactionAsync(database, async (connection, transaction, token) =>
         {
             await using var command = new NpgsqlCommand("DELETE FROM faces WHERE face_id = @face_id RETURNING collection, subject", connection, transaction);
             command.Parameters.AddWithValue("face_id", faceId);
@@ -271,7 +271,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
         }, ct);
 
     public Task<IReadOnlyList<CollectionSummary>> ListCollectionsAsync(CancellationToken ct = default) =>
-        PgCommands.QueryListAsync(dataSource, 
+        PgCommands.QueryListAsync(database, 
             "SELECT collection, count(DISTINCT subject)::int, count(*)::int FROM faces GROUP BY collection ORDER BY collection",
             _ => { },
             reader => new CollectionSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)), ct);
@@ -279,7 +279,7 @@ public sealed class PgFaceStore(NpgsqlDataSource dataSource, PgFaceSearch search
     public Task<int> DeleteCollectionAsync(CollectionName collection, AuditActor? actor = null, CancellationToken ct = default)
     {
         // The collection's record of indexed photos and its jobs go with its faces (clusters go with their last face).
-        return PgCommands.DeleteAsync(dataSource, """
+        return PgCommands.DeleteAsync(database, """
             WITH photos AS (DELETE FROM indexed_photos WHERE collection = @collection),
                  jobs AS (DELETE FROM recluster_jobs WHERE collection = @collection AND state NOT IN ('queued', 'running'))
             DELETE FROM faces WHERE collection = @collection

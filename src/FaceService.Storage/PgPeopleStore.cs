@@ -16,7 +16,7 @@ namespace FaceService.Storage;
 /// clusters as they are and two writers never both take a cluster that only one of them may. Cluster sizes, sums and
 /// versions, and subjects' templates, follow the faces through the triggers.
 /// </summary>
-public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining joining, IEmbeddingQuantizer quantizer) : IPeopleStore
+public sealed class PgPeopleStore(PgDatabase database, ClusterJoining joining, IEmbeddingQuantizer quantizer) : IPeopleStore
 {
     // Two boxes of one photo that overlap this much are one face (detection is deterministic: the same photo gives the same boxes).
     private const float SameFaceOverlap = 0.5f;
@@ -80,7 +80,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
     public async Task<IReadOnlySet<string>> GetIndexedPhotosAsync(CollectionName collection, string modelId, CancellationToken ct = default)
     {
         RequireModelId(modelId);
-        var rows = await PgCommands.QueryListAsync(dataSource,
+        var rows = await PgCommands.QueryListAsync(database,
             "SELECT image_sha256 FROM indexed_photos WHERE collection = @collection AND model_id = @model_id",
             command => Bind(command.Parameters, collection, modelId), reader => reader.GetString(0), ct);
         return rows.ToHashSet(StringComparer.Ordinal);
@@ -94,7 +94,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
         Require(pageSize is >= 1 and <= StoreLimits.MaxPageSize, $"pageSize is between 1 and {StoreLimits.MaxPageSize}.", "pageSize");
         Require(minFaces >= 1, "minFaces is at least 1.", "minFaces");
         Require(sample is >= 0 and <= StoreLimits.MaxPageSize, $"sample is between 0 and {StoreLimits.MaxPageSize}.", "sample");
-        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        return PgCommands.ReadAsync(database, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
             long total, unnamed, lowQuality;
@@ -145,7 +145,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
     }
 
     public Task<ClusterSummary?> GetClusterAsync(CollectionName collection, long clusterId, CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        PgCommands.ReadAsync(database, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
             var cluster = await FindClusterAsync(connection, transaction, collection, clusterId, token);
@@ -251,7 +251,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
     public Task<IReadOnlyList<UnnamedCode>> GetUnnamedCodesAsync(CollectionName collection, string modelId, CancellationToken ct = default)
     {
         RequireModelId(modelId);
-        return PgCommands.QueryListAsync(dataSource, """
+        return PgCommands.QueryListAsync(database, """
             SELECT face_id, code, image_sha256, cluster_id FROM faces
             WHERE collection = @collection AND model_id = @model_id AND subject IS NULL AND NOT low_quality
             ORDER BY face_id
@@ -315,7 +315,7 @@ public sealed class PgPeopleStore(NpgsqlDataSource dataSource, ClusterJoining jo
     /// </summary>
     private Task<T> InCollectionTransactionAsync<T>(CollectionName collection,
         Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<(T Result, AuditEntry? Audit)>> change, CancellationToken ct) =>
-        PgCommands.InTransactionAsync(dataSource, async (connection, transaction, token) =>
+        PgCommands.InTransactionAsync(database, async (connection, transaction, token) =>
         {
             await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('people:' || @collection, 0))",
                              connection, transaction))

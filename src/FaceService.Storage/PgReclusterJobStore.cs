@@ -7,13 +7,13 @@ using NpgsqlTypes;
 namespace FaceService.Storage;
 
 /// <summary><see cref="IReclusterJobStore"/> on the recluster_jobs table (migration 0009).</summary>
-public sealed class PgReclusterJobStore(NpgsqlDataSource dataSource) : IReclusterJobStore
+public sealed class PgReclusterJobStore(PgDatabase database) : IReclusterJobStore
 {
     private const string Columns = "job_id, collection, model_id, state, stage, progress, attempts, cancel_requested, faces, faces_left_out, " +
                                    "clusters, faces_moved, error, created_at, started_at, finished_at, gallery_faces, requested_by";
 
     public Task<ReclusterJob> CreateAsync(CollectionName collection, string modelId, string requestedBy, CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand($"""
                 INSERT INTO recluster_jobs (job_id, collection, model_id, state, requested_by, gallery_faces)
@@ -38,15 +38,15 @@ public sealed class PgReclusterJobStore(NpgsqlDataSource dataSource) : IRecluste
         }, ct);
 
     public async Task<ReclusterJob?> GetAsync(Guid jobId, CancellationToken ct = default) =>
-        (await PgCommands.RunAsync(dataSource, (connection, token) =>
+        (await PgCommands.ReadAsync(database, (connection, token) =>
             ListAsync(connection, "job_id = @job_id", 1, c => c.Parameters.AddWithValue("job_id", jobId), token), ct)).FirstOrDefault();
 
     public Task<IReadOnlyList<ReclusterJob>> ListAsync(CollectionName collection, int limit, CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, (connection, token) =>
+        PgCommands.ReadAsync(database, (connection, token) =>
             ListAsync(connection, "collection = @collection", limit, c => c.Parameters.AddWithValue("collection", collection.Value), token), ct);
 
     public async Task<ReclusterJob?> RequestCancelAsync(Guid jobId, CancellationToken ct = default) =>
-        (await PgCommands.RunAsync(dataSource, async (connection, token) =>
+        (await PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand($"""
                 UPDATE recluster_jobs SET
@@ -62,7 +62,7 @@ public sealed class PgReclusterJobStore(NpgsqlDataSource dataSource) : IRecluste
         }, ct)).FirstOrDefault();
 
     public Task<ReclusterJob?> ClaimAsync(TimeSpan staleAfter, int maxAttempts, CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
             // A job whose runner stopped more than maxAttempts times is not taken up again: it fails, and says why.
@@ -91,7 +91,7 @@ public sealed class PgReclusterJobStore(NpgsqlDataSource dataSource) : IRecluste
         }, ct);
 
     public Task<bool> ReportAsync(Guid jobId, string stage, float progress, CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand("""
                 UPDATE recluster_jobs SET stage = @stage, progress = @progress, heartbeat_at = now() WHERE job_id = @job_id RETURNING cancel_requested
@@ -103,7 +103,7 @@ public sealed class PgReclusterJobStore(NpgsqlDataSource dataSource) : IRecluste
         }, ct);
 
     public Task FinishAsync(Guid jobId, ReclusterJobResult result, CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand("""
                 UPDATE recluster_jobs SET state = @state, stage = @state, progress = CASE WHEN @state = 'succeeded' THEN 1 ELSE progress END,

@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace FaceService.Storage;
 
 /// <summary><see cref="IApiKeyStore"/> on PostgreSQL: the api_keys table (migration 0002).</summary>
-public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
+public sealed class PgApiKeyStore(PgDatabase database) : IApiKeyStore
 {
     private const string KeyColumns = "key_id, name, role, collections, created_at, created_by, revoked_at, expires_at, requests_per_minute";
 
@@ -14,7 +14,7 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(actor);
         if (keySha256.Length != 32) throw new ArgumentException("A SHA-256 hash has 32 bytes.", nameof(keySha256));
-        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        return PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
             await InsertKeyAsync(connection, transaction, key, keySha256, actor, token);
@@ -28,7 +28,7 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
     {
         ArgumentNullException.ThrowIfNull(newKey);
         ArgumentNullException.ThrowIfNull(actor);
-        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        return PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
             ApiKeyScope scope;
@@ -76,7 +76,7 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
     }
 
     public Task<ApiKeyCredential?> FindAsync(string keyId, CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        PgCommands.RunAsync(database.Lookups, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand($"SELECT {KeyColumns}, key_sha256 FROM api_keys WHERE key_id = @key_id", connection);
             command.Parameters.AddWithValue("key_id", keyId);
@@ -85,7 +85,7 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
         }, ct);
 
     public Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken ct = default) =>
-        PgCommands.RunAsync(dataSource, async (connection, token) =>
+        PgCommands.ReadAsync(database, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand($"SELECT {KeyColumns} FROM api_keys ORDER BY created_at DESC, key_id", connection);
             await using var reader = await command.ExecuteReaderAsync(token);
@@ -97,7 +97,7 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
     public Task<bool> RevokeAsync(string keyId, AuditActor actor, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        return PgCommands.WriteAsync(database, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
             ApiKeyScope scope;
@@ -125,13 +125,13 @@ public sealed class PgApiKeyStore(NpgsqlDataSource dataSource) : IApiKeyStore
 }
 
 /// <summary><see cref="IAuditLog"/> on PostgreSQL: the append-only audit_log table (migration 0002), written by <see cref="AuditRows"/>.</summary>
-public sealed class PgAuditLog(NpgsqlDataSource dataSource) : IAuditLog
+public sealed class PgAuditLog(PgDatabase database) : IAuditLog
 {
 
     public Task<IReadOnlyList<AuditRecord>> QueryAsync(IReadOnlyCollection<string>? collections, int limit, CancellationToken ct = default)
     {
         if (limit is < 1 or > AuditService.MaxLimit) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"limit is 1..{AuditService.MaxLimit}.");
-        return PgCommands.RunAsync(dataSource, async (connection, token) =>
+        return PgCommands.ReadAsync(database, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand($"""
                 SELECT audit_id, at, action, actor_key_id, actor_name, collection, subject, face_ids, face_count, target_key_id, request_id, from_subject

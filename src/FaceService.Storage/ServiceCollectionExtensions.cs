@@ -13,8 +13,8 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Registers the stores on PostgreSQL + pgvector — faces (<see cref="IFaceStore"/>), people and recluster jobs (<see cref="IPeopleStore"/>,
     /// <see cref="IReclusterJobStore"/>), API keys
-    /// (<see cref="IApiKeyStore"/>) and the audit log (<see cref="IAuditLog"/>) — their <see cref="NpgsqlDataSource"/> and
-    /// the <see cref="DatabaseMigrator"/>. Options come from the "Storage" section and ConnectionStrings:FaceStore and are
+    /// (<see cref="IApiKeyStore"/>) and the audit log (<see cref="IAuditLog"/>) — the servers they use (<see cref="PgDatabase"/>:
+    /// one host, or a primary and hot standbys) and the <see cref="DatabaseMigrator"/>. Options come from the "Storage" section and ConnectionStrings:FaceStore and are
     /// validated at start-up. The host runs <see cref="DatabaseMigrator.MigrateAsync"/> before serving.
     /// </summary>
     public static IServiceCollection AddFaceStore(this IServiceCollection services, IConfiguration configuration)
@@ -24,7 +24,9 @@ public static class ServiceCollectionExtensions
             .Configure(o => o.ConnectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName) ?? o.ConnectionString)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton(provider => CreateDataSource(provider.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.AddSingleton(provider => PgDatabase.Create(provider.GetRequiredService<IOptions<StorageOptions>>().Value));
+        // The primary, for what needs it alone (migrations, maintenance).
+        services.AddSingleton(provider => provider.GetRequiredService<PgDatabase>().Primary);
         services.AddSingleton<DatabaseMigrator>();
         services.AddEmbeddingQuantizer();
         services.AddSingleton<PgFaceSearch>();
@@ -37,11 +39,6 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    public static NpgsqlDataSource CreateDataSource(StorageOptions options)
-    {
-        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
-        builder.ConnectionStringBuilder.CommandTimeout = options.CommandTimeoutSeconds;
-        builder.ConnectionStringBuilder.ApplicationName ??= "FaceService";
-        return builder.Build();
-    }
+    /// <summary>A data source for one server (tests and tools that do not route reads).</summary>
+    public static NpgsqlDataSource CreateDataSource(StorageOptions options) => PgDatabase.Builder(options.ConnectionString!, options).Build();
 }

@@ -29,7 +29,7 @@ public sealed class KeysTests : IAsyncLifetime
         Assert.Contains($"Created key {keyId} 'kiosk'", result.Error);
         Assert.Contains("shown this once", result.Error);
 
-        var credential = await new PgApiKeyStore(_dataSource).FindAsync(keyId);
+        var credential = await new PgApiKeyStore(new PgDatabase(_dataSource)).FindAsync(keyId);
         Assert.NotNull(credential);
         Assert.True(ApiKeySecret.Matches(text, credential.KeySha256));
         Assert.Null(credential.Key.RevokedAt);
@@ -73,12 +73,12 @@ public sealed class KeysTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Failed, again.ExitCode);
         Assert.Contains($"error: No valid API key {keyId}", again.Error);
 
-        var credential = (await new PgApiKeyStore(_dataSource).FindAsync(keyId))!;
+        var credential = (await new PgApiKeyStore(new PgDatabase(_dataSource)).FindAsync(keyId))!;
         Assert.NotNull(credential.Key.RevokedAt);
         Assert.Contains((await Cli.RunAsync(["keys", "list", .. Connection])).Out.Split('\n'), l => l.StartsWith(keyId, StringComparison.Ordinal) && l.Contains("revoked "));
         Assert.Equal(new Dictionary<string, int> { [AuditActions.CreateKey] = 1, [AuditActions.RevokeKey] = 1 }, await AuditCountsAsync(keyId));
         // A single-collection key's records are filed under it, for that collection's admins.
-        var records = await new PgAuditLog(_dataSource).QueryAsync([_collection], 10);
+        var records = await new PgAuditLog(new PgDatabase(_dataSource)).QueryAsync([_collection], 10);
         Assert.All(records, r => Assert.Equal(("cli", $"cli ({Environment.UserName})"), (r.Entry.ActorKeyId, r.Entry.ActorName)));
         Assert.Equal(2, records.Count);
     }
@@ -102,7 +102,7 @@ public sealed class KeysTests : IAsyncLifetime
         Assert.True(ApiKeySecret.TryParseKeyId(rotated.Out.Trim(), out var newId));
         Assert.Contains($"Key {oldId} keeps working until ", rotated.Error);
 
-        var store = new PgApiKeyStore(_dataSource);
+        var store = new PgApiKeyStore(new PgDatabase(_dataSource));
         var (old, fresh) = ((await store.FindAsync(oldId))!.Key, (await store.FindAsync(newId))!.Key);
         Assert.InRange(old.ExpiresAt!.Value, DateTimeOffset.UtcNow.AddSeconds(60), DateTimeOffset.UtcNow.AddSeconds(91));
         Assert.Equal(("nightly job", 120, _collection), (fresh.Name, fresh.RequestsPerMinute, fresh.Scope.Collections[0]));

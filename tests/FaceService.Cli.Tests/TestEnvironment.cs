@@ -24,7 +24,8 @@ public static class TestEnvironment
     {
         var options = new StorageOptions { ConnectionString = ConnectionString };
         var dataSource = ServiceCollectionExtensions.CreateDataSource(options);
-        return (dataSource, new PgFaceStore(dataSource, new PgFaceSearch(dataSource, new EmbeddingQuantizer(), Options.Create(options))));
+        var database = new PgDatabase(dataSource);
+        return (dataSource, new PgFaceStore(database, new PgFaceSearch(database, new EmbeddingQuantizer(), Options.Create(options))));
     }
 }
 

@@ -15,7 +15,7 @@ public sealed class ConnectionGateTests
         await schema.Migrator.MigrateAsync();
         var small = new NpgsqlConnectionStringBuilder(schema.Options.ConnectionString) { MaxPoolSize = 4, Timeout = 15 };
         await using var dataSource = ServiceCollectionExtensions.CreateDataSource(TestDatabase.Options(small.ConnectionString));
-        var store = new PgFaceStore(dataSource, schema.Search);
+        var store = new PgFaceStore(new PgDatabase(dataSource), schema.Search);
 
         // Two calls that hold their connections: they wait on a lock taken outside the gate.
         await using var locker = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(small.ConnectionString) { Pooling = false }.ConnectionString);

@@ -14,7 +14,7 @@ public sealed class ReclusterJobStoreTests : IAsyncLifetime
     {
         _schema = await IsolatedSchema.CreateAsync();
         await _schema.Migrator.MigrateAsync();
-        _jobs = new PgReclusterJobStore(_schema.DataSource);
+        _jobs = new PgReclusterJobStore(_schema.Database);
     }
 
     public async Task DisposeAsync() => await _schema.DisposeAsync();

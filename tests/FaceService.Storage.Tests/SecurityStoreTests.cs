@@ -17,8 +17,8 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
     // PostgreSQL text cannot hold a NUL character: an audit record of this actor fails inside the change's transaction.
     private static readonly AuditActor Unrecordable = new("k1", "bad\0name", "req-x");
 
-    private readonly PgApiKeyStore keys = new(fixture.Schema.DataSource);
-    private readonly PgAuditLog audit = new(fixture.Schema.DataSource);
+    private readonly PgApiKeyStore keys = new(fixture.Schema.Database);
+    private readonly PgAuditLog audit = new(fixture.Schema.Database);
     private readonly PgFaceStore store = fixture.Store;
     private readonly SyntheticFaces faces = new(seed: 11);
 
@@ -187,7 +187,7 @@ public sealed class SecurityStoreTests(StoreFixture fixture)
     {
         await using var dataSource = ServiceCollectionExtensions.CreateDataSource(
             TestDatabase.Options("Host=127.0.0.1;Port=1;Database=x;Username=x;Password=x;Timeout=2"));
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => new PgApiKeyStore(dataSource).FindAsync("0123456789abcdef"));
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => new PgAuditLog(dataSource).QueryAsync(null, 1));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => new PgApiKeyStore(new PgDatabase(dataSource)).FindAsync("0123456789abcdef"));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => new PgAuditLog(new PgDatabase(dataSource)).QueryAsync(null, 1));
     }
 }

@@ -22,15 +22,17 @@ public sealed class IsolatedSchema : IAsyncDisposable
     {
         Name = name;
         DataSource = dataSource;
+        Database = new PgDatabase(dataSource);
         Options = options;
         Migrator = new DatabaseMigrator(dataSource, Microsoft.Extensions.Options.Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
-        Search = new PgFaceSearch(dataSource, new EmbeddingQuantizer(), Microsoft.Extensions.Options.Options.Create(options));
-        Store = new PgFaceStore(dataSource, Search);
-        BulkLoader = new PgFaceBulkLoader(dataSource);
+        Search = new PgFaceSearch(Database, new EmbeddingQuantizer(), Microsoft.Extensions.Options.Options.Create(options));
+        Store = new PgFaceStore(Database, Search);
+        BulkLoader = new PgFaceBulkLoader(Database);
     }
 
     public string Name { get; }
     public NpgsqlDataSource DataSource { get; }
+    public PgDatabase Database { get; }
     public StorageOptions Options { get; }
     public DatabaseMigrator Migrator { get; }
     public PgFaceStore Store { get; }

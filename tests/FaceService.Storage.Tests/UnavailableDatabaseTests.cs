@@ -19,7 +19,8 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
         var connection = new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString) { Host = "127.0.0.1", Port = 1, Timeout = 5 };
         var options = TestDatabase.Options(connection.ConnectionString);
         dataSource = ServiceCollectionExtensions.CreateDataSource(options);
-        store = new PgFaceStore(dataSource, new PgFaceSearch(dataSource, new EmbeddingQuantizer(), Options.Create(options)));
+        var database = new PgDatabase(dataSource);
+        store = new PgFaceStore(database, new PgFaceSearch(database, new EmbeddingQuantizer(), Options.Create(options)));
         migrator = new DatabaseMigrator(dataSource, Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
     }
 

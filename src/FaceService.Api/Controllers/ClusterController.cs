@@ -27,6 +27,7 @@ public sealed class ClusterController(FaceRecognitionService recognition) : ApiC
     /// </remarks>
     /// <response code="200">Clusters and singletons.</response>
     [HttpPost("cluster")]
+    [StandbyReads]
     [Consumes("application/json")]
     [AlsoAcceptsForm(typeof(ClusterImagesForm))]
     [JsonRequestExample("""{"collection": "swagger-try-out"}""")]

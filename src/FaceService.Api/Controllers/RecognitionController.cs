@@ -74,6 +74,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     /// </remarks>
     /// <response code="200">The decision and the distance.</response>
     [HttpPost("verify")]
+    [StandbyReads]
     [MultipartUpload]
     [ProducesResponseType<VerifyResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]
@@ -106,6 +107,7 @@ public sealed class RecognitionController(FaceRecognitionService recognition) : 
     /// </remarks>
     /// <response code="200">The faces and their candidates (possibly no faces).</response>
     [HttpPost("identify")]
+    [StandbyReads]
     [MultipartUpload]
     [ProducesResponseType<IdentifyResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesProblem(ErrorCodes.ValidationFailed, ErrorCodes.InvalidImage)]

@@ -67,6 +67,8 @@ public static class ErrorCatalog
         "No job 0192f3c4-5b6a-7d8e-9f01-23456789abcd.");
     public static readonly ErrorDefinition JobRunning = new(ErrorCodes.JobRunning, 409, "A recluster is already queued or running",
         "Collection 'family' has recluster job 0192f3c4-5b6a-7d8e-9f01-23456789abcd running; wait for it or cancel it.");
+    public static readonly ErrorDefinition InvalidConsistencyToken = new(ErrorCodes.InvalidConsistencyToken, 400, "The consistency token is not valid",
+        "The Consistency-Token header must be one value as a write answer gave it (such as 0/16B3F48).");
     public static readonly ErrorDefinition LowQuality = new(ErrorCodes.LowQuality, 422, "Every face is below the quality asked for",
         "image ('blurred.jpg'): the face's quality 0.21 is below minQuality 0.5 (blurred); nothing was stored.");
 
@@ -75,7 +77,7 @@ public static class ErrorCatalog
         ValidationFailed, InvalidImage, NotFound, SubjectNotFound, FaceNotFound, CollectionNotFound, MethodNotAllowed,
         PayloadTooLarge, TooManyFiles, UnsupportedMediaType, UnsupportedImageFormat, ImageTooLarge, NoFace, TooManyFaces,
         InternalError, DatabaseUnavailable, ModelUnavailable, Overloaded, Unauthorized, KeyExpired, Forbidden, KeyNotFound, RateLimited,
-        ClusterNotFound, ClusterChanged, SubjectExists, PhotoConflict, JobNotFound, JobRunning, LowQuality,
+        ClusterNotFound, ClusterChanged, SubjectExists, PhotoConflict, JobNotFound, JobRunning, LowQuality, InvalidConsistencyToken,
     ];
 
     private static readonly Dictionary<string, ErrorDefinition> ByCode = All.ToDictionary(e => e.Code);

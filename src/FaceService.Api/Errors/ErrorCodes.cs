@@ -33,4 +33,5 @@ public static class ErrorCodes
     public const string JobNotFound = "job_not_found";
     public const string JobRunning = "job_running";
     public const string LowQuality = "low_quality";
+    public const string InvalidConsistencyToken = "invalid_consistency_token";
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FaceService.Api.Health;
 
-/// <summary>Health reports as JSON: overall status and, per check, its status, description and duration.</summary>
+/// <summary>Health reports as JSON: overall status and, per check, its status, description, duration and data (the database hosts).</summary>
 public static class HealthResponseWriter
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -21,6 +21,7 @@ public static class HealthResponseWriter
                 status = e.Value.Status.ToString(),
                 description = e.Value.Description,
                 durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                data = e.Value.Data.Count == 0 ? null : e.Value.Data,
             }),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));

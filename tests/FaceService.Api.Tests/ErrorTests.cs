@@ -38,6 +38,10 @@ public sealed class ErrorTests(ApiFactory factory) : IAsyncLifetime
         ["request over the size limit"] = (c => c.PostAsync("/v1/enroll", Files(5, (int)(ApiFactory.MaxRequestBytes / 5) + 1)), HttpStatusCode.RequestEntityTooLarge, "payload_too_large"),
         ["verify against an unknown subject"] = (c => c.PostAsync("/v1/verify", new Multipart().File("image1", Face).Field("subject", "nobody").Field("collection", Collection)),
             HttpStatusCode.NotFound, "subject_not_found"),
+        ["enroll with a malformed consistency token"] = (c => c.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/enroll")
+            {
+                Content = Enroll().File("image", Face), Headers = { { "Consistency-Token", "not-a-wal-position" } },
+            }), HttpStatusCode.BadRequest, "invalid_consistency_token"),
         ["get an unknown subject"] = (c => c.GetAsync($"/v1/subjects/nobody?collection={Collection}"), HttpStatusCode.NotFound, "subject_not_found"),
         ["faces of an unknown subject"] = (c => c.GetAsync($"/v1/subjects/nobody/faces?collection={Collection}"), HttpStatusCode.NotFound, "subject_not_found"),
         ["erase an unknown subject"] = (c => c.DeleteAsync($"/v1/subjects/nobody?collection={Collection}"), HttpStatusCode.NotFound, "subject_not_found"),

@@ -24,6 +24,7 @@ var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.Ordi
     ["pipeline"] = PipelineBenchmark.Run,
     ["quality"] = QualityBenchmark.Run,
     ["search"] = SearchBenchmark.Run,
+    ["tenants"] = TenantsBenchmark.Run,
 };
 
 if (args.Length == 0 || !modes.TryGetValue(args[0], out var mode))

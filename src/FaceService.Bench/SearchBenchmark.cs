@@ -44,9 +44,9 @@ public static class SearchBenchmark
         int[] Sizes, string[] DataKinds, int QueriesPerKind, int[] EfSearchSweep, int Ef, (int M, int EfConstruction)[] Hnsw,
         int TuneMaxN, int[] Clients, int ExactQueries, int BuildMemoryMb, int Seed, string Connection, string? KeptSchema);
 
-    private sealed record Query(string Kind, sbyte[] Code, (int Subject, float Distance)[] Exact);
+    internal sealed record Query(string Kind, sbyte[] Code, (int Subject, float Distance)[] Exact);
 
-    private sealed record Dataset(List<NewFace> Faces, InMemoryCodeScan Scan, List<Query> Queries);
+    internal sealed record Dataset(List<NewFace> Faces, InMemoryCodeScan Scan, List<Query> Queries);
 
     private static async Task<int> RunAsync(ToolArguments args)
     {
@@ -236,7 +236,7 @@ public static class SearchBenchmark
     /// Mean fraction of the exact k nearest subjects found: a returned subject counts when it is no farther than the exact
     /// k-th (ties between subjects at the same distance are equally right).
     /// </summary>
-    private static string Recall(List<Query> queries, IReadOnlyList<SubjectMatch>[] results, int k, int[] indices)
+    internal static string Recall(List<Query> queries, IReadOnlyList<SubjectMatch>[] results, int k, int[] indices)
     {
         if (indices.Length == 0) return "–";
         var total = 0.0;
@@ -262,7 +262,7 @@ public static class SearchBenchmark
     /// (genuine), faces of new subjects (stranger) and uniform random unit vectors. Uniform: N uniform random unit
     /// vectors, one subject each, queried with uniform random vectors.
     /// </summary>
-    private static Dataset Generate(string kind, int n, int queriesPerKind, int seed)
+    internal static Dataset Generate(string kind, int n, int queriesPerKind, int seed)
     {
         var synthetic = new SyntheticFaces(seed);
         var uniform = new Random(seed);
@@ -321,15 +321,15 @@ public static class SearchBenchmark
         return v;
     }
 
-    private static double Percentile(double[] values, double percentile)
+    internal static double Percentile(double[] values, double percentile)
     {
         var sorted = values.Order().ToArray();
         return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
     }
 
-    private static int[] Ints(string list) => list.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    internal static int[] Ints(string list) => list.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>Names this process's connections, so that their server processes can be told apart from others'.</summary>
@@ -340,7 +340,7 @@ public static class SearchBenchmark
     /// database host (this machine): what a search or a load costs the server however busy the machine is. Parallel
     /// workers, which exit with their query, are not counted.
     /// </summary>
-    private sealed class ServerCpu(string connectionString)
+    internal sealed class ServerCpu(string connectionString)
     {
         public double Seconds()
         {
@@ -370,7 +370,7 @@ public static class SearchBenchmark
         }
     }
 
-    private static async Task<string> DescribeDatabaseAsync(string connectionString)
+    internal static async Task<string> DescribeDatabaseAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -395,6 +395,7 @@ public static class SearchBenchmark
             _adminConnection = adminConnection;
             _dataSource = dataSource;
             _ownsSchema = ownsSchema;
+            StorageOptions = options;
             Migrator = new DatabaseMigrator(dataSource, Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
             Database = new PgDatabase(dataSource);
             Search = new PgFaceSearch(Database, new EmbeddingQuantizer(), Options.Create(options));
@@ -402,6 +403,7 @@ public static class SearchBenchmark
         }
 
         public DatabaseMigrator Migrator { get; }
+        public StorageOptions StorageOptions { get; }
         public NpgsqlDataSource DataSource => _dataSource;
         public PgDatabase Database { get; }
         public PgFaceSearch Search { get; }

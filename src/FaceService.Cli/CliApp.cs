@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace FaceService.Cli;
 
 /// <summary>
-/// The faceservice command line: import, index, people, identify, cluster, keys create|list|rotate|revoke. Exit codes: 0 done, 1 failed (database, models, image),
+/// The faceservice command line: import, index, people, identify, cluster, partition, partitions, keys create|list|rotate|revoke. Exit codes: 0 done, 1 failed (database, models, image),
 /// 2 bad command line (with the usage), 130 interrupted.
 /// </summary>
 public static class CliApp
@@ -31,6 +31,8 @@ public static class CliApp
         new("people", PeopleCommand.Usage, 0, PeopleCommand.Options, PeopleCommand.Flags, PeopleCommand.RunAsync),
         new("identify", IdentifyCommand.Usage, 1, IdentifyCommand.Options, IdentifyCommand.Flags, IdentifyCommand.RunAsync),
         new("cluster", ClusterCommand.Usage, 1, ClusterCommand.Options, ClusterCommand.Flags, ClusterCommand.RunAsync),
+        new("partition", PartitionCommand.Usage, 1, PartitionCommand.Options, PartitionCommand.Flags, PartitionCommand.RunAsync),
+        new("partitions", PartitionCommand.ListUsage, 0, PartitionCommand.Options, PartitionCommand.Flags, PartitionCommand.ListAsync),
         new("keys create", KeysCommand.CreateUsage, 0, KeysCommand.CreateOptions, KeysCommand.Flags, KeysCommand.CreateAsync),
         new("keys list", KeysCommand.ListUsage, 0, KeysCommand.ListOptions, KeysCommand.Flags, KeysCommand.ListAsync),
         new("keys rotate", KeysCommand.RotateUsage, 1, KeysCommand.RotateOptions, KeysCommand.Flags, KeysCommand.RotateAsync),

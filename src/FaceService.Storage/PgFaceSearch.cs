@@ -1,5 +1,6 @@
 using FaceService.Core.Naming;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FaceService.Core.Embeddings;
 using FaceService.Core.Storage;
 using Microsoft.Extensions.Options;
@@ -26,16 +27,40 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
     // other collections or models (or are smaller than the candidate count), so they search iteratively from the start.
     // Per process, bounded; forgetting one costs one extra scan.
     private readonly ConcurrentDictionary<(string Collection, string Model), bool> _filteredScans = new();
-    private const int MaxRememberedFilteredScans = 10_000;
+    private const int MaxRememberedGalleries = 10_000;
+
+    // Gallery sizes for the exact-or-index choice, per process, re-read after this long: a gallery that crosses the limit
+    // meanwhile is searched the other way for a few more seconds, and both ways answer correctly.
+    private readonly ConcurrentDictionary<(string Collection, string Model), (long Subjects, long ReadAt)> _gallerySubjects = new();
+    private static readonly TimeSpan GallerySizeMaxAge = TimeSpan.FromSeconds(10);
 
     /// <param name="efSearch">HNSW candidate list size for this query (1..<see cref="StoreLimits.MaxEfSearch"/>): higher = better
     /// recall, slower; null: the configured Storage:EfSearch.</param>
-    public Task<IReadOnlyList<SubjectMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
+    /// <remarks>A gallery of at most Storage:ExactSearchMaxSubjects subjects is searched exactly instead.</remarks>
+    public async Task<IReadOnlyList<SubjectMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
         CancellationToken ct = default)
     {
         var ef = efSearch ?? options.Value.EfSearch;
         Require(ef is >= 1 and <= StoreLimits.MaxEfSearch, $"efSearch is between 1 and {StoreLimits.MaxEfSearch}.", "efSearch");
-        return SearchAsync(collection, modelId, code, k, ef, ct);
+        RequireModelId(modelId);
+        var exact = options.Value.ExactSearchMaxSubjects > 0 && await GallerySubjectsAsync(collection, modelId, ct) <= options.Value.ExactSearchMaxSubjects;
+        return await SearchAsync(collection, modelId, code, k, exact ? null : ef, ct);
+    }
+
+    private async Task<long> GallerySubjectsAsync(CollectionName collection, string modelId, CancellationToken ct)
+    {
+        var key = (collection.Value, modelId);
+        if (_gallerySubjects.TryGetValue(key, out var known) && Stopwatch.GetElapsedTime(known.ReadAt) < GallerySizeMaxAge) return known.Subjects;
+        var rows = await PgCommands.QueryListAsync(database, "SELECT subjects FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
+            command =>
+            {
+                command.Parameters.AddWithValue("collection", collection.Value);
+                command.Parameters.AddWithValue("model_id", modelId);
+            }, reader => reader.GetInt64(0), ct);
+        var subjects = rows.Count == 0 ? 0 : rows[0];
+        if (_gallerySubjects.Count >= MaxRememberedGalleries) _gallerySubjects.Clear();
+        _gallerySubjects[key] = (subjects, Stopwatch.GetTimestamp());
+        return subjects;
     }
 
     /// <summary>
@@ -66,7 +91,7 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
                 // than the limit, or ef_search is below it. The first two hold for the next search of this collection too.
                 if (limit <= ef)
                 {
-                    if (_filteredScans.Count >= MaxRememberedFilteredScans) _filteredScans.Clear();
+                    if (_filteredScans.Count >= MaxRememberedGalleries) _filteredScans.Clear();
                     _filteredScans[(collection.Value, modelId)] = true;
                 }
                 iterative = true;

@@ -278,11 +278,13 @@ public sealed class PgFaceStore(PgDatabase database, PgFaceSearch search) : IFac
 
     public Task<int> DeleteCollectionAsync(CollectionName collection, AuditActor? actor = null, CancellationToken ct = default)
     {
-        // The collection's record of indexed photos and its jobs go with its faces (clusters go with their last face).
-        return PgCommands.DeleteAsync(database, """
+        // The collection's record of indexed photos and its jobs go with its faces (clusters go with their last face,
+        // templates with their subject's); then its own partition of the templates, if it had one, now empty.
+        return PgCommands.DeleteAsync(database, $"""
             WITH photos AS (DELETE FROM indexed_photos WHERE collection = @collection),
                  jobs AS (DELETE FROM recluster_jobs WHERE collection = @collection AND state NOT IN ('queued', 'running'))
-            DELETE FROM faces WHERE collection = @collection
+            DELETE FROM faces WHERE collection = @collection;
+            DROP TABLE IF EXISTS {PgCollectionPartitions.PartitionName(collection)}
             """,
             command => command.Parameters.AddWithValue("collection", collection.Value),
             removed => actor?.Entry(AuditActions.DeleteCollection, collection.Value, null, [], removed), ct);

@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IReclusterJobStore, PgReclusterJobStore>();
         services.AddSingleton<IApiKeyStore, PgApiKeyStore>();
         services.AddSingleton<IAuditLog, PgAuditLog>();
+        services.AddSingleton<PgCollectionPartitions>();
         return services;
     }
 

@@ -24,6 +24,14 @@ public sealed class StorageOptions : IValidatableObject
     [Range(1, 1000)]
     public int EfSearch { get; set; } = 300;
 
+    /// <summary>
+    /// Galleries (collection and model) of at most this many subjects are searched exactly, without the HNSW index: a
+    /// scan of their own templates is as fast as a graph walk at this size, and exact, where the graph shared with
+    /// larger collections would have to be walked past their faces (docs/SCALING.md, section 5). 0: always the index.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ExactSearchMaxSubjects { get; set; } = 5_000;
+
     /// <summary>HNSW graph degree used when the search index is built (pgvector m).</summary>
     [Range(2, 100)]
     public int HnswM { get; set; } = 16;

@@ -157,4 +157,25 @@ public sealed class SearchTests(StoreFixture fixture)
             queried.SelectMany((c, s) => Enumerable.Range(0, 100).Select(i => faces.Face($"crowd{s}-{i}", faces.CodeNear(c)))).ToList());
         await AssertFoundAsync();
     }
+
+    [Fact]
+    public async Task A_gallery_within_the_exact_limit_is_searched_exactly_whatever_the_graph()
+    {
+        // A small collection beside a larger one in the same graph: searched through the index with ef_search 1 it gets
+        // whatever the walk finds; within Storage:ExactSearchMaxSubjects it is scanned, and the answer is the exact one.
+        await using var schema = await IsolatedSchema.CreateAsync(o => o.ExactSearchMaxSubjects = 200);
+        await schema.Migrator.MigrateAsync();
+        var large = SyntheticFaces.NewCollection();
+        var small = SyntheticFaces.NewCollection();
+        var centres = Enumerable.Range(0, 3_000).Select(_ => faces.NewSubject()).ToArray();
+        await schema.BulkLoader.BulkLoadAsync(large, Model, centres.Select((c, s) => faces.Face($"l{s:D4}", faces.CodeNear(c))).ToList());
+        await schema.BulkLoader.BulkLoadAsync(small, Model, centres.Take(200).Select((c, s) => faces.Face($"s{s:D3}", faces.CodeNear(c))).ToList());
+        await using (var analyze = schema.DataSource.CreateCommand("ANALYZE subject_templates")) await analyze.ExecuteNonQueryAsync();
+
+        foreach (var query in centres.Take(5).Select(faces.CodeNear))
+        {
+            var exact = await ExactSearchAsync(small, Model, query, 10, schema.Store);
+            AssertSame(exact, await schema.Store.SearchSubjectsAsync(small, Model, query, k: 10, efSearch: 1));
+        }
+    }
 }

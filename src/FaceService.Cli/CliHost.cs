@@ -93,6 +93,15 @@ public static class CliHost
     public static Task MigrateAsync(IHost host, CancellationToken ct) =>
         host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
 
+    /// <summary>Runs a command that needs one service of the migrated store and no models (keys, partitions).</summary>
+    public static async Task<int> WithStoreServiceAsync<TService>(ToolArguments args, Func<TService, Task<int>> run, CancellationToken ct)
+        where TService : notnull
+    {
+        using var host = BuildStoreOnly(args);
+        await MigrateAsync(host, ct);
+        return await run(host.Services.GetRequiredService<TService>());
+    }
+
     private static Dictionary<string, string?> CommandLineSettings(ToolArguments args)
     {
         var settings = new Dictionary<string, string?>();

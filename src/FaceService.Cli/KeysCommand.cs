@@ -1,7 +1,6 @@
 using FaceService.CommandLine;
 using System.Globalization;
 using FaceService.Core.Security;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceService.Cli;
 
@@ -57,7 +56,7 @@ public static class KeysCommand
             ExpiresAt(args),
             args.Get("requests-per-minute") is null ? null : args.GetInt("requests-per-minute", 0, 0, ApiKey.MaxRequestsPerMinute));
 
-        return WithKeysAsync(args, async keys =>
+        return CliHost.WithStoreServiceAsync<ApiKeyService>(args, async keys =>
         {
             var (key, text) = await keys.CreateAsync(OperatorScope, request, CliHost.Operator, ct);
             console.Out.WriteLine(text);
@@ -70,7 +69,7 @@ public static class KeysCommand
     public static Task<int> ListAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var jsonPath = args.Get("json");
-        return WithKeysAsync(args, async keys =>
+        return CliHost.WithStoreServiceAsync<ApiKeyService>(args, async keys =>
         {
             var list = await keys.ListAsync(OperatorScope, ct);
             Write(console.Out, list);
@@ -91,7 +90,7 @@ public static class KeysCommand
             : TimeSpan.FromSeconds(args.GetInt("overlap-seconds", 0, 0, KeyPolicyOptions.MaxRotationOverlapSeconds));
         var expiresAt = ExpiresAt(args);
 
-        return WithKeysAsync(args, async keys =>
+        return CliHost.WithStoreServiceAsync<ApiKeyService>(args, async keys =>
         {
             var rotated = await keys.RotateAsync(OperatorScope, keyId, overlap, expiresAt, CliHost.Operator, ct);
             var key = rotated.Issued.Key;
@@ -106,19 +105,12 @@ public static class KeysCommand
     public static Task<int> RevokeAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var keyId = KeyId(args.Positionals[0]);
-        return WithKeysAsync(args, async keys =>
+        return CliHost.WithStoreServiceAsync<ApiKeyService>(args, async keys =>
         {
             await keys.RevokeAsync(OperatorScope, keyId, CliHost.Operator, ct);
             console.Out.WriteLine($"Revoked key {keyId}.");
             return ExitCodes.Ok;
         }, ct);
-    }
-
-    private static async Task<int> WithKeysAsync(ToolArguments args, Func<ApiKeyService, Task<int>> run, CancellationToken ct)
-    {
-        using var host = CliHost.BuildStoreOnly(args);
-        await CliHost.MigrateAsync(host, ct);
-        return await run(host.Services.GetRequiredService<ApiKeyService>());
     }
 
     private static string KeyId(string given) =>

@@ -1,7 +1,6 @@
 using FaceService.CommandLine;
 using FaceService.Core.Naming;
 using FaceService.Storage;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceService.Cli;
 
@@ -30,7 +29,7 @@ public static class PartitionCommand
     public static Task<int> RunAsync(ToolArguments args, CliConsole console, CancellationToken ct)
     {
         var name = CollectionName.Parse(args.Positionals[0]);
-        return WithPartitionsAsync(args, async partitions =>
+        return CliHost.WithStoreServiceAsync<PgCollectionPartitions>(args, async partitions =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var partition = PgCollectionPartitions.PartitionName(name);
@@ -42,17 +41,10 @@ public static class PartitionCommand
     }
 
     public static Task<int> ListAsync(ToolArguments args, CliConsole console, CancellationToken ct) =>
-        WithPartitionsAsync(args, async partitions =>
+        CliHost.WithStoreServiceAsync<PgCollectionPartitions>(args, async partitions =>
         {
             foreach (var (collection, partition, subjects) in await partitions.ListAsync(ct))
                 console.Out.WriteLine($"{collection}\t{partition}\t{subjects} subjects");
             return ExitCodes.Ok;
         }, ct);
-
-    private static async Task<int> WithPartitionsAsync(ToolArguments args, Func<PgCollectionPartitions, Task<int>> run, CancellationToken ct)
-    {
-        using var host = CliHost.BuildStoreOnly(args);
-        await CliHost.MigrateAsync(host, ct);
-        return await run(host.Services.GetRequiredService<PgCollectionPartitions>());
-    }
 }

@@ -475,8 +475,10 @@ public static class SearchBenchmark
         public async Task<string> SizesAsync()
         {
             await using var command = _dataSource.CreateCommand(
-                "SELECT pg_relation_size('faces'), pg_total_relation_size('faces'), pg_total_relation_size('subject_templates'), " +
-                $"pg_relation_size('{DatabaseMigrator.SearchIndexName}')");
+                // The templates are partitioned (migration 0010): their sizes are the sums over the partitions.
+                "SELECT pg_relation_size('faces'), pg_total_relation_size('faces'), " +
+                "(SELECT sum(pg_total_relation_size(relid))::bigint FROM pg_partition_tree('subject_templates')), " +
+                $"(SELECT sum(pg_relation_size(relid))::bigint FROM pg_partition_tree('{DatabaseMigrator.SearchIndexName}'))");
             await using var reader = await command.ExecuteReaderAsync();
             await reader.ReadAsync();
             return $"faces {reader.GetInt64(0) / 1e6:F0} MB (with indexes and TOAST {reader.GetInt64(1) / 1e6:F0} MB), " +

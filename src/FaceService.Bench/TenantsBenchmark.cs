@@ -19,7 +19,7 @@ namespace FaceService.Bench;
 /// then the large collection is given a partition and graph of its own (`faceservice partition`) and searched again.
 /// Recall is against the exact answer within each collection.
 /// Options: --small 1000 --small-size 1000 --mid 5000 --large 1000000 --sampled 100 (small collections queried, 2 queries
-/// each) --queries 100 (per kind, large and mid) --exact-below 5000 --hnsw 16:64 --build-memory-mb 4096 --seed 1
+/// each) --queries 100 (per kind, large and mid) --exact-below 1000 --hnsw 16:64 --build-memory-mb 4096 --seed 1
 /// --connection --schema NAME (keep the loaded schema; a later run with the same name and sizes skips the load and the build).
 /// </summary>
 public static class TenantsBenchmark
@@ -33,7 +33,7 @@ public static class TenantsBenchmark
     private static async Task<int> RunAsync(ToolArguments args)
     {
         int small = args.Get("small", 1000), smallSize = args.Get("small-size", 1000), mid = args.Get("mid", 5000), large = args.Get("large", 1_000_000);
-        int sampled = args.Get("sampled", 100), queries = args.Get("queries", 100), exactBelow = args.Get("exact-below", 5000), seed = args.Get("seed", 1);
+        int sampled = args.Get("sampled", 100), queries = args.Get("queries", 100), exactBelow = args.Get("exact-below", 1000), seed = args.Get("seed", 1);
         var hnsw = args.Get("hnsw", "16:64").Split(':').Select(int.Parse).ToArray();
         var buildMemoryMb = args.Get("build-memory-mb", 4096);
         var connection = args.Get("connection", DefaultConnection);

@@ -25,7 +25,7 @@ internal static class PgCommands
         {
             return await RoutedReadAsync(database, scope, work, ct);
         }
-        catch (StoreUnavailableException) when (!ct.IsCancellationRequested)
+        catch (StoreUnavailableException e) when (e.InnerException is { } lost && StoreErrors.IsConnectionLost(lost) && !ct.IsCancellationRequested)
         {
             // Once more, now that the failed server's pooled connections are gone: a server that went down leaves idle
             // connections in the pool that fail on first use, and Npgsql then tries the other hosts. A read has no effect to repeat.
@@ -82,7 +82,7 @@ internal static class PgCommands
         {
             // The pool's other idle connections to a server that went away are as dead as this one: drop them all, so
             // the next calls connect afresh (to the server once it is back, or to another host).
-            dataSource.Clear();
+            if (StoreErrors.IsConnectionLost(e)) dataSource.Clear();
             throw StoreErrors.Unavailable(e);
         }
     }

@@ -36,7 +36,7 @@ public sealed class PgDatabase : IDisposable
     public static PgDatabase Create(StorageOptions options)
     {
         var builder = Builder(options.ConnectionString!, options);
-        var hosts = builder.ConnectionStringBuilder.Host!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var hosts = builder.ConnectionStringBuilder.Host?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
         if (hosts.Length < 2) return new PgDatabase(builder.Build());
         var perHost = hosts.Select(host =>
         {

@@ -19,6 +19,18 @@ internal static class StoreErrors
         _ => false,
     };
 
+    /// <summary>
+    /// The server went away under an open connection (shut down, crashed, the network dropped): the pool's other idle
+    /// connections to it are as dead. Not a timeout or "too many connections", where the pool is healthy.
+    /// </summary>
+    public static bool IsConnectionLost(Exception exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P0", StringComparison.Ordinal),
+        NpgsqlException npg => npg.InnerException is SocketException or IOException,
+        SocketException => true,
+        _ => false,
+    };
+
     public static StoreUnavailableException Unavailable(Exception inner) =>
         new($"The face database is unavailable: {inner.Message}", inner);
 }

@@ -9,8 +9,8 @@ namespace FaceService.Inference.Imaging;
 /// (an odd last row or column repeats its edge), so pixel (x, y) of level k covers exactly the photo's pixels
 /// [2^k·x, 2^k·(x+1)) x [2^k·y, 2^k·(y+1)). Levels are made when first asked for.
 /// <para>Why: area-averaging a box out of the photo costs its area in the photo; out of the level where the box still
-/// spans at least the target's size it costs about the target's size, for nearly the same pixels. On a 4-megapixel
-/// photo MTCNN's crops and pyramid levels from the photo itself took a third of its time.</para>
+/// spans at least the target's size it costs about the target's size, for nearly the same pixels. Drawn from the photo
+/// itself, MTCNN's pyramid levels and crops took 20 of its 44 ms on the dev set's larger photos.</para>
 /// </summary>
 internal sealed class HalvingPyramid(RgbaImage photo)
 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FaceService.Api.Health;
@@ -6,7 +7,8 @@ namespace FaceService.Api.Health;
 /// <summary>Health reports as JSON: overall status and, per check, its status, description, duration and data (the database hosts).</summary>
 public static class HealthResponseWriter
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // A check without data (every one but the database's with standbys) leaves "data" out.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {

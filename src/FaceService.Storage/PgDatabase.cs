@@ -70,15 +70,16 @@ public sealed class PgDatabase : IDisposable
     /// <summary>Whether the connection string names more than one host (the service then routes reads and hands out consistency tokens).</summary>
     public bool HasStandbys => _hosts.Length > 0;
 
-    /// <summary>Each host's role, replay position and schema (for readiness); never throws for a host that is down.</summary>
+    /// <summary>
+    /// Each host of a multi-host string: its role, replay position and schema (for readiness); never throws for a
+    /// host that is down. Empty with one host.
+    /// </summary>
     public async Task<IReadOnlyList<HostState>> CheckHostsAsync(Func<NpgsqlDataSource, CancellationToken, Task<StorageReadiness>> schema,
-        CancellationToken ct)
-    {
-        NpgsqlDataSource[] sources = HasStandbys ? _hosts : [Primary];
-        return await Task.WhenAll(sources.Select(async source =>
+        CancellationToken ct) =>
+        await Task.WhenAll(_hosts.Select(async source =>
         {
             var settings = new NpgsqlConnectionStringBuilder(source.ConnectionString);
-            var host = settings.Host!.Contains(':') ? settings.Host : $"{settings.Host}:{settings.Port}";
+            var host = $"{settings.Host}:{settings.Port}";
             try
             {
                 await using var connection = await source.OpenConnectionAsync(ct);
@@ -97,7 +98,6 @@ public sealed class PgDatabase : IDisposable
                 return new HostState(host, false, null, null, null, null, e.Message);
             }
         }));
-    }
 
     public void Dispose()
     {

@@ -25,7 +25,7 @@ public sealed class StandbyPair : IAsyncDisposable
     public string ServiceConnectionString =>
         $"Host=127.0.0.1:{PrimaryPort},127.0.0.1:{StandbyPort};Database=faceservice;Username=faceservice;Password=faceservice;Host Recheck Seconds=1;Timeout=5";
 
-    public static async Task<StandbyPair> StartAsync()
+    public static async Task<StandbyPair> CreateAsync()
     {
         var pair = new StandbyPair(FreePort(), FreePort());
         await RunAsync("up", pair._directory, pair.PrimaryPort.ToString(), pair.StandbyPort.ToString());

@@ -25,7 +25,7 @@ public sealed class StandbyTests(ITestOutputHelper output)
     [Fact]
     public async Task Reads_go_to_the_standby_tokens_give_read_your_writes_and_either_server_may_fail()
     {
-        await using var pair = await StandbyPair.StartAsync();
+        await using var pair = await StandbyPair.CreateAsync();
         using var service = ApiProcess.Start("standby-reads", new Dictionary<string, string>
         {
             ["ConnectionStrings:FaceStore"] = pair.ServiceConnectionString,

@@ -29,8 +29,9 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
     private readonly ConcurrentDictionary<(string Collection, string Model), bool> _filteredScans = new();
     private const int MaxRememberedGalleries = 10_000;
 
-    // Gallery sizes for the exact-or-index choice, per process, re-read after this long: a gallery that crosses the limit
-    // meanwhile is searched the other way for a few more seconds, and both ways answer correctly.
+    // Gallery sizes for the exact-or-index choice, per process, re-read after this long (identify reads the size anyway,
+    // through GallerySizeAsync, which refreshes this): a gallery that crosses the limit meanwhile is searched the other
+    // way for a few more seconds, and both ways answer correctly.
     private readonly ConcurrentDictionary<(string Collection, string Model), (long Subjects, long ReadAt)> _gallerySubjects = new();
     private static readonly TimeSpan GallerySizeMaxAge = TimeSpan.FromSeconds(10);
 
@@ -47,20 +48,26 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
         return await SearchAsync(collection, modelId, code, k, exact ? null : ef, ct);
     }
 
-    private async Task<long> GallerySubjectsAsync(CollectionName collection, string modelId, CancellationToken ct)
+    private async Task<long> GallerySubjectsAsync(CollectionName collection, string modelId, CancellationToken ct) =>
+        _gallerySubjects.TryGetValue((collection.Value, modelId), out var known) && Stopwatch.GetElapsedTime(known.ReadAt) < GallerySizeMaxAge
+            ? known.Subjects
+            : (await GallerySizeAsync(collection, modelId, ct)).Subjects;
+
+    /// <summary>One row of gallery_sizes, which triggers on faces and templates keep exact (migrations 0005, 0008); remembered for the search.</summary>
+    public async Task<GallerySize> GallerySizeAsync(CollectionName collection, string modelId, CancellationToken ct)
     {
-        var key = (collection.Value, modelId);
-        if (_gallerySubjects.TryGetValue(key, out var known) && Stopwatch.GetElapsedTime(known.ReadAt) < GallerySizeMaxAge) return known.Subjects;
-        var rows = await PgCommands.QueryListAsync(database, "SELECT subjects FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
+        var rows = await PgCommands.QueryListAsync(database,
+            "SELECT subjects, faces FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
             command =>
             {
                 command.Parameters.AddWithValue("collection", collection.Value);
                 command.Parameters.AddWithValue("model_id", modelId);
-            }, reader => reader.GetInt64(0), ct);
-        var subjects = rows.Count == 0 ? 0 : rows[0];
+            },
+            reader => new GallerySize(reader.GetInt64(0), reader.GetInt64(1)), ct);
+        var size = rows.Count == 0 ? default : rows[0];
         if (_gallerySubjects.Count >= MaxRememberedGalleries) _gallerySubjects.Clear();
-        _gallerySubjects[key] = (subjects, Stopwatch.GetTimestamp());
-        return subjects;
+        _gallerySubjects[(collection.Value, modelId)] = (size.Subjects, Stopwatch.GetTimestamp());
+        return size;
     }
 
     /// <summary>

@@ -117,18 +117,10 @@ public sealed class PgFaceStore(PgDatabase database, PgFaceSearch search) : IFac
         search.NearestFacesAsync(collection, modelId, code, subjects, ct);
 
     /// <summary>One row of gallery_sizes, which triggers on faces and templates keep exact (migrations 0005, 0008).</summary>
-    public async Task<GallerySize> GetGallerySizeAsync(CollectionName collection, string modelId, CancellationToken ct = default)
+    public Task<GallerySize> GetGallerySizeAsync(CollectionName collection, string modelId, CancellationToken ct = default)
     {
         RequireModelId(modelId);
-        var rows = await PgCommands.QueryListAsync(database,
-            "SELECT subjects, faces FROM gallery_sizes WHERE collection = @collection AND model_id = @model_id",
-            command =>
-            {
-                command.Parameters.AddWithValue("collection", collection.Value);
-                command.Parameters.AddWithValue("model_id", modelId);
-            },
-            reader => new GallerySize(reader.GetInt64(0), reader.GetInt64(1)), ct);
-        return rows.Count == 0 ? default : rows[0];
+        return search.GallerySizeAsync(collection, modelId, ct);
     }
 
     public async Task<IReadOnlyDictionary<string, long>> CountFacesByModelAsync(CancellationToken ct = default)

@@ -99,13 +99,16 @@ public sealed class SwaggerUiTests(ApiFactory shared)
     {
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(baseUrl, $"/swagger/index.html#/{tag}/{operation}").ToString());
+        // The document loads after the page: on a busy machine the Authorize button can be clicked before it is wired.
+        var operationBlock = page.Locator($"#operations-{tag}-{operation}");
+        await Assertions.Expect(operationBlock).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await page.Locator(".auth-wrapper .authorize").ClickAsync();
         var dialog = page.Locator(".dialog-ux");
         // The hint shows the Bearer form with its placeholder (it was once eaten as an HTML tag).
-        await Assertions.Expect(dialog).ToContainTextAsync("Also accepted as Authorization: Bearer <key>.");
+        await Assertions.Expect(dialog).ToContainTextAsync("Also accepted as Authorization: Bearer <key>.", new() { Timeout = 30_000 });
         await dialog.Locator("input").FillAsync(ApiFactory.BootstrapAdminKey);
         await dialog.Locator(".auth-btn-wrapper button.authorize").ClickAsync();
         await dialog.Locator(".auth-btn-wrapper button.btn-done").ClickAsync();
-        return page.Locator($"#operations-{tag}-{operation}");
+        return operationBlock;
     }
 }

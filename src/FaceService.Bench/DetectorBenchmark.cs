@@ -15,7 +15,7 @@ namespace FaceService.Bench;
 /// and the synthetic group photos of `accuracy` (<see cref="AccuracyBenchmark.SmallFacePhotos"/>), for the
 /// SSD, MTCNN and ways of combining them: MTCNN only where the SSD finds nothing (Detector=SsdThenMtcnn); the SSD at a lower score threshold
 /// with its weaker boxes confirmed by MTCNN's O-Net; the SSD plus MTCNN's faces the SSD did not find
-/// (Detector=SsdAndMtcnn); MTCNN with the SSD where it finds nothing (Detector=MtcnnThenSsd, the default). Per variant:
+/// (Detector=SsdAndMtcnn); MTCNN with the SSD where it finds nothing (Detector=MtcnnThenSsd, the default), and the same with ONNX Runtime running P-Net (MtcnnPNetKernel=false). Per variant:
 /// photos without a face, boxes beyond one per photo, the group and no-face photos, faces found in the synthetic
 /// photos, and the time per photo (median and 95th percentile) by photo size.
 /// Options: --variants (comma-separated names of <see cref="VariantNames"/>, default all), --limit N (first N lfw-dev
@@ -25,7 +25,7 @@ namespace FaceService.Bench;
 /// </summary>
 public static class DetectorBenchmark
 {
-    private static readonly string[] VariantNames = ["ssd", "mtcnn", "mtcnn-min20", "ssd-then-mtcnn", "ssd-low+onet", "ssd-and-mtcnn", "mtcnn-then-ssd"];
+    private static readonly string[] VariantNames = ["ssd", "mtcnn", "mtcnn-min20", "ssd-then-mtcnn", "ssd-low+onet", "ssd-and-mtcnn", "mtcnn-then-ssd", "mtcnn-then-ssd-ort"];
 
     public static int Run(ToolArguments args)
     {
@@ -47,6 +47,7 @@ public static class DetectorBenchmark
         using var fallbackHost = Host(FaceDetectorKind.SsdThenMtcnn);
         using var unionHost = Host(FaceDetectorKind.SsdAndMtcnn);
         using var mtcnnFirstHost = Host(FaceDetectorKind.MtcnnThenSsd);
+        using var mtcnnFirstOrtHost = Host(FaceDetectorKind.MtcnnThenSsd, (nameof(InferenceOptions.MtcnnPNetKernel), "false"));
         using var mtcnn20Host = Host(FaceDetectorKind.Mtcnn, (nameof(InferenceOptions.MtcnnMinFaceSize), "20"));
         var decoder = ssdHost.GetRequiredService<SkiaImageDecoder>();
         var ssd = ssdHost.GetRequiredService<IFaceDetector>();
@@ -64,6 +65,7 @@ public static class DetectorBenchmark
             ["ssd-low+onet"] = image => ConfirmWeakBoxes(image, ssdLow.Detect(image), mtcnn, normalThreshold, confirmProbability),
             ["ssd-and-mtcnn"] = unionHost.GetRequiredService<IFaceDetector>().Detect,
             ["mtcnn-then-ssd"] = mtcnnFirstHost.GetRequiredService<IFaceDetector>().Detect,
+            ["mtcnn-then-ssd-ort"] = mtcnnFirstOrtHost.GetRequiredService<IFaceDetector>().Detect,
         };
 
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");

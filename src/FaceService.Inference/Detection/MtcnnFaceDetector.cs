@@ -47,6 +47,9 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     private const int MaxBatch = 256;
 
     private readonly InferenceSession _pnet;
+    // P-Net's arithmetic on the CPU without ONNX Runtime, where the models run on the CPU and it can (PNetKernel).
+    private readonly PNetKernel? _pnetKernel;
+    private readonly ModelRunGate _runGate;
     private readonly InferenceSession _rnet;
     private readonly InferenceSession _onet;
     private readonly ModelRunner _runner;
@@ -60,6 +63,9 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         _rnet = sessions.Open(RNetFile);
         _onet = sessions.Open(ONetFile);
         _runner = sessions.CreateRunner();
+        _runGate = sessions.RunGate;
+        if (options.MtcnnPNetKernel && sessions.ExecutionProvider == "CPU" && PNetKernel.IsSupported)
+            _pnetKernel = PNetKernel.Load(sessions.ModelPath(PNetFile), sessions.IntraOpThreads);
         _minFaceSize = options.MtcnnMinFaceSize;
         _minBoxSize = options.MinFaceSize;
         _maxFaces = options.MaxFacesPerImage;
@@ -158,26 +164,50 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         try
         {
             AreaResampler.ResizeToPlanes(pyramid, width, height, input.AsSpan(0, 3 * plane));
-            using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                input.AsMemory(0, 3 * plane), [1, 3, height, width]);
-            using var outputs = _runner.Run(_pnet, ["input"], [inputValue], ["probabilities", "box_regression"]);
-            var shape = outputs[0].GetTensorTypeAndShape().Shape;
-            int rows = (int)shape[2], columns = (int)shape[3], cells = rows * columns;
-            var face = outputs[0].GetTensorDataAsSpan<float>().Slice(cells, cells);
-            var regression = outputs[1].GetTensorDataAsSpan<float>();
-            for (var row = 0; row < rows; row++)
-            for (var column = 0; column < columns; column++)
+            if (_pnetKernel is null)
             {
-                var cell = row * columns + column;
-                if (!(face[cell] >= PNetThreshold)) continue;
-                level.Add(new Candidate(
-                    Stride * column / scaleX, Stride * row / scaleY, (Stride * column + Window) / scaleX, (Stride * row + Window) / scaleY,
-                    face[cell], regression[cell], regression[cells + cell], regression[2 * cells + cell], regression[3 * cells + cell]));
+                using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    input.AsMemory(0, 3 * plane), [1, 3, height, width]);
+                using var outputs = _runner.Run(_pnet, ["input"], [inputValue], ["probabilities", "box_regression"]);
+                var shape = outputs[0].GetTensorTypeAndShape().Shape;
+                int rows = (int)shape[2], columns = (int)shape[3];
+                AddCells(outputs[0].GetTensorDataAsSpan<float>()[(rows * columns)..], outputs[1].GetTensorDataAsSpan<float>(), rows, columns, scaleX, scaleY, level);
+                return;
+            }
+
+            var (outputColumns, outputRows) = PNetKernel.OutputSize(width, height);
+            var cells = outputRows * outputColumns;
+            var maps = ScratchBuffers.Rent<float>(5 * cells);
+            try
+            {
+                using (_runGate.Enter())
+                    _pnetKernel.Run(input.AsSpan(0, 3 * plane), width, height, maps.AsSpan(0, cells), maps.AsSpan(cells, 4 * cells));
+                AddCells(maps.AsSpan(0, cells), maps.AsSpan(cells, 4 * cells), outputRows, outputColumns, scaleX, scaleY, level);
+            }
+            finally
+            {
+                ScratchBuffers.Return(maps);
             }
         }
         finally
         {
             ScratchBuffers.Return(input);
+        }
+    }
+
+    /// <summary>The cells of P-Net's maps (face probability; four box offset maps) over the threshold, in photo pixels.</summary>
+    private static void AddCells(ReadOnlySpan<float> face, ReadOnlySpan<float> regression, int rows, int columns, float scaleX, float scaleY,
+        List<Candidate> level)
+    {
+        var cells = rows * columns;
+        for (var row = 0; row < rows; row++)
+        for (var column = 0; column < columns; column++)
+        {
+            var cell = row * columns + column;
+            if (!(face[cell] >= PNetThreshold)) continue;
+            level.Add(new Candidate(
+                Stride * column / scaleX, Stride * row / scaleY, (Stride * column + Window) / scaleX, (Stride * row + Window) / scaleY,
+                face[cell], regression[cell], regression[cells + cell], regression[2 * cells + cell], regression[3 * cells + cell]));
         }
     }
 

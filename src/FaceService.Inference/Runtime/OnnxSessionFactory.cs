@@ -46,6 +46,9 @@ public sealed class OnnxSessionFactory
 
     public string ModelPath(string fileName) => Path.Combine(ModelsDirectory, fileName);
 
+    /// <summary>Threads one model run uses (<see cref="InferenceOptions.IntraOpThreads"/>, 0 = one per core).</summary>
+    public int IntraOpThreads => _options.IntraOpThreads > 0 ? _options.IntraOpThreads : Environment.ProcessorCount;
+
     private int _shrinkRequests;
 
     /// <summary>How many times <see cref="RequestArenaShrink"/> was called.</summary>
@@ -90,7 +93,7 @@ public sealed class OnnxSessionFactory
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = _options.IntraOpThreads > 0 ? _options.IntraOpThreads : Environment.ProcessorCount,
+            IntraOpNumThreads = IntraOpThreads,
             InterOpNumThreads = 1,
             // A memory pattern plans one block per input shape and takes it from the session's arena on every run.
             // Batch sizes vary here (faces per image, chips per micro-batch) and several runs overlap, so the arenas

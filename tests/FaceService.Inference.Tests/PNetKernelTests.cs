@@ -1,0 +1,80 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.ML.OnnxRuntime;
+using Xunit.Abstractions;
+using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
+using FaceService.Inference.Runtime;
+
+namespace FaceService.Inference.Tests;
+
+/// <summary>
+/// The CPU P-Net against ONNX Runtime's run of the same model file, on pyramid levels of real photos (on a CPU without
+/// AVX2 and FMA the kernel still runs, slowly, and the detector leaves it to ONNX Runtime).
+/// </summary>
+public sealed class PNetKernelTests(MtcnnModelsFixture mtcnn, ITestOutputHelper output) : IClassFixture<MtcnnModelsFixture>
+{
+    [Theory]
+    [InlineData("Barack_Obama/Barack_Obama_0001.jpg", 0.3f)]
+    [InlineData("_group/2008_002470.jpg", 0.3f)]
+    [InlineData("_group/2008_002470.jpg", 0.0359f)] // P-Net's smallest kind of level: a few cells
+    [InlineData("_group/kit_with_rose.jpg", 0.2127f)] // odd width and height
+    public void Gives_ONNX_Runtimes_maps_for_a_pyramid_level(string photo, float scale)
+    {
+        var sessions = mtcnn.Services.GetRequiredService<OnnxSessionFactory>();
+        var kernel = PNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.PNetFile), threads: 2);
+        using var session = sessions.Open(MtcnnFaceDetector.PNetFile);
+
+        var image = mtcnn.Decode(photo);
+        int width = (int)Math.Ceiling(image.Width * scale), height = (int)Math.Ceiling(image.Height * scale);
+        var planes = new float[3 * width * height];
+        AreaResampler.ResizeToPlanes(new HalvingPyramid(image), width, height, planes);
+
+        using var input = OrtValue.CreateTensorValueFromMemory(planes, [1, 3, height, width]);
+        using var expected = session.Run(new RunOptions(), ["input"], [input], ["probabilities", "box_regression"]);
+        var shape = expected[0].GetTensorTypeAndShape().Shape;
+        var (columns, rows) = PNetKernel.OutputSize(width, height);
+        Assert.Equal([1L, 2, rows, columns], shape);
+
+        var cells = rows * columns;
+        var face = new float[cells];
+        var regression = new float[4 * cells];
+        kernel.Run(planes, width, height, face, regression);
+
+        var faceError = MaxDifference(expected[0].GetTensorDataAsSpan<float>()[cells..], face);
+        var regressionError = MaxDifference(expected[1].GetTensorDataAsSpan<float>(), regression);
+        output.WriteLine($"{photo} at {width}x{height}: {rows}x{columns} cells, largest difference: probability {faceError:E2}, offsets {regressionError:E2}");
+        Assert.True(faceError < 1e-5, $"face probability differs by {faceError}");
+        Assert.True(regressionError < 1e-4, $"box offsets differ by {regressionError}");
+    }
+
+    [Fact]
+    public async Task The_detector_finds_the_same_faces_with_ONNX_Runtime_running_P_Net()
+    {
+        await using var ort = ModelsFixture.BuildServices(new Dictionary<string, string?>
+        {
+            ["Inference:Detector"] = "Mtcnn", ["Inference:MtcnnPNetKernel"] = "false",
+        });
+        var withOrt = Assert.IsType<MtcnnFaceDetector>(ort.GetRequiredService<IFaceDetector>());
+        foreach (var photo in new[] { "_group/2008_002470.jpg", "_group/2008_002506.jpg", "Barack_Obama/Barack_Obama_0001.jpg" })
+        {
+            var image = mtcnn.Decode(photo);
+            var expected = withOrt.DetectWithLandmarks(image);
+            var actual = mtcnn.Detector.DetectWithLandmarks(image);
+            output.WriteLine($"{photo}: {expected.Count} faces with ONNX Runtime, {actual.Count} with the kernel");
+            Assert.Equal(expected.Count, actual.Count);
+            for (var i = 0; i < expected.Count; i++)
+            {
+                Assert.True(expected[i].Face.Box.IntersectionOverUnion(actual[i].Face.Box) > 0.99, $"{photo}: face {i} moved");
+                Assert.Equal(expected[i].Face.Score, actual[i].Face.Score, 3);
+            }
+        }
+    }
+
+    private static double MaxDifference(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double max = 0;
+        for (var i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i] - actual[i]));
+        return max;
+    }
+}

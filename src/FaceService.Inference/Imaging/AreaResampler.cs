@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Imaging;
@@ -36,44 +37,46 @@ internal static class AreaResampler
         var rows = AxisWeights.For(top, sourceHeight, height, image.Height);
         if (columns.IsEmpty || rows.IsEmpty) return;
 
-        // Horizontal pass over the source rows the crop touches, then the vertical pass into the planes.
-        var firstRow = rows.FirstSource;
-        var rowCount = rows.LastSource - firstRow + 1;
-        var horizontal = ScratchBuffers.Rent<float>(rowCount * width * 3);
+        // Per target row: its source rows blended (RGBA, only the columns the crop touches, whole rows at a time in
+        // vector steps), then each target pixel's columns of the blend into the planes. Vertical first: a level reads
+        // every source row once, and the per-pixel work runs once per target row, not once per source row.
+        var firstColumn = columns.FirstSource;
+        var span = (columns.LastSource - firstColumn + 1) * 4;
+        var blend = ScratchBuffers.Rent<float>(2 * span);
+        var widened = blend.AsSpan(span, span);
         var pixels = image.Pixels;
         var stride = image.Stride;
-        for (var r = 0; r < rowCount; r++)
+        for (var y = 0; y < height; y++)
         {
-            var rowStart = (firstRow + r) * stride;
-            var target = horizontal.AsSpan(r * width * 3, width * 3);
+            var taps = rows[y];
+            if (taps.Length == 0) continue;
+            var blended = blend.AsSpan(0, span);
+            for (var t = 0; t < taps.Length; t++)
+            {
+                TensorPrimitives.ConvertTruncating<byte, float>(pixels.AsSpan(taps[t].Source * stride + firstColumn * 4, span), widened);
+                if (t == 0) TensorPrimitives.Multiply(widened, taps[t].Weight, blended);
+                else TensorPrimitives.MultiplyAdd(widened, taps[t].Weight, blended, blended);
+            }
+
+            var red = planes.Slice(y * width, width);
+            var green = planes.Slice(plane + y * width, width);
+            var blue = planes.Slice(2 * plane + y * width, width);
             for (var x = 0; x < width; x++)
             {
-                float red = 0, green = 0, blue = 0;
+                float r = 0, g = 0, b = 0;
                 foreach (var (source, weight) in columns[x])
                 {
-                    var p = rowStart + source * 4;
-                    red += weight * pixels[p];
-                    green += weight * pixels[p + 1];
-                    blue += weight * pixels[p + 2];
+                    var p = (source - firstColumn) * 4;
+                    r += weight * blended[p];
+                    g += weight * blended[p + 1];
+                    b += weight * blended[p + 2];
                 }
-                target[3 * x] = red;
-                target[3 * x + 1] = green;
-                target[3 * x + 2] = blue;
+                red[x] = r;
+                green[x] = g;
+                blue[x] = b;
             }
         }
-
-        for (var y = 0; y < height; y++)
-        foreach (var (source, weight) in rows[y])
-        {
-            var row = horizontal.AsSpan((source - firstRow) * width * 3, width * 3);
-            for (var x = 0; x < width; x++)
-            {
-                planes[y * width + x] += weight * row[3 * x];
-                planes[plane + y * width + x] += weight * row[3 * x + 1];
-                planes[2 * plane + y * width + x] += weight * row[3 * x + 2];
-            }
-        }
-        ScratchBuffers.Return(horizontal);
+        ScratchBuffers.Return(blend);
     }
 
     /// <summary>For each target index along one axis, the source pixels inside the image and their weights.</summary>

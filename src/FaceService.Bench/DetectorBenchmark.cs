@@ -15,7 +15,7 @@ namespace FaceService.Bench;
 /// and the synthetic group photos of `accuracy` (<see cref="AccuracyBenchmark.SmallFacePhotos"/>), for the
 /// SSD, MTCNN and ways of combining them: MTCNN only where the SSD finds nothing (Detector=SsdThenMtcnn); the SSD at a lower score threshold
 /// with its weaker boxes confirmed by MTCNN's O-Net; the SSD plus MTCNN's faces the SSD did not find
-/// (Detector=SsdAndMtcnn); MTCNN with the SSD where it finds nothing (Detector=MtcnnThenSsd, the default), and the same with ONNX Runtime running P-Net (MtcnnPNetKernel=false). Per variant:
+/// (Detector=SsdAndMtcnn); MTCNN with the SSD where it finds nothing (Detector=MtcnnThenSsd, the default), and the same with ONNX Runtime running P-Net (MtcnnKernels=false). Per variant:
 /// photos without a face, boxes beyond one per photo, the group and no-face photos, faces found in the synthetic
 /// photos, and the time per photo (median and 95th percentile) by photo size.
 /// Options: --variants (comma-separated names of <see cref="VariantNames"/>, default all), --limit N (first N lfw-dev
@@ -47,7 +47,7 @@ public static class DetectorBenchmark
         using var fallbackHost = Host(FaceDetectorKind.SsdThenMtcnn);
         using var unionHost = Host(FaceDetectorKind.SsdAndMtcnn);
         using var mtcnnFirstHost = Host(FaceDetectorKind.MtcnnThenSsd);
-        using var mtcnnFirstOrtHost = Host(FaceDetectorKind.MtcnnThenSsd, (nameof(InferenceOptions.MtcnnPNetKernel), "false"));
+        using var mtcnnFirstOrtHost = Host(FaceDetectorKind.MtcnnThenSsd, (nameof(InferenceOptions.MtcnnKernels), "false"));
         using var mtcnn20Host = Host(FaceDetectorKind.Mtcnn, (nameof(InferenceOptions.MtcnnMinFaceSize), "20"));
         var decoder = ssdHost.GetRequiredService<SkiaImageDecoder>();
         var ssd = ssdHost.GetRequiredService<IFaceDetector>();

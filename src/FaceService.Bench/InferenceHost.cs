@@ -11,7 +11,7 @@ namespace FaceService.Bench;
 /// <summary>
 /// The service's face pipeline, registered by <see cref="InferenceServiceCollectionExtensions.AddFaceInference"/> from an
 /// in-memory "Inference" section: the service's defaults unless --device, --threads, --max-batch, --max-wait-ms, --zoom-out-only-when-no-face, --spinning, --shared-arena, --max-concurrent-runs,
-/// --landmarker, --detector, --mirror-averaging, --recognition-precision or --mtcnn-pnet-kernel say otherwise.
+/// --landmarker, --detector, --mirror-averaging, --recognition-precision or --mtcnn-kernels say otherwise.
 /// </summary>
 public static class InferenceHost
 {
@@ -30,7 +30,7 @@ public static class InferenceHost
         ("detector", nameof(InferenceOptions.Detector)),
         ("mirror-averaging", nameof(InferenceOptions.MirrorAveraging)),
         ("recognition-precision", nameof(InferenceOptions.RecognitionPrecision)),
-        ("mtcnn-pnet-kernel", nameof(InferenceOptions.MtcnnPNetKernel)),
+        ("mtcnn-kernels", nameof(InferenceOptions.MtcnnKernels)),
     ];
 
     /// <param name="settings">Inference options set on top of the command line's (e.g. MaxBatchSize = 1 for a run without micro-batching).</param>
@@ -58,7 +58,7 @@ public static class InferenceHost
                $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {sessions.RunGate.MaxConcurrentRuns} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
                $"recognition {options.RecognitionPrecision}, alignment {options.Alignment}, landmarks {options.Landmarker}, mirror averaging {(options.MirrorAveraging ? "on" : "off")}, detector {options.Detector}" +
                (options.Detector == FaceDetectorKind.Mtcnn ? "" : $", SSD zoom-out pass {options.DetectorZoomOutPass}" + (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)")) +
-               (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces, P-Net by {(options.MtcnnPNetKernel && PNetKernel.IsSupported && sessions.ExecutionProvider == "CPU" ? "PNetKernel" : "ONNX Runtime")}");
+               (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces, P-Net by {(options.MtcnnKernels && PNetKernel.IsSupported && sessions.ExecutionProvider == "CPU" ? "PNetKernel" : "ONNX Runtime")}");
     }
 
     /// <summary>The 1-, 5- and 15-minute load averages, or "n/a" off Linux: other work on the machine skews the timings.</summary>

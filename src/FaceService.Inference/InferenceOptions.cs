@@ -144,7 +144,7 @@ public sealed class InferenceOptions : IValidatableObject
     /// twice ONNX Runtime's speed on P-Net's thin layers) where the models run on a CPU with AVX2 and FMA; false = ONNX
     /// Runtime runs it everywhere.
     /// </summary>
-    public bool MtcnnPNetKernel { get; set; } = true;
+    public bool MtcnnKernels { get; set; } = true;
 
     [Range(0.01, 0.99)] public float DetectorScoreThreshold { get; set; } = 0.5f;
 

@@ -47,8 +47,9 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     private const int MaxBatch = 256;
 
     private readonly InferenceSession _pnet;
-    // P-Net's arithmetic on the CPU without ONNX Runtime, where the models run on the CPU and it can (PNetKernel).
+    // P-Net and R-Net computed on the CPU without ONNX Runtime, where the models run on the CPU and it can (PNetKernel, RNetKernel).
     private readonly PNetKernel? _pnetKernel;
+    private readonly RNetKernel? _rnetKernel;
     private readonly ModelRunGate _runGate;
     private readonly InferenceSession _rnet;
     private readonly InferenceSession _onet;
@@ -64,8 +65,11 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         _onet = sessions.Open(ONetFile);
         _runner = sessions.CreateRunner();
         _runGate = sessions.RunGate;
-        if (options.MtcnnPNetKernel && sessions.ExecutionProvider == "CPU" && PNetKernel.IsSupported)
+        if (options.MtcnnKernels && sessions.ExecutionProvider == "CPU" && PNetKernel.IsSupported)
+        {
             _pnetKernel = PNetKernel.Load(sessions.ModelPath(PNetFile), sessions.IntraOpThreads);
+            _rnetKernel = RNetKernel.Load(sessions.ModelPath(RNetFile), sessions.IntraOpThreads);
+        }
         _minFaceSize = options.MtcnnMinFaceSize;
         _minBoxSize = options.MinFaceSize;
         _maxFaces = options.MaxFacesPerImage;
@@ -234,6 +238,22 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
                     AreaResampler.CropToPlanes(pyramid, box.Left, box.Top, box.Width, size, input.AsSpan(i * planeSize, planeSize));
                 }
 
+                if (net == _rnet && _rnetKernel is not null)
+                {
+                    var maps = ScratchBuffers.Rent<float>(5 * count);
+                    try
+                    {
+                        using (_runGate.Enter())
+                            _rnetKernel.Run(input.AsSpan(0, count * planeSize), count, maps.AsSpan(0, count), maps.AsSpan(count, 4 * count));
+                        for (var i = 0; i < count; i++) SetScore(scored, start + i, maps[i], maps.AsSpan(count + 4 * i, 4));
+                    }
+                    finally
+                    {
+                        ScratchBuffers.Return(maps);
+                    }
+                    continue;
+                }
+
                 using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                     input.AsMemory(0, count * planeSize), [count, 3, size, size]);
                 using var outputs = _runner.Run(net, ["input"], [inputValue], outputNames);
@@ -242,11 +262,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
                 for (var i = 0; i < count; i++)
                 {
                     var box = scored[start + i];
-                    scored[start + i] = box with
-                    {
-                        Score = probabilities[2 * i + 1],
-                        Dx1 = regression[4 * i], Dy1 = regression[4 * i + 1], Dx2 = regression[4 * i + 2], Dy2 = regression[4 * i + 3],
-                    };
+                    SetScore(scored, start + i, probabilities[2 * i + 1], regression.Slice(4 * i, 4));
                     if (landmarks is null) continue;
                     // x of the five points, then y, as fractions of the input box.
                     var xy = outputs[2].GetTensorDataAsSpan<float>().Slice(10 * i, 10);
@@ -263,6 +279,13 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
 
         return scored;
     }
+
+    /// <summary>A net's face probability and box regression (dx1, dy1, dx2, dy2) for the candidate at <paramref name="index"/>.</summary>
+    private static void SetScore(List<Candidate> candidates, int index, float probability, ReadOnlySpan<float> regression) =>
+        candidates[index] = candidates[index] with
+        {
+            Score = probability, Dx1 = regression[0], Dy1 = regression[1], Dx2 = regression[2], Dy2 = regression[3],
+        };
 
     /// <summary>Moves each box's edges by its regression, in units of the box's width and height.</summary>
     private static void Regress(List<Candidate> candidates)

@@ -20,22 +20,18 @@ public sealed unsafe class PNetKernel
 {
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>Output channels that share each loaded input.</summary>
-    private const int Group = 4;
-    /// <summary>Pixels of a row per step: two vectors of eight.</summary>
-    private const int Step = 16;
     private const int HeadOutputs = 6;
     /// <summary>Rows kept of pooled and conv2 maps: the three a 3x3 kernel reads, rounded up to a power of two.</summary>
     private const int Ring = 4;
     /// <summary>Fewer output rows than this per core are not worth a second worker (each recomputes its band's first rows).</summary>
     private const int MinRowsPerWorker = 8;
 
-    private readonly Layer _conv1, _conv2, _conv3;
+    private readonly ConvolutionLayer _conv1, _conv2, _conv3;
     private readonly float[] _head; // [input channel][6]: the two class logits, then the four box offsets
     private readonly float[] _headBias;
     private readonly int _threads;
 
-    private PNetKernel(Layer conv1, Layer conv2, Layer conv3, float[] head, float[] headBias, int threads)
+    private PNetKernel(ConvolutionLayer conv1, ConvolutionLayer conv2, ConvolutionLayer conv3, float[] head, float[] headBias, int threads)
     {
         (_conv1, _conv2, _conv3, _head, _headBias, _threads) = (conv1, conv2, conv3, head, headBias, threads);
     }
@@ -45,10 +41,9 @@ public sealed unsafe class PNetKernel
     public static PNetKernel Load(string modelPath, int threads)
     {
         var weights = OnnxInitializers.Read(modelPath);
-        OnnxInitializer Named(string prefix) => weights.Where(w => w.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(w => w.Value).SingleOrDefault()
-            ?? throw new InvalidDataException($"{modelPath}: no single initializer named {prefix}*; not the P-Net models/build.sh writes.");
-        Layer Conv(int n, float scale, float shift) =>
-            Layer.From(Named($"pnet.conv{n}.weights"), Named($"pnet.conv{n}.Conv2D_bias"), Named($"pnet.PReLU{n}.alpha"), scale, shift);
+        OnnxInitializer Named(string prefix) => weights.Named(prefix, modelPath);
+        ConvolutionLayer Conv(int n, float scale, float shift) =>
+            ConvolutionLayer.FromTransposed(Named($"pnet.conv{n}.weights"), Named($"pnet.conv{n}.Conv2D_bias"), Named($"pnet.PReLU{n}.alpha"), scale, shift);
 
         var classes = Named("pnet.conv4-1.weights");
         var boxes = Named("pnet.conv4-2.weights");
@@ -90,11 +85,11 @@ public sealed unsafe class PNetKernel
         int width1 = width - 2, height1 = height - 2;                 // conv1
         int pooledWidth = (width1 + 1) / 2;
         int width2 = pooledWidth - 2;                                 // conv2
-        var input = new Map(3, height, width);
-        var pair = new Map(_conv1.PaddedOutputs, 2, width1);
-        var pooled = new Map(_conv1.PaddedOutputs, Ring, pooledWidth, Wraps: true);
-        var map2 = new Map(_conv2.PaddedOutputs, Ring, width2, Wraps: true);
-        var map3 = new Map(_conv3.PaddedOutputs, 1, columns, Wraps: true);
+        var input = new FeatureMap(3, height, width);
+        var pair = new FeatureMap(_conv1.PaddedOutputs, 2, width1);
+        var pooled = new FeatureMap(_conv1.PaddedOutputs, Ring, pooledWidth, Wraps: true);
+        var map2 = new FeatureMap(_conv2.PaddedOutputs, Ring, width2, Wraps: true);
+        var map3 = new FeatureMap(_conv3.PaddedOutputs, 1, columns, Wraps: true);
         var perWorker = pair.Length + pooled.Length + map2.Length + map3.Length;
         var workers = Math.Min(_threads, Math.Max(1, rows / MinRowsPerWorker));
         var buffer = ScratchBuffers.Rent<float>(input.Length + workers * perWorker);
@@ -125,13 +120,13 @@ public sealed unsafe class PNetKernel
                             for (; nextPooled <= next2 + 2; nextPooled++)
                             {
                                 // conv1 rows 2p and 2p + 1 (the last row again where there is none: SAME pooling pads with nothing).
-                                Convolve(_conv1, input, (float*)inputAt, 2 * nextPooled, pair, pairAt, 0, width1);
-                                Convolve(_conv1, input, (float*)inputAt, Math.Min(2 * nextPooled + 1, height1 - 1), pair, pairAt, 1, width1);
+                                ConvolutionRows.Convolve(_conv1, input, (float*)inputAt, 2 * nextPooled, pair, pairAt, 0, width1);
+                                ConvolutionRows.Convolve(_conv1, input, (float*)inputAt, Math.Min(2 * nextPooled + 1, height1 - 1), pair, pairAt, 1, width1);
                                 Pool(pair, pairAt, pooled, pooledAt, nextPooled, width1);
                             }
-                            Convolve(_conv2, pooled, pooledAt, next2, map2, map2At, next2, width2);
+                            ConvolutionRows.Convolve(_conv2, pooled, pooledAt, next2, map2, map2At, next2, width2);
                         }
-                        Convolve(_conv3, map2, map2At, y, map3, map3At, y, columns);
+                        ConvolutionRows.Convolve(_conv3, map2, map2At, y, map3, map3At, y, columns);
                         Head(map3, map3At, y, columns, rows, (float*)faceAt, (float*)offsetsAt);
                     }
                 }
@@ -146,66 +141,8 @@ public sealed unsafe class PNetKernel
         }
     }
 
-    /// <summary>One output row of a valid convolution with PReLU: every group of four channels, sixteen pixels a step.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Convolve(Layer layer, Map input, float* inputStart, int inputRow, Map output, float* outputStart, int outputRow, int outputWidth)
-    {
-        int k = layer.Kernel, taps = layer.Inputs * k * k;
-        fixed (float* weights = layer.Weights)
-        fixed (float* bias = layer.Bias)
-        fixed (float* alpha = layer.Alpha)
-        {
-            for (var g = 0; g < layer.PaddedOutputs; g += Group)
-            {
-                var groupWeights = weights + g * taps;
-                var dst = output.Row(outputStart, g, outputRow);
-                for (var x = 0; x < outputWidth; x += Step)
-                {
-                    Vector256<float> a0 = Vector256.Create(bias[g]), b0 = a0;
-                    Vector256<float> a1 = Vector256.Create(bias[g + 1]), b1 = a1;
-                    Vector256<float> a2 = Vector256.Create(bias[g + 2]), b2 = a2;
-                    Vector256<float> a3 = Vector256.Create(bias[g + 3]), b3 = a3;
-                    var w = groupWeights;
-                    for (var c = 0; c < layer.Inputs; c++)
-                    for (var ky = 0; ky < k; ky++)
-                    {
-                        var src = input.Row(inputStart, c, inputRow + ky) + x;
-                        for (var kx = 0; kx < k; kx++, w += Group)
-                        {
-                            var left = Vector256.Load(src + kx);
-                            var right = Vector256.Load(src + kx + 8);
-                            var v = Vector256.Create(w[0]);
-                            a0 = Vector256.FusedMultiplyAdd(left, v, a0);
-                            b0 = Vector256.FusedMultiplyAdd(right, v, b0);
-                            v = Vector256.Create(w[1]);
-                            a1 = Vector256.FusedMultiplyAdd(left, v, a1);
-                            b1 = Vector256.FusedMultiplyAdd(right, v, b1);
-                            v = Vector256.Create(w[2]);
-                            a2 = Vector256.FusedMultiplyAdd(left, v, a2);
-                            b2 = Vector256.FusedMultiplyAdd(right, v, b2);
-                            v = Vector256.Create(w[3]);
-                            a3 = Vector256.FusedMultiplyAdd(left, v, a3);
-                            b3 = Vector256.FusedMultiplyAdd(right, v, b3);
-                        }
-                    }
-                    StorePRelu(a0, b0, alpha[g], dst + x);
-                    StorePRelu(a1, b1, alpha[g + 1], dst + output.Plane + x);
-                    StorePRelu(a2, b2, alpha[g + 2], dst + 2 * output.Plane + x);
-                    StorePRelu(a3, b3, alpha[g + 3], dst + 3 * output.Plane + x);
-                }
-            }
-        }
-    }
-
-    private static void StorePRelu(Vector256<float> left, Vector256<float> right, float alpha, float* destination)
-    {
-        var slope = Vector256.Create(alpha);
-        Vector256.FusedMultiplyAdd(Vector256.Min(left, Vector256<float>.Zero), slope, Vector256.Max(left, Vector256<float>.Zero)).Store(destination);
-        Vector256.FusedMultiplyAdd(Vector256.Min(right, Vector256<float>.Zero), slope, Vector256.Max(right, Vector256<float>.Zero)).Store(destination + 8);
-    }
-
     /// <summary>2x2 max-pool of two conv1 rows into pooled row <paramref name="row"/>; an odd last column pools alone.</summary>
-    private void Pool(Map pairMap, float* pair, Map pooled, float* pooledStart, int row, int width1)
+    private void Pool(FeatureMap pairMap, float* pair, FeatureMap pooled, float* pooledStart, int row, int width1)
     {
         var last = width1 - 1;
         for (var c = 0; c < _conv1.Outputs; c++)
@@ -221,7 +158,7 @@ public sealed unsafe class PNetKernel
 
     /// <summary>The 1x1 head on one row of conv3: face probability (softmax of the two logits) and the four offsets.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Head(Map map3, float* map3Start, int row, int columns, int rows, float* face, float* offsets)
+    private void Head(FeatureMap map3, float* map3Start, int row, int columns, int rows, float* face, float* offsets)
     {
         var cells = rows * columns;
         var outputs = stackalloc float[HeadOutputs * 8];
@@ -256,58 +193,6 @@ public sealed unsafe class PNetKernel
                 for (var j = 0; j < 4; j++)
                     new ReadOnlySpan<float>(outputs + 8 * (j + 1), count).CopyTo(new Span<float>(offsets + j * cells + cell, count));
             }
-        }
-    }
-
-    /// <summary>
-    /// A map of channels x height x width floats, each row padded to <see cref="Stride"/>; one that
-    /// <paramref name="Wraps"/> (height a power of two) keeps row r in slot r mod height.
-    /// </summary>
-    private readonly record struct Map(int Channels, int Height, int Width, bool Wraps = false)
-    {
-        public int Stride => (Width + Step - 1) / Step * Step + Step;
-        public int Plane => Height * Stride;
-        public int Length => Channels * Plane;
-        public float* Row(float* start, int channel, int row) => start + channel * Plane + (Wraps ? row & (Height - 1) : row) * Stride;
-    }
-
-    /// <summary>
-    /// A 3x3 convolution with its PReLU, in image orientation, output channels padded to a multiple of
-    /// <see cref="Group"/> (zero weights): weights [group][input channel][ky][kx][channel in group].
-    /// </summary>
-    private sealed record Layer(int Inputs, int Outputs, int Kernel, float[] Weights, float[] Bias, float[] Alpha)
-    {
-        public int PaddedOutputs => (Outputs + Group - 1) / Group * Group;
-
-        /// <summary>
-        /// From ONNX's [out][in][a][b] over the transposed image: in image orientation kernel[ky][kx] = onnx[kx][ky].
-        /// Inputs scaled by <paramref name="scale"/> after subtracting <paramref name="shift"/> are folded in:
-        /// Σ w·(x − shift)·scale + b = Σ (w·scale)·x + (b − shift·scale·Σ w).
-        /// </summary>
-        public static Layer From(OnnxInitializer weights, OnnxInitializer bias, OnnxInitializer alpha, float scale, float shift)
-        {
-            if (weights.Dims is not [var outputs, var inputs, var k, var k2] || k != k2 || bias.Values.Length != outputs || alpha.Values.Length != outputs)
-                throw new InvalidDataException("Not a square convolution with one bias and one PReLU slope per channel.");
-            int o = (int)outputs, n = (int)inputs, size = (int)k;
-            var padded = (o + Group - 1) / Group * Group;
-            var packed = new float[padded * n * size * size];
-            var folded = new float[padded];
-            var slopes = new float[padded];
-            for (var co = 0; co < o; co++)
-            {
-                double sum = 0;
-                for (var ci = 0; ci < n; ci++)
-                for (var ky = 0; ky < size; ky++)
-                for (var kx = 0; kx < size; kx++)
-                {
-                    var w = weights.Values[((co * n + ci) * size + kx) * size + ky];
-                    sum += w;
-                    packed[(((co / Group * n + ci) * size + ky) * size + kx) * Group + co % Group] = w * scale;
-                }
-                folded[co] = (float)(bias.Values[co] - shift * scale * sum);
-                slopes[co] = alpha.Values[co];
-            }
-            return new Layer(n, o, size, packed, folded, slopes);
         }
     }
 }

@@ -28,6 +28,11 @@ public static class OnnxInitializers
         return result;
     }
 
+    /// <summary>The one initializer whose name starts with <paramref name="prefix"/> (converters append a numeric suffix).</summary>
+    public static OnnxInitializer Named(this IReadOnlyDictionary<string, OnnxInitializer> initializers, string prefix, string modelPath) =>
+        initializers.Where(w => w.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(w => w.Value).SingleOrDefault()
+        ?? throw new InvalidDataException($"{modelPath}: no single initializer named {prefix}*; not the model models/build.sh writes.");
+
     private static (string Name, OnnxInitializer Initializer)? ReadTensor(ReadOnlyMemory<byte> tensor)
     {
         var dims = new List<long>();

@@ -58,7 +58,7 @@ public static class InferenceHost
                $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {sessions.RunGate.MaxConcurrentRuns} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
                $"recognition {options.RecognitionPrecision}, alignment {options.Alignment}, landmarks {options.Landmarker}, mirror averaging {(options.MirrorAveraging ? "on" : "off")}, detector {options.Detector}" +
                (options.Detector == FaceDetectorKind.Mtcnn ? "" : $", SSD zoom-out pass {options.DetectorZoomOutPass}" + (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)")) +
-               (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces, P-Net by {(options.MtcnnKernels && PNetKernel.IsSupported && sessions.ExecutionProvider == "CPU" ? "PNetKernel" : "ONNX Runtime")}");
+               (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces, P-Net and R-Net by {(options.MtcnnKernels && PNetKernel.IsSupported && sessions.ExecutionProvider == "CPU" ? "the CPU kernels" : "ONNX Runtime")}");
     }
 
     /// <summary>The 1-, 5- and 15-minute load averages, or "n/a" off Linux: other work on the machine skews the timings.</summary>

@@ -140,9 +140,9 @@ public sealed class InferenceOptions : IValidatableObject
     [Range(12, 10_000)] public int MtcnnMinFaceSize { get; set; } = 40;
 
     /// <summary>
-    /// MTCNN's P-Net computed by the service's own CPU code (<c>PNetKernel</c>: the same weights and arithmetic, about
-    /// twice ONNX Runtime's speed on P-Net's thin layers) where the models run on a CPU with AVX2 and FMA; false = ONNX
-    /// Runtime runs it everywhere.
+    /// MTCNN's P-Net and R-Net computed by the service's own CPU code (<c>PNetKernel</c>, <c>RNetKernel</c>: the same
+    /// weights and arithmetic, faster than ONNX Runtime on their thin layers) where the models run on a CPU with AVX2 and
+    /// FMA; false = ONNX Runtime runs them everywhere.
     /// </summary>
     public bool MtcnnKernels { get; set; } = true;
 

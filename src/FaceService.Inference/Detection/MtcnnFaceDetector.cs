@@ -47,13 +47,14 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     private const int MaxBatch = 256;
 
     private readonly InferenceSession _pnet;
-    // P-Net and R-Net computed on the CPU without ONNX Runtime, where the models run on the CPU and it can (PNetKernel, RNetKernel).
-    private readonly PNetKernel? _pnetKernel;
-    private readonly RNetKernel? _rnetKernel;
-    private readonly ModelRunGate _runGate;
     private readonly InferenceSession _rnet;
     private readonly InferenceSession _onet;
     private readonly ModelRunner _runner;
+    // P-Net and R-Net computed on the CPU without ONNX Runtime, where the models run on the CPU and it can (PNetKernel,
+    // RNetKernel); their runs pass the same gate as the sessions' runs.
+    private readonly PNetKernel? _pnetKernel;
+    private readonly RNetKernel? _rnetKernel;
+    private readonly ModelRunGate _runGate;
     private readonly int _minFaceSize;
     private readonly int _minBoxSize;
     private readonly int _maxFaces;

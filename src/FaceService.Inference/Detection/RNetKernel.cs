@@ -9,7 +9,8 @@ namespace FaceService.Inference.Detection;
 /// conv 48→64, PReLU, dense 576→128, PReLU, dense to the two class logits (softmax) and the four box offsets. The
 /// candidates' 24x24 crops are laid side by side in one wide image, eight at a time, so that the convolutions run
 /// along rows of 192 pixels instead of 24 (each crop's valid outputs read only its own pixels; the columns between
-/// them are ignored), which ONNX Runtime's per-crop convolutions cannot fill its vectors with.
+/// them are ignored), which ONNX Runtime's per-crop convolutions cannot fill its vectors with. Fast where
+/// <see cref="PNetKernel.IsSupported"/>.
 /// </summary>
 public sealed unsafe class RNetKernel
 {

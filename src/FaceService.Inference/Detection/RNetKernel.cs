@@ -26,19 +26,17 @@ public sealed unsafe class RNetKernel
     private readonly float[] _head;           // [output][hidden]: the two class logits, then the four box offsets
     private readonly float[] _headBias;
     private readonly int _hidden;
-    private readonly int _threads;
 
     private RNetKernel(ConvolutionLayer conv1, ConvolutionLayer conv2, ConvolutionLayer conv3, float[] dense, float[] denseBias,
-        float[] denseAlpha, float[] head, float[] headBias, int threads)
+        float[] denseAlpha, float[] head, float[] headBias)
     {
-        (_conv1, _conv2, _conv3, _dense, _denseBias, _denseAlpha, _head, _headBias, _threads) =
-            (conv1, conv2, conv3, dense, denseBias, denseAlpha, head, headBias, threads);
+        (_conv1, _conv2, _conv3, _dense, _denseBias, _denseAlpha, _head, _headBias) =
+            (conv1, conv2, conv3, dense, denseBias, denseAlpha, head, headBias);
         _hidden = denseBias.Length;
     }
 
     /// <summary>R-Net's weights from its ONNX file (models/mtcnn_rnet.onnx, as models/build.sh writes it).</summary>
-    /// <param name="threads">Cores one run may use.</param>
-    public static RNetKernel Load(string modelPath, int threads)
+    public static RNetKernel Load(string modelPath)
     {
         var weights = OnnxInitializers.Read(modelPath);
         OnnxInitializer Named(string prefix) => weights.Named(prefix, modelPath);
@@ -71,15 +69,16 @@ public sealed unsafe class RNetKernel
         }
         float[] headBias = [.. Named("rnet.conv5-1.conv5-1.MatMul_bias").Values, .. Named("rnet.conv5-2.conv5-2.MatMul_bias").Values];
         return new RNetKernel(conv1, conv2, conv3, reordered, Named("rnet.conv4.conv4.MatMul_bias").Values, Named("rnet.prelu4.alpha").Values,
-            head, headBias, Math.Max(1, threads));
+            head, headBias);
     }
 
     /// <summary>
     /// R-Net on <paramref name="count"/> crops (<paramref name="crops"/>: each its R, G and B planes of 24x24, 0..255, as
     /// the ONNX model's input); writes each crop's face probability and its four box offsets (4 per crop), as the
-    /// ONNX model's "probabilities"[·, 1] and "box_regression".
+    /// ONNX model's "probabilities"[·, 1] and "box_regression". <paramref name="threads"/>: cores the run may use (mosaics
+    /// shared out).
     /// </summary>
-    public void Run(ReadOnlySpan<float> crops, int count, Span<float> probability, Span<float> regression)
+    public void Run(ReadOnlySpan<float> crops, int count, Span<float> probability, Span<float> regression, int threads)
     {
         const int plane = InputSize * InputSize;
         if (crops.Length < count * 3 * plane || probability.Length < count || regression.Length < 4 * count)
@@ -95,7 +94,7 @@ public sealed unsafe class RNetKernel
         var map3 = new FeatureMap(_conv3.PaddedOutputs, Conv3Size, Crops * Pooled2Pitch);
         var perWorker = input.Length + map1.Length + width + pooled1.Length + map2.Length + pooled2.Length + map3.Length + _hidden;
         var mosaics = (count + Crops - 1) / Crops;
-        var workers = Math.Min(_threads, mosaics);
+        var workers = Math.Clamp(mosaics, 1, Math.Max(1, threads));
         var buffer = ScratchBuffers.Rent<float>(workers * perWorker);
         try
         {

@@ -95,8 +95,8 @@ public static class ModelFlops
         }
 
         // The same P-Net and R-Net inputs on the service's CPU kernels (Inference:MtcnnKernels): the same multiply-adds.
-        var pnetKernel = PNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.PNetFile));
-        var rnetKernel = RNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.RNetFile));
+        var pnetKernel = PNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.PNetFile), sessions.IntraOpThreads);
+        var rnetKernel = RNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.RNetFile), sessions.IntraOpThreads);
         foreach (var network in new[] { PNet, PNetLarge, RNet, RNetLarge })
         {
             var gflop = 2e-9 * network.Batch * MultiplyAdds(sessions.ModelPath(network.ModelFile), network.InputSize);
@@ -105,8 +105,8 @@ public static class ModelFlops
             var outputs = new float[5 * Math.Max(rows * columns, network.Batch)];
             var outputCount = network.ModelFile == MtcnnFaceDetector.PNetFile ? rows * columns : network.Batch;
             Action run = network.ModelFile == MtcnnFaceDetector.PNetFile
-                ? () => pnetKernel.Run(input, network.InputSize, network.InputSize, outputs.AsSpan(0, outputCount), outputs.AsSpan(outputCount, 4 * outputCount), sessions.IntraOpThreads)
-                : () => rnetKernel.Run(input, network.Batch, outputs.AsSpan(0, outputCount), outputs.AsSpan(outputCount, 4 * outputCount), sessions.IntraOpThreads);
+                ? () => pnetKernel.Run(input, network.InputSize, network.InputSize, outputs.AsSpan(0, outputCount), outputs.AsSpan(outputCount, 4 * outputCount))
+                : () => rnetKernel.Run(input, network.Batch, outputs.AsSpan(0, outputCount), outputs.AsSpan(outputCount, 4 * outputCount));
             var p50 = PipelineBenchmark.Summary.Of(PipelineBenchmark.TimeRuns(run, seconds)).P50;
             Print(network.Name + " (kernel)", gflop, p50, measured);
         }

@@ -21,7 +21,7 @@ public sealed class MtcnnKernelTests(MtcnnModelsFixture mtcnn, ITestOutputHelper
     public void Gives_ONNX_Runtimes_maps_for_a_pyramid_level(string photo, float scale)
     {
         var sessions = mtcnn.Services.GetRequiredService<OnnxSessionFactory>();
-        var kernel = PNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.PNetFile));
+        var kernel = PNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.PNetFile), threads: 2);
         using var session = sessions.Open(MtcnnFaceDetector.PNetFile);
 
         var image = mtcnn.Decode(photo);
@@ -38,7 +38,7 @@ public sealed class MtcnnKernelTests(MtcnnModelsFixture mtcnn, ITestOutputHelper
         var cells = rows * columns;
         var face = new float[cells];
         var regression = new float[4 * cells];
-        kernel.Run(planes, width, height, face, regression, threads: 2);
+        kernel.Run(planes, width, height, face, regression);
 
         var faceError = MaxDifference(expected[0].GetTensorDataAsSpan<float>()[cells..], face);
         var regressionError = MaxDifference(expected[1].GetTensorDataAsSpan<float>(), regression);
@@ -54,7 +54,7 @@ public sealed class MtcnnKernelTests(MtcnnModelsFixture mtcnn, ITestOutputHelper
     public void RNet_gives_ONNX_Runtimes_scores_for_crops(string photo, int count)
     {
         var sessions = mtcnn.Services.GetRequiredService<OnnxSessionFactory>();
-        var kernel = RNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.RNetFile));
+        var kernel = RNetKernel.Load(sessions.ModelPath(MtcnnFaceDetector.RNetFile), threads: 2);
         using var session = sessions.Open(MtcnnFaceDetector.RNetFile);
 
         // The photo's faces first, then crops of every size and place, some reaching outside the photo (black there),
@@ -82,7 +82,7 @@ public sealed class MtcnnKernelTests(MtcnnModelsFixture mtcnn, ITestOutputHelper
         using var expected = session.Run(new RunOptions(), ["input"], [input], ["probabilities", "box_regression"]);
         var face = new float[count];
         var regression = new float[4 * count];
-        kernel.Run(crops, count, face, regression, threads: 2);
+        kernel.Run(crops, count, face, regression);
 
         var expectedFace = expected[0].GetTensorDataAsSpan<float>().ToArray().Where((_, i) => i % 2 == 1).ToArray();
         var faceError = MaxDifference(expectedFace, face);

@@ -55,7 +55,6 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     private readonly PNetKernel? _pnetKernel;
     private readonly RNetKernel? _rnetKernel;
     private readonly ModelRunGate _runGate;
-    private readonly int _kernelThreads;
     private readonly int _minFaceSize;
     private readonly int _minBoxSize;
     private readonly int _maxFaces;
@@ -69,9 +68,8 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         _runGate = sessions.RunGate;
         if (options.MtcnnKernels && sessions.ExecutionProvider == "CPU" && PNetKernel.IsSupported)
         {
-            _pnetKernel = PNetKernel.Load(sessions.ModelPath(PNetFile));
-            _rnetKernel = RNetKernel.Load(sessions.ModelPath(RNetFile));
-            _kernelThreads = sessions.IntraOpThreads;
+            _pnetKernel = PNetKernel.Load(sessions.ModelPath(PNetFile), sessions.IntraOpThreads);
+            _rnetKernel = RNetKernel.Load(sessions.ModelPath(RNetFile), sessions.IntraOpThreads);
         }
         _minFaceSize = options.MtcnnMinFaceSize;
         _minBoxSize = options.MinFaceSize;
@@ -188,7 +186,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
             try
             {
                 using (_runGate.Enter())
-                    _pnetKernel.Run(input.AsSpan(0, 3 * plane), width, height, maps.AsSpan(0, cells), maps.AsSpan(cells, 4 * cells), KernelThreads());
+                    _pnetKernel.Run(input.AsSpan(0, 3 * plane), width, height, maps.AsSpan(0, cells), maps.AsSpan(cells, 4 * cells));
                 AddCells(maps.AsSpan(0, cells), maps.AsSpan(cells, 4 * cells), outputRows, outputColumns, scaleX, scaleY, level);
             }
             finally
@@ -247,7 +245,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
                     try
                     {
                         using (_runGate.Enter())
-                            _rnetKernel.Run(input.AsSpan(0, count * planeSize), count, maps.AsSpan(0, count), maps.AsSpan(count, 4 * count), KernelThreads());
+                            _rnetKernel.Run(input.AsSpan(0, count * planeSize), count, maps.AsSpan(0, count), maps.AsSpan(count, 4 * count));
                         for (var i = 0; i < count; i++) SetScore(scored, start + i, maps[i], maps.AsSpan(count + 4 * i, 4));
                     }
                     finally
@@ -282,12 +280,6 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
 
         return scored;
     }
-
-    /// <summary>
-    /// Cores for a kernel run that holds a gate slot: all of the sessions' threads when it runs alone, one when other
-    /// runs are in flight (concurrent requests already keep the cores busy, and a split run only adds its overhead).
-    /// </summary>
-    private int KernelThreads() => _runGate.Running > 1 ? 1 : _kernelThreads;
 
     /// <summary>A net's face probability and box regression (dx1, dy1, dx2, dy2) for the candidate at <paramref name="index"/>.</summary>
     private static void SetScore(List<Candidate> candidates, int index, float probability, ReadOnlySpan<float> regression) =>

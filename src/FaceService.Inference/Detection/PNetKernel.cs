@@ -29,14 +29,16 @@ public sealed unsafe class PNetKernel
     private readonly ConvolutionLayer _conv1, _conv2, _conv3;
     private readonly float[] _head; // [input channel][6]: the two class logits, then the four box offsets
     private readonly float[] _headBias;
+    private readonly int _threads;
 
-    private PNetKernel(ConvolutionLayer conv1, ConvolutionLayer conv2, ConvolutionLayer conv3, float[] head, float[] headBias)
+    private PNetKernel(ConvolutionLayer conv1, ConvolutionLayer conv2, ConvolutionLayer conv3, float[] head, float[] headBias, int threads)
     {
-        (_conv1, _conv2, _conv3, _head, _headBias) = (conv1, conv2, conv3, head, headBias);
+        (_conv1, _conv2, _conv3, _head, _headBias, _threads) = (conv1, conv2, conv3, head, headBias, threads);
     }
 
     /// <summary>P-Net's weights from its ONNX file (models/mtcnn_pnet.onnx, as models/build.sh writes it).</summary>
-    public static PNetKernel Load(string modelPath)
+    /// <param name="threads">Cores one level may use.</param>
+    public static PNetKernel Load(string modelPath, int threads)
     {
         var weights = OnnxInitializers.Read(modelPath);
         OnnxInitializer Named(string prefix) => weights.Named(prefix, modelPath);
@@ -58,7 +60,7 @@ public sealed unsafe class PNetKernel
         var conv3 = Conv(3, 1, 0);
         if (conv1.Inputs != 3 || conv2.Inputs != conv1.Outputs || conv3.Inputs != conv2.Outputs || channels != conv3.Outputs || headBias.Length != HeadOutputs)
             throw new InvalidDataException($"{modelPath}: layer shapes are not P-Net's.");
-        return new PNetKernel(conv1, conv2, conv3, head, headBias);
+        return new PNetKernel(conv1, conv2, conv3, head, headBias, Math.Max(1, threads));
     }
 
     /// <summary>The output map's size for a width x height level: facenet's ceil(n / 2) − 5.</summary>
@@ -68,9 +70,8 @@ public sealed unsafe class PNetKernel
     /// P-Net on one level: <paramref name="planes"/> is the level's R, G and B planes (0..255, width x height each);
     /// writes the face probability of each cell (rows x columns of <see cref="OutputSize"/>) and the four box offsets
     /// (four such maps, one after the other), as the ONNX model's "probabilities"[1] and "box_regression".
-    /// <paramref name="threads"/>: cores the level may use (bands of rows, each recomputing its first few rows).
     /// </summary>
-    public void Run(ReadOnlySpan<float> planes, int width, int height, Span<float> probability, Span<float> regression, int threads)
+    public void Run(ReadOnlySpan<float> planes, int width, int height, Span<float> probability, Span<float> regression)
     {
         var (columns, rows) = OutputSize(width, height);
         if (columns < 1 || rows < 1) throw new ArgumentException($"A {width}x{height} level is smaller than P-Net's 12x12 window.");
@@ -90,7 +91,7 @@ public sealed unsafe class PNetKernel
         var map2 = new FeatureMap(_conv2.PaddedOutputs, Ring, width2, Wraps: true);
         var map3 = new FeatureMap(_conv3.PaddedOutputs, 1, columns, Wraps: true);
         var perWorker = pair.Length + pooled.Length + map2.Length + map3.Length;
-        var workers = Math.Clamp(rows / MinRowsPerWorker, 1, Math.Max(1, threads));
+        var workers = Math.Min(_threads, Math.Max(1, rows / MinRowsPerWorker));
         var buffer = ScratchBuffers.Rent<float>(input.Length + workers * perWorker);
         try
         {

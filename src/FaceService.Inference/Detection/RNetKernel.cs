@@ -26,17 +26,19 @@ public sealed unsafe class RNetKernel
     private readonly float[] _head;           // [output][hidden]: the two class logits, then the four box offsets
     private readonly float[] _headBias;
     private readonly int _hidden;
+    private readonly int _threads;
 
     private RNetKernel(ConvolutionLayer conv1, ConvolutionLayer conv2, ConvolutionLayer conv3, float[] dense, float[] denseBias,
-        float[] denseAlpha, float[] head, float[] headBias)
+        float[] denseAlpha, float[] head, float[] headBias, int threads)
     {
-        (_conv1, _conv2, _conv3, _dense, _denseBias, _denseAlpha, _head, _headBias) =
-            (conv1, conv2, conv3, dense, denseBias, denseAlpha, head, headBias);
+        (_conv1, _conv2, _conv3, _dense, _denseBias, _denseAlpha, _head, _headBias, _threads) =
+            (conv1, conv2, conv3, dense, denseBias, denseAlpha, head, headBias, threads);
         _hidden = denseBias.Length;
     }
 
     /// <summary>R-Net's weights from its ONNX file (models/mtcnn_rnet.onnx, as models/build.sh writes it).</summary>
-    public static RNetKernel Load(string modelPath)
+    /// <param name="threads">Cores one run may use.</param>
+    public static RNetKernel Load(string modelPath, int threads)
     {
         var weights = OnnxInitializers.Read(modelPath);
         OnnxInitializer Named(string prefix) => weights.Named(prefix, modelPath);
@@ -69,16 +71,15 @@ public sealed unsafe class RNetKernel
         }
         float[] headBias = [.. Named("rnet.conv5-1.conv5-1.MatMul_bias").Values, .. Named("rnet.conv5-2.conv5-2.MatMul_bias").Values];
         return new RNetKernel(conv1, conv2, conv3, reordered, Named("rnet.conv4.conv4.MatMul_bias").Values, Named("rnet.prelu4.alpha").Values,
-            head, headBias);
+            head, headBias, Math.Max(1, threads));
     }
 
     /// <summary>
     /// R-Net on <paramref name="count"/> crops (<paramref name="crops"/>: each its R, G and B planes of 24x24, 0..255, as
     /// the ONNX model's input); writes each crop's face probability and its four box offsets (4 per crop), as the
-    /// ONNX model's "probabilities"[·, 1] and "box_regression". <paramref name="threads"/>: cores the run may use (mosaics
-    /// shared out).
+    /// ONNX model's "probabilities"[·, 1] and "box_regression".
     /// </summary>
-    public void Run(ReadOnlySpan<float> crops, int count, Span<float> probability, Span<float> regression, int threads)
+    public void Run(ReadOnlySpan<float> crops, int count, Span<float> probability, Span<float> regression)
     {
         const int plane = InputSize * InputSize;
         if (crops.Length < count * 3 * plane || probability.Length < count || regression.Length < 4 * count)
@@ -94,7 +95,7 @@ public sealed unsafe class RNetKernel
         var map3 = new FeatureMap(_conv3.PaddedOutputs, Conv3Size, Crops * Pooled2Pitch);
         var perWorker = input.Length + map1.Length + width + pooled1.Length + map2.Length + pooled2.Length + map3.Length + _hidden;
         var mosaics = (count + Crops - 1) / Crops;
-        var workers = Math.Clamp(mosaics, 1, Math.Max(1, threads));
+        var workers = Math.Min(_threads, mosaics);
         var buffer = ScratchBuffers.Rent<float>(workers * perWorker);
         try
         {

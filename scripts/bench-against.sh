@@ -25,7 +25,9 @@ dotnet build -c Release "$ROOT/src/FaceService.Bench" -v q -nologo >/dev/null
 for sizes in lfw larger; do mkdir -p "$WORK/$sizes"; printf 'path\tperson\n' > "$WORK/$sizes/manifest.tsv"; done
 tail -n +2 "$PHOTOS/manifest.tsv" | while IFS=$'\t' read -r path person; do
     [[ "$person" == _* && "$person" != _group ]] && continue
-    read -r width height < <(file -L "$PHOTOS/$path" | grep -oE ', [0-9]+x[0-9]+,' | tail -1 | tr -d ', ' | tr x ' ')
+    # file(1) says "…, 500x332, …" for a JPEG (after its density, also WxH) and "…, 640 x 480, …" for a PNG.
+    read -r width height < <(file -L "$PHOTOS/$path" | sed 's/.*: //' | grep -oE '[0-9]+ ?x ?[0-9]+' | tail -1 | tr -d ' ' | tr x ' ')
+    [[ -n "${height:-}" ]] || { echo "no size for $path" >&2; exit 1; }
     sizes=$([[ $(( width > height ? width : height )) -le 250 ]] && echo lfw || echo larger)
     mkdir -p "$WORK/$sizes/$(dirname "$path")"
     ln -s "$PHOTOS/$path" "$WORK/$sizes/$path"

@@ -100,8 +100,10 @@ public static class ModelFlops
         foreach (var network in new[] { PNet, PNetLarge, RNet, RNetLarge })
         {
             var gflop = 2e-9 * network.Batch * MultiplyAdds(sessions.ModelPath(network.ModelFile), network.InputSize);
-            var input = PixelNoise(network.Batch * 3 * network.InputSize * network.InputSize);
             var (columns, rows) = PNetKernel.OutputSize(network.InputSize, network.InputSize);
+            var input = PixelNoise(network.ModelFile == MtcnnFaceDetector.PNetFile
+                ? PNetKernel.InputLayout.For(network.InputSize, network.InputSize).Length
+                : network.Batch * 3 * network.InputSize * network.InputSize);
             var outputs = new float[5 * Math.Max(rows * columns, network.Batch)];
             var outputCount = network.ModelFile == MtcnnFaceDetector.PNetFile ? rows * columns : network.Batch;
             Action run = network.ModelFile == MtcnnFaceDetector.PNetFile

@@ -52,6 +52,22 @@ public sealed class AreaResamplerTests
     }
 
     [Fact]
+    public void A_row_stride_places_the_same_rows_further_apart_with_black_between()
+    {
+        const int width = 30, height = 18, stride = 48;
+        var dense = new float[3 * width * height];
+        AreaResampler.ResizeToPlanes(Pyramid(100, 60), width, height, dense);
+        var padded = Enumerable.Repeat(float.NaN, 3 * stride * height).ToArray();
+        AreaResampler.ResizeToPlanes(Pyramid(100, 60), width, height, padded, stride);
+        for (var c = 0; c < 3; c++)
+        for (var y = 0; y < height; y++)
+        {
+            Assert.Equal(dense.AsSpan((c * height + y) * width, width), padded.AsSpan((c * height + y) * stride, width));
+            Assert.All(padded.AsSpan((c * height + y) * stride + width, stride - width).ToArray(), v => Assert.Equal(0f, v));
+        }
+    }
+
+    [Fact]
     public void A_fractional_footprint_weights_the_pixels_it_covers_in_part()
     {
         var planes = new float[3];

@@ -26,8 +26,13 @@ public sealed class MtcnnKernelTests(MtcnnModelsFixture mtcnn, ITestOutputHelper
 
         var image = mtcnn.Decode(photo);
         int width = (int)Math.Ceiling(image.Width * scale), height = (int)Math.Ceiling(image.Height * scale);
+        var pyramid = new HalvingPyramid(image);
         var planes = new float[3 * width * height];
-        AreaResampler.ResizeToPlanes(new HalvingPyramid(image), width, height, planes);
+        AreaResampler.ResizeToPlanes(pyramid, width, height, planes);
+        // The same level in the kernel's padded layout, as the detector resizes into it.
+        var layout = PNetKernel.InputLayout.For(width, height);
+        var padded = new float[layout.Length];
+        AreaResampler.ResizeToPlanes(pyramid, width, height, padded, layout.RowStride);
 
         using var input = OrtValue.CreateTensorValueFromMemory(planes, [1, 3, height, width]);
         using var expected = session.Run(new RunOptions(), ["input"], [input], ["probabilities", "box_regression"]);
@@ -38,7 +43,7 @@ public sealed class MtcnnKernelTests(MtcnnModelsFixture mtcnn, ITestOutputHelper
         var cells = rows * columns;
         var face = new float[cells];
         var regression = new float[4 * cells];
-        kernel.Run(planes, width, height, face, regression);
+        kernel.Run(padded, width, height, face, regression);
 
         var faceError = MaxDifference(expected[0].GetTensorDataAsSpan<float>()[cells..], face);
         var regressionError = MaxDifference(expected[1].GetTensorDataAsSpan<float>(), regression);

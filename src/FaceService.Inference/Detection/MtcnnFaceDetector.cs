@@ -164,15 +164,16 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     /// <summary>P-Net on one level (the photo resized to width x height); cells over the threshold, in photo pixels.</summary>
     private void RunPNet(HalvingPyramid pyramid, int width, int height, float scaleX, float scaleY, List<Candidate> level)
     {
-        var plane = width * height;
-        var input = ScratchBuffers.Rent<float>(3 * plane);
+        // The kernel reads the level in its own padded layout, which the resize writes directly; ONNX Runtime plain planes.
+        var layout = _pnetKernel is null ? new PNetKernel.InputLayout(width, 3 * width * height) : PNetKernel.InputLayout.For(width, height);
+        var input = ScratchBuffers.Rent<float>(layout.Length);
         try
         {
-            AreaResampler.ResizeToPlanes(pyramid, width, height, input.AsSpan(0, 3 * plane));
+            AreaResampler.ResizeToPlanes(pyramid, width, height, input.AsSpan(0, layout.Length), layout.RowStride);
             if (_pnetKernel is null)
             {
                 using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    input.AsMemory(0, 3 * plane), [1, 3, height, width]);
+                    input.AsMemory(0, layout.Length), [1, 3, height, width]);
                 using var outputs = _runner.Run(_pnet, ["input"], [inputValue], ["probabilities", "box_regression"]);
                 var shape = outputs[0].GetTensorTypeAndShape().Shape;
                 int rows = (int)shape[2], columns = (int)shape[3];
@@ -186,7 +187,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
             try
             {
                 using (_runGate.Enter())
-                    _pnetKernel.Run(input.AsSpan(0, 3 * plane), width, height, maps.AsSpan(0, cells), maps.AsSpan(cells, 4 * cells));
+                    _pnetKernel.Run(input.AsSpan(0, layout.Length), width, height, maps.AsSpan(0, cells), maps.AsSpan(cells, 4 * cells));
                 AddCells(maps.AsSpan(0, cells), maps.AsSpan(cells, 4 * cells), outputRows, outputColumns, scaleX, scaleY, level);
             }
             finally

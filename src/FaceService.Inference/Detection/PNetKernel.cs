@@ -67,15 +67,31 @@ public sealed unsafe class PNetKernel
     public static (int Width, int Height) OutputSize(int width, int height) => ((width + 1) / 2 - 5, (height + 1) / 2 - 5);
 
     /// <summary>
-    /// P-Net on one level: <paramref name="planes"/> is the level's R, G and B planes (0..255, width x height each);
-    /// writes the face probability of each cell (rows x columns of <see cref="OutputSize"/>) and the four box offsets
-    /// (four such maps, one after the other), as the ONNX model's "probabilities"[1] and "box_regression".
+    /// The input layout <see cref="Run"/> takes for a width x height level: R, G and B planes one after another, each row
+    /// <paramref name="RowStride"/> floats apart (padded, so that a vector step may read past a row's last pixel);
+    /// <paramref name="Length"/> floats in all. <see cref="Imaging.AreaResampler"/> resizes into it directly.
+    /// </summary>
+    public readonly record struct InputLayout(int RowStride, int Length)
+    {
+        public static InputLayout For(int width, int height)
+        {
+            var map = new FeatureMap(3, height, width);
+            return new InputLayout(map.Stride, map.Length);
+        }
+    }
+
+    /// <summary>
+    /// P-Net on one level: <paramref name="planes"/> is the level's R, G and B planes (0..255) in the
+    /// <see cref="InputLayout"/> of width x height, its padding finite; writes the face probability of each cell (rows x
+    /// columns of <see cref="OutputSize"/>) and the four box offsets (four such maps, one after the other), as the ONNX
+    /// model's "probabilities"[1] and "box_regression".
     /// </summary>
     public void Run(ReadOnlySpan<float> planes, int width, int height, Span<float> probability, Span<float> regression)
     {
         var (columns, rows) = OutputSize(width, height);
         if (columns < 1 || rows < 1) throw new ArgumentException($"A {width}x{height} level is smaller than P-Net's 12x12 window.");
-        if (planes.Length < 3 * width * height || probability.Length < rows * columns || regression.Length < 4 * rows * columns)
+        var input = new FeatureMap(3, height, width);
+        if (planes.Length < input.Length || probability.Length < rows * columns || regression.Length < 4 * rows * columns)
             throw new ArgumentException("Buffers too small for the level.");
 
         // Each map: its channels' planes one after another, rows padded to a whole number of steps plus one, so that a
@@ -85,30 +101,26 @@ public sealed unsafe class PNetKernel
         int width1 = width - 2, height1 = height - 2;                 // conv1
         int pooledWidth = (width1 + 1) / 2;
         int width2 = pooledWidth - 2;                                 // conv2
-        var input = new FeatureMap(3, height, width);
         var pair = new FeatureMap(_conv1.PaddedOutputs, 2, width1);
         var pooled = new FeatureMap(_conv1.PaddedOutputs, Ring, pooledWidth, Wraps: true);
         var map2 = new FeatureMap(_conv2.PaddedOutputs, Ring, width2, Wraps: true);
         var map3 = new FeatureMap(_conv3.PaddedOutputs, 1, columns, Wraps: true);
         var perWorker = pair.Length + pooled.Length + map2.Length + map3.Length;
         var workers = Math.Min(_threads, Math.Max(1, rows / MinRowsPerWorker));
-        var buffer = ScratchBuffers.Rent<float>(input.Length + workers * perWorker);
+        var buffer = ScratchBuffers.Rent<float>(workers * perWorker);
         try
         {
-            Array.Clear(buffer, 0, input.Length + workers * perWorker);
+            Array.Clear(buffer, 0, workers * perWorker);
             fixed (float* start = buffer)
             fixed (float* source = planes)
             fixed (float* face = probability)
             fixed (float* offsets = regression)
             {
-                nint inputAt = (nint)start, sourceAt = (nint)source, faceAt = (nint)face, offsetsAt = (nint)offsets;
-                for (var c = 0; c < 3; c++)
-                for (var y = 0; y < height; y++)
-                    new ReadOnlySpan<float>((float*)sourceAt + (c * height + y) * width, width).CopyTo(new Span<float>(input.Row((float*)inputAt, c, y), width));
+                nint startAt = (nint)start, inputAt = (nint)source, faceAt = (nint)face, offsetsAt = (nint)offsets;
 
                 void Band(int worker)
                 {
-                    var pairAt = (float*)inputAt + input.Length + worker * perWorker;
+                    var pairAt = (float*)startAt + worker * perWorker;
                     float* pooledAt = pairAt + pair.Length, map2At = pooledAt + pooled.Length, map3At = map2At + map2.Length;
                     int from = rows * worker / workers, to = rows * (worker + 1) / workers;
                     int nextPooled = from, next2 = from;

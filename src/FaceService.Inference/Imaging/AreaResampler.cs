@@ -14,14 +14,17 @@ internal static class AreaResampler
 {
     /// <summary>The square [left, left + side)² of the photo (photo pixels) at size x size, as R, G, B planes of 0..255 floats.</summary>
     public static void CropToPlanes(HalvingPyramid pyramid, float left, float top, float side, int size, Span<float> planes) =>
-        ResizeToPlanes(pyramid, left, top, side, side, size, size, planes);
+        ResizeToPlanes(pyramid, left, top, side, side, size, size, planes, size);
 
-    /// <summary>The whole photo at width x height, as R, G, B planes of 0..255 floats.</summary>
-    public static void ResizeToPlanes(HalvingPyramid pyramid, int width, int height, Span<float> planes) =>
-        ResizeToPlanes(pyramid, 0, 0, pyramid.Photo.Width, pyramid.Photo.Height, width, height, planes);
+    /// <summary>
+    /// The whole photo at width x height, as R, G, B planes of 0..255 floats; each row <paramref name="rowStride"/> floats
+    /// apart (default: width), the columns past width zero.
+    /// </summary>
+    public static void ResizeToPlanes(HalvingPyramid pyramid, int width, int height, Span<float> planes, int rowStride = 0) =>
+        ResizeToPlanes(pyramid, 0, 0, pyramid.Photo.Width, pyramid.Photo.Height, width, height, planes, Math.Max(rowStride, width));
 
     private static void ResizeToPlanes(HalvingPyramid pyramid, float left, float top, float sourceWidth, float sourceHeight,
-        int width, int height, Span<float> planes)
+        int width, int height, Span<float> planes, int rowStride)
     {
         var (image, shift) = pyramid.For(Math.Min(sourceWidth / width, sourceHeight / height));
         var scale = 1f / (1 << shift);
@@ -30,12 +33,15 @@ internal static class AreaResampler
         sourceWidth *= scale;
         sourceHeight *= scale;
 
-        var plane = width * height;
+        var plane = rowStride * height;
         if (planes.Length < 3 * plane) throw new ArgumentException("Destination is smaller than 3 planes.", nameof(planes));
-        planes[..(3 * plane)].Clear();
         var columns = AxisWeights.For(left, sourceWidth, width, image.Width);
         var rows = AxisWeights.For(top, sourceHeight, height, image.Height);
-        if (columns.IsEmpty || rows.IsEmpty) return;
+        if (columns.IsEmpty || rows.IsEmpty)
+        {
+            planes[..(3 * plane)].Clear();
+            return;
+        }
 
         // Per target row: its source rows blended (RGBA, only the columns the crop touches, whole rows at a time in
         // vector steps), then each target pixel's columns of the blend into the planes. Vertical first: a level reads
@@ -48,8 +54,14 @@ internal static class AreaResampler
         var stride = image.Stride;
         for (var y = 0; y < height; y++)
         {
+            // Every value of the row is written below; a row outside the photo, and the columns past width, are black.
+            for (var c = 0; c < 3; c++) planes.Slice(c * plane + y * rowStride + width, rowStride - width).Clear();
             var taps = rows[y];
-            if (taps.Length == 0) continue;
+            if (taps.Length == 0)
+            {
+                for (var c = 0; c < 3; c++) planes.Slice(c * plane + y * rowStride, width).Clear();
+                continue;
+            }
             var blended = blend.AsSpan(0, span);
             for (var t = 0; t < taps.Length; t++)
             {
@@ -58,9 +70,9 @@ internal static class AreaResampler
                 else TensorPrimitives.MultiplyAdd(widened, taps[t].Weight, blended, blended);
             }
 
-            var red = planes.Slice(y * width, width);
-            var green = planes.Slice(plane + y * width, width);
-            var blue = planes.Slice(2 * plane + y * width, width);
+            var red = planes.Slice(y * rowStride, width);
+            var green = planes.Slice(plane + y * rowStride, width);
+            var blue = planes.Slice(2 * plane + y * rowStride, width);
             for (var x = 0; x < width; x++)
             {
                 float r = 0, g = 0, b = 0;

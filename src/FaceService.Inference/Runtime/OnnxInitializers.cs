@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Text;
+using Google.Protobuf;
 
 namespace FaceService.Inference.Runtime;
 
@@ -7,24 +7,22 @@ namespace FaceService.Inference.Runtime;
 public sealed record OnnxInitializer(long[] Dims, float[] Values);
 
 /// <summary>
-/// Reads the float32 initializers (the weights) of an ONNX model file straight from its protobuf encoding: ModelProto
-/// field 7 (graph) → GraphProto field 5 (initializer) → TensorProto dims (1), data_type (2), float_data (4), name (8),
-/// raw_data (9, little-endian). For code that runs a small net's arithmetic itself; the session still runs everything else.
+/// Reads the float32 initializers (the weights) of an ONNX model file from its protobuf encoding: ModelProto field 7
+/// (graph) → GraphProto field 5 (initializer) → TensorProto dims (1), data_type (2), float_data (4), name (8), raw_data
+/// (9, little-endian). For code that runs a small net's arithmetic itself; the session still runs everything else.
 /// </summary>
 public static class OnnxInitializers
 {
+    private const int GraphField = 7, InitializerField = 5;
+    private const int DimsField = 1, DataTypeField = 2, FloatDataField = 4, NameField = 8, RawDataField = 9;
     private const int FloatDataType = 1;
 
     public static IReadOnlyDictionary<string, OnnxInitializer> Read(string modelPath)
     {
-        var model = File.ReadAllBytes(modelPath);
         var result = new Dictionary<string, OnnxInitializer>(StringComparer.Ordinal);
-        foreach (var (field, graph) in LengthDelimited(model))
-        {
-            if (field != 7) continue;
-            foreach (var (graphField, tensor) in LengthDelimited(graph))
-                if (graphField == 5 && ReadTensor(tensor) is { } named) result[named.Name] = named.Initializer;
-        }
+        foreach (var graph in Messages(ByteString.CopyFrom(File.ReadAllBytes(modelPath)), GraphField))
+        foreach (var tensor in Messages(graph, InitializerField))
+            if (ReadTensor(tensor) is { } named) result[named.Name] = named.Initializer;
         return result;
     }
 
@@ -33,95 +31,51 @@ public static class OnnxInitializers
         initializers.Where(w => w.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(w => w.Value).SingleOrDefault()
         ?? throw new InvalidDataException($"{modelPath}: no single initializer named {prefix}*; not the model models/build.sh writes.");
 
-    private static (string Name, OnnxInitializer Initializer)? ReadTensor(ReadOnlyMemory<byte> tensor)
+    /// <summary>The embedded messages of field <paramref name="field"/> of a message; other fields skipped.</summary>
+    private static List<ByteString> Messages(ByteString message, int field)
     {
+        var input = message.CreateCodedInput();
+        var found = new List<ByteString>();
+        for (uint tag; (tag = input.ReadTag()) != 0;)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) == field && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+                found.Add(input.ReadBytes());
+            else
+                input.SkipLastField();
+        }
+        return found;
+    }
+
+    private static (string Name, OnnxInitializer Initializer)? ReadTensor(ByteString tensor)
+    {
+        var input = tensor.CreateCodedInput();
         var dims = new List<long>();
         var floats = new List<float>();
-        byte[]? raw = null;
+        ByteString? raw = null;
         string name = "";
-        long dataType = 0;
-        var span = tensor.Span;
-        var at = 0;
-        while (at < span.Length)
+        var dataType = 0;
+        for (uint tag; (tag = input.ReadTag()) != 0;)
         {
-            var key = ReadVarint(span, ref at);
-            int field = (int)(key >> 3), wire = (int)(key & 7);
-            switch (field, wire)
+            var packed = WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited;
+            switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case (1, 0): dims.Add((long)ReadVarint(span, ref at)); break;
-                case (1, 2): foreach (var d in Packed(span, ref at)) dims.Add((long)d); break;
-                case (2, 0): dataType = (long)ReadVarint(span, ref at); break;
-                case (4, 5): floats.Add(BinaryPrimitives.ReadSingleLittleEndian(span.Slice(at, 4))); at += 4; break;
-                case (4, 2):
-                    var packed = Length(span, ref at);
-                    for (var i = 0; i < packed.Length; i += 4) floats.Add(BinaryPrimitives.ReadSingleLittleEndian(packed.Slice(i, 4)));
+                case DimsField when packed:
+                    for (var packedDims = input.ReadBytes().CreateCodedInput(); !packedDims.IsAtEnd;) dims.Add(packedDims.ReadInt64());
                     break;
-                case (8, 2): name = Encoding.UTF8.GetString(Length(span, ref at)); break;
-                case (9, 2): raw = Length(span, ref at).ToArray(); break;
-                default: Skip(span, ref at, wire); break;
+                case DimsField: dims.Add(input.ReadInt64()); break;
+                case DataTypeField: dataType = input.ReadInt32(); break;
+                case FloatDataField when packed:
+                    for (var packedFloats = input.ReadBytes().CreateCodedInput(); !packedFloats.IsAtEnd;) floats.Add(packedFloats.ReadFloat());
+                    break;
+                case FloatDataField: floats.Add(input.ReadFloat()); break;
+                case NameField: name = input.ReadString(); break;
+                case RawDataField: raw = input.ReadBytes(); break;
+                default: input.SkipLastField(); break;
             }
         }
         if (dataType != FloatDataType) return null;
         var values = raw is null ? floats.ToArray() : new float[raw.Length / 4];
-        for (var i = 0; raw is not null && i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.AsSpan(4 * i, 4));
+        for (var i = 0; raw is not null && i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.Span.Slice(4 * i, 4));
         return (name, new OnnxInitializer([.. dims], values));
-    }
-
-    /// <summary>The length-delimited fields of a message (the only kind read here that nests).</summary>
-    private static IEnumerable<(int Field, ReadOnlyMemory<byte> Value)> LengthDelimited(ReadOnlyMemory<byte> message)
-    {
-        var at = 0;
-        while (at < message.Length)
-        {
-            var key = ReadVarint(message.Span, ref at);
-            if ((key & 7) != 2)
-            {
-                Skip(message.Span, ref at, (int)(key & 7));
-                continue;
-            }
-            var length = (int)ReadVarint(message.Span, ref at);
-            yield return ((int)(key >> 3), message.Slice(at, length));
-            at += length;
-        }
-    }
-
-    private static ReadOnlySpan<byte> Length(ReadOnlySpan<byte> span, ref int at)
-    {
-        var length = (int)ReadVarint(span, ref at);
-        var value = span.Slice(at, length);
-        at += length;
-        return value;
-    }
-
-    private static List<ulong> Packed(ReadOnlySpan<byte> span, ref int at)
-    {
-        var bytes = Length(span, ref at);
-        var values = new List<ulong>();
-        for (var i = 0; i < bytes.Length;) values.Add(ReadVarint(bytes, ref i));
-        return values;
-    }
-
-    private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int at)
-    {
-        ulong value = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            var b = span[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return value;
-            if (shift > 63) throw new InvalidDataException("Malformed varint in an ONNX model.");
-        }
-    }
-
-    private static void Skip(ReadOnlySpan<byte> span, ref int at, int wire)
-    {
-        switch (wire)
-        {
-            case 0: ReadVarint(span, ref at); break;
-            case 1: at += 8; break;
-            case 2: Length(span, ref at); break;
-            case 5: at += 4; break;
-            default: throw new InvalidDataException($"Unsupported protobuf wire type {wire} in an ONNX model.");
-        }
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prepares this machine for FaceService: checks the .NET SDK and Node.js, installs PostgreSQL + pgvector, creates the
-# role and databases, and builds the ONNX models. Idempotent; run as root (sudo bash scripts/setup.sh) from any cwd.
+# Prepares this machine for FaceService: checks the .NET SDK and Node.js, installs libturbojpeg and PostgreSQL +
+# pgvector, creates the role and databases, and builds the ONNX models. Idempotent; run as root (sudo bash scripts/setup.sh) from any cwd.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +26,15 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 log "Node.js $(node --version), npm $(npm --version)"
+
+# libjpeg-turbo's TurboJPEG library: the service decodes JPEG pixels with it (SIMD) where it is installed, with
+# SkiaSharp's slower built-in copy where it is not. Debian names the package libturbojpeg0, Ubuntu libturbojpeg.
+if ! ldconfig -p | grep -q 'libturbojpeg\.so\.0 '; then
+  log "installing libturbojpeg"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends libturbojpeg0 || apt-get install -y -qq --no-install-recommends libturbojpeg
+fi
 
 bash "$ROOT/deploy/db/install-postgres.sh"
 bash "$ROOT/deploy/db/create-database.sh"

@@ -1,6 +1,7 @@
 using FaceService.CommandLine;
 using FaceService.Inference;
 using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntime;
@@ -58,7 +59,8 @@ public static class InferenceHost
                $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {sessions.RunGate.MaxConcurrentRuns} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
                $"recognition {options.RecognitionPrecision}, alignment {options.Alignment}, landmarks {options.Landmarker}, mirror averaging {(options.MirrorAveraging ? "on" : "off")}, detector {options.Detector}" +
                (options.Detector == FaceDetectorKind.Mtcnn ? "" : $", SSD zoom-out pass {options.DetectorZoomOutPass}" + (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)")) +
-               (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces, P-Net and R-Net by {(options.MtcnnKernels && PNetKernel.IsSupported && sessions.ExecutionProvider == "CPU" ? "the CPU kernels" : "ONNX Runtime")}");
+               (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces, P-Net and R-Net by {(options.MtcnnKernels && PNetKernel.IsSupported && sessions.ExecutionProvider == "CPU" ? "the CPU kernels" : "ONNX Runtime")}") +
+               $", JPEG pixels by {services.GetRequiredService<SkiaImageDecoder>().JpegDecoder}";
     }
 
     /// <summary>The 1-, 5- and 15-minute load averages, or "n/a" off Linux: other work on the machine skews the timings.</summary>

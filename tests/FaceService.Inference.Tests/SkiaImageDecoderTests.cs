@@ -147,6 +147,49 @@ public sealed class SkiaImageDecoderTests
         }
     }
 
+    /// <summary>
+    /// The system's libjpeg-turbo is installed (scripts/setup.sh installs it) and decodes the dev photos itself, rather
+    /// than leaving them to Skia: the test above then compares its pixels with Skia's codec.
+    /// </summary>
+    [Fact]
+    public void Decodes_the_dev_jpegs_with_the_system_libjpeg_turbo()
+    {
+        var turbo = TurboJpeg.Installed;
+        Assert.True(turbo is not null, "libturbojpeg.so.0 is not installed (Debian: libturbojpeg0, Ubuntu: libturbojpeg; scripts/setup.sh installs it)");
+        Assert.StartsWith("the system's", _decoder.JpegDecoder);
+        var jpegs = Directory.EnumerateFiles(DevPhotos.Directory, "*.jpg", SearchOption.AllDirectories).ToList();
+        Assert.True(jpegs.Count >= 70, $"{jpegs.Count} JPEGs under {DevPhotos.Directory}");
+        var declined = new List<string>();
+        foreach (var path in jpegs)
+        {
+            var bytes = File.ReadAllBytes(path);
+            using var codec = SKCodec.Create(new SKMemoryStream(bytes));
+            var pixels = new byte[codec.Info.Width * codec.Info.Height * 4];
+            if (!turbo.TryDecode(bytes, codec.Info.Width, codec.Info.Height, pixels)) declined.Add(Path.GetFileName(path));
+        }
+        Assert.Empty(declined);
+    }
+
+    /// <summary>A greyscale JPEG: libjpeg-turbo expands grey to R = G = B with opaque alpha, as Skia's codec does.</summary>
+    [Fact]
+    public void Decodes_a_greyscale_jpeg_as_skia_does()
+    {
+        var grey = new byte[96 * 64];
+        for (var i = 0; i < grey.Length; i++) grey[i] = (byte)(i % 96 * 2 + i / 96);
+        using var bitmap = new SKBitmap(new SKImageInfo(96, 64, SKColorType.Gray8, SKAlphaType.Opaque));
+        grey.CopyTo(bitmap.GetPixelSpan());
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
+        var jpeg = data.ToArray();
+
+        var system = _decoder.Decode(jpeg);
+        var skia = new SkiaImageDecoder(40_000_000, systemJpeg: false).Decode(jpeg);
+
+        Assert.NotNull(TurboJpeg.Installed);
+        Assert.True(TurboJpeg.Installed.TryDecode(jpeg, 96, 64, new byte[96 * 64 * 4]));
+        Assert.Equal(skia.Pixels, system.Pixels);
+        Assert.Equal(system.Pixels[4 * 10], system.Pixels[4 * 10 + 2]);
+    }
+
     [Fact]
     public void Rejects_a_png_cut_after_its_header()
     {

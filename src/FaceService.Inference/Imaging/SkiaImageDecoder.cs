@@ -9,10 +9,18 @@ namespace FaceService.Inference.Imaging;
 /// is decoded, and a codec that stops early (truncated data) is an error rather than a half-grey image, also for a
 /// sequential JPEG whose scan data is cut short before its end marker (see <see cref="CopyForCodec"/>). Decodes
 /// JPEG/PNG/WebP/BMP/GIF (first frame) and applies EXIF orientation; failures are <see cref="ImageDecodeException"/>.
+/// A JPEG's pixels come from the system's libjpeg-turbo where it is installed (<see cref="TurboJpeg"/>: the same bytes,
+/// twice as fast), Skia's codec reading the headers and taking over for any file that library leaves.
 /// </summary>
-public sealed class SkiaImageDecoder(long maxPixels)
+/// <param name="systemJpeg">Whether JPEG pixels may come from the system's libjpeg-turbo (false: Skia's codec alone).</param>
+public sealed class SkiaImageDecoder(long maxPixels, bool systemJpeg = true)
 {
+    private readonly TurboJpeg? _turboJpeg = systemJpeg ? TurboJpeg.Installed : null;
+
     public long MaxPixels { get; } = maxPixels > 0 ? maxPixels : throw new ArgumentOutOfRangeException(nameof(maxPixels));
+
+    /// <summary>What decodes JPEG pixels here, for the start-up log.</summary>
+    public string JpegDecoder => _turboJpeg is null ? "Skia's libjpeg-turbo (no SIMD)" : "the system's libjpeg-turbo (SIMD)";
 
     public RgbaImage Decode(ReadOnlySpan<byte> encoded)
     {
@@ -46,7 +54,11 @@ public sealed class SkiaImageDecoder(long maxPixels)
                 $"The image is {width}x{height} = {(long)width * height} pixels; the limit is {MaxPixels}.");
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var pixels = new byte[info.BytesSize];
+        // Every byte is written by a decode that succeeds.
+        var pixels = GC.AllocateUninitializedArray<byte>(info.BytesSize);
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && _turboJpeg is not null && _turboJpeg.TryDecode(encoded, width, height, pixels))
+            return ExifOrientation.ToUpright(new RgbaImage(width, height, pixels), codec.EncodedOrigin);
+
         SKCodecResult result;
         unsafe
         {

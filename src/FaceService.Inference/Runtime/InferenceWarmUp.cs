@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using FaceService.Inference.Alignment;
 using FaceService.Inference.Detection;
+using FaceService.Inference.Imaging;
 using FaceService.Inference.Landmarks;
 using FaceService.Inference.Recognition;
 
@@ -15,7 +16,7 @@ namespace FaceService.Inference.Runtime;
 /// <summary>Opens every model and runs each once on a blank input, so that start-up fails early and the first request is fast.</summary>
 public sealed class InferenceWarmUp(
     IFaceDetector detector, IFaceLandmarker landmarker, FaceChipAligner aligner, BatchingFaceEmbedder embedder,
-    OnnxSessionFactory sessions, ILogger<InferenceWarmUp> logger)
+    OnnxSessionFactory sessions, SkiaImageDecoder decoder, ILogger<InferenceWarmUp> logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
@@ -26,8 +27,8 @@ public sealed class InferenceWarmUp(
         detector.Detect(grey);
         var landmarks = landmarker.Detect(grey, [box]);
         await embedder.EmbedAsync([aligner.Cut(grey, box, landmarks[0])], cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Face models ({ModelId}) loaded from {ModelsDirectory} on {Provider} and warmed up in {ElapsedMs} ms.",
-            embedder.ModelId, sessions.ModelsDirectory, sessions.ExecutionProvider, watch.ElapsedMilliseconds);
+        logger.LogInformation("Face models ({ModelId}) loaded from {ModelsDirectory} on {Provider} and warmed up in {ElapsedMs} ms; JPEG pixels decoded by {JpegDecoder}.",
+            embedder.ModelId, sessions.ModelsDirectory, sessions.ExecutionProvider, watch.ElapsedMilliseconds, decoder.JpegDecoder);
     }
 }
 

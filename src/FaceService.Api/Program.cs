@@ -21,6 +21,7 @@ builder.Services.AddSerilog((services, logger) => logger
     .Enrich.FromLogContext());
 
 builder.Services.AddApiOptions(builder.Configuration);
+builder.Services.AddStoreMigration();
 builder.Services.AddFaceInference(builder.Configuration);
 builder.Services.AddFaceStore(builder.Configuration);
 builder.Services.AddFaceServices(builder.Configuration);

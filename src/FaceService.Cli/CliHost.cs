@@ -78,8 +78,9 @@ public static class CliHost
         var host = Build(args);
         try
         {
-            await host.StartAsync(ct);
+            // Migrated first: the pipeline, resolved as the host starts, picks its recognition precision (Auto) from the stored faces.
             await MigrateAsync(host, ct);
+            await host.StartAsync(ct);
             return host;
         }
         catch

@@ -75,6 +75,12 @@ public enum RecognitionPrecision
     /// space (model id), so it needs its own calibration and never mixes with float32 codes.
     /// </summary>
     Int8,
+    /// <summary>
+    /// Chosen once at start-up (<see cref="Recognition.RecognitionPrecisionChoice"/>): the build the stored faces were
+    /// embedded by, so that an existing deployment keeps matching them; with none stored, Int8 on a CPU with int8 dot
+    /// products, Float32 on any other CPU and on a GPU.
+    /// </summary>
+    Auto,
 }
 
 /// <summary>Options of the face pipeline, bound from the "Inference" configuration section.</summary>
@@ -179,7 +185,7 @@ public sealed class InferenceOptions : IValidatableObject
     public bool MirrorAveraging { get; set; } = true;
 
     /// <summary>Which build of the recognition net runs; the embedding model id names it.</summary>
-    public RecognitionPrecision RecognitionPrecision { get; set; } = RecognitionPrecision.Float32;
+    public RecognitionPrecision RecognitionPrecision { get; set; } = RecognitionPrecision.Auto;
 
     /// <summary>The landmark source; the embedding model id names it, so codes of different chip geometry are never compared.</summary>
     public LandmarkSource Landmarker { get; set; } = LandmarkSource.Dlib68;

@@ -1,6 +1,7 @@
 using FaceService.Core.Calibration;
 using FaceService.Core.Faces;
 using FaceService.Core.Services;
+using FaceService.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -66,8 +67,9 @@ public static class InferenceServiceCollectionExtensions
             };
         });
         services.AddSingleton(sp => new FaceChipAligner(sp.GetRequiredService<InferenceOptions>().Alignment));
+        services.AddSingleton(ChoosePrecision);
         services.AddSingleton(sp => new RecognitionNet(sp.GetRequiredService<OnnxSessionFactory>(),
-            sp.GetRequiredService<InferenceOptions>().RecognitionPrecision));
+            sp.GetRequiredService<RecognitionPrecisionChoice>().Precision));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<InferenceOptions>();
@@ -89,6 +91,41 @@ public static class InferenceServiceCollectionExtensions
         services.AddHostedService<InferenceWarmUpService>();
         services.AddHostedService<NativeMemoryTrimService>();
         return services;
+    }
+
+    /// <summary>
+    /// The recognition net's build (<see cref="RecognitionPrecisionChoice"/>); for Auto on the CPU, from the faces the
+    /// host's store holds (none where the host has no store, or it cannot be read: the hardware decides then). The API
+    /// migrates its store before anything resolves this.
+    /// </summary>
+    private static RecognitionPrecisionChoice ChoosePrecision(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<InferenceOptions>();
+        var sessions = sp.GetRequiredService<OnnxSessionFactory>();
+        var onCpu = sessions.ExecutionProvider == "CPU";
+        if (options.RecognitionPrecision != RecognitionPrecision.Auto || !onCpu)
+            return RecognitionPrecisionChoice.Resolve(options.RecognitionPrecision, onCpu, false, null, "", "");
+
+        string ModelIdOf(RecognitionPrecision precision) => FaceModelId.For(
+            RecognitionNet.WeightsSha256Of(sessions.ModelPath(RecognitionNet.FileFor(precision))),
+            options.Alignment, options.Landmarker, options.MirrorAveraging, precision);
+        return RecognitionPrecisionChoice.Resolve(RecognitionPrecision.Auto, onCpu, RecognitionPrecisionChoice.CpuHasInt8DotProducts,
+            StoredFaces(sp), ModelIdOf(RecognitionPrecision.Float32), ModelIdOf(RecognitionPrecision.Int8));
+    }
+
+    private static IReadOnlyDictionary<string, long>? StoredFaces(IServiceProvider sp)
+    {
+        if (sp.GetService<IFaceStore>() is not { } store) return null;
+        try
+        {
+            return store.CountFacesByModelAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) // a start-up probe: any failure means "not known", and the hardware decides
+        {
+            sp.GetRequiredService<ILogger<RecognitionNet>>().LogWarning(
+                "Could not count the stored faces by model ({Reason}); the recognition precision is chosen by the hardware", e.Message);
+            return null;
+        }
     }
 }
 

@@ -9,8 +9,9 @@ namespace FaceService.Api.Infrastructure;
 /// reboots) is waited for, with backoff, up to Api:DatabaseStartupWaitSeconds; after that start-up fails. Then it warns
 /// about faces stored under another model id than the one serving: searches never compare them (after an upgrade that
 /// changed the default chips, say), and an operator should hear so at start-up rather than from missing matches.
+/// The pipeline is resolved only after the migrations, since its recognition precision (Auto) follows the stored faces.
 /// </summary>
-public sealed class DatabaseMigrationService(DatabaseMigrator migrator, IFaceStore store, IFacePipeline pipeline,
+public sealed class DatabaseMigrationService(DatabaseMigrator migrator, IFaceStore store, IServiceProvider services,
     Microsoft.Extensions.Options.IOptions<ApiOptions> options, ILogger<DatabaseMigrationService> logger)
     : IHostedService
 {
@@ -33,6 +34,7 @@ public sealed class DatabaseMigrationService(DatabaseMigrator migrator, IFaceSto
             }
         }
 
+        var pipeline = services.GetRequiredService<IFacePipeline>();
         foreach (var (modelId, faces) in await store.CountFacesByModelAsync(cancellationToken))
             if (modelId != pipeline.ModelId)
                 logger.LogWarning("{Faces} stored faces were embedded by model {StoredModelId}, not by the serving model {ModelId}: " +

@@ -45,11 +45,17 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The application services (Core), the start-up migration of the store and the recluster jobs' runner.</summary>
+    /// <summary>
+    /// The start-up migration of the store: registered before the face pipeline's start-up, because hosted services
+    /// start in registration order and the pipeline's recognition precision (Auto) follows the faces the store holds.
+    /// </summary>
+    public static IServiceCollection AddStoreMigration(this IServiceCollection services) =>
+        services.AddHostedService<DatabaseMigrationService>();
+
+    /// <summary>The application services (Core) and the recluster jobs' runner.</summary>
     public static IServiceCollection AddFaceServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddFaceCore(configuration);
-        services.AddHostedService<DatabaseMigrationService>();
         services.AddHostedService<ReclusterJobHost>();
         return services;
     }

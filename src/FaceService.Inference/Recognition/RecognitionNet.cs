@@ -26,8 +26,14 @@ public sealed class RecognitionNet : IDisposable
         var file = FileFor(precision);
         _session = sessions.Open(file);
         _runner = sessions.CreateRunner();
-        using var stream = File.OpenRead(sessions.ModelPath(file));
-        WeightsSha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
+        WeightsSha256 = WeightsSha256Of(sessions.ModelPath(file));
+    }
+
+    /// <summary>SHA-256 of a model file, in lower-case hex.</summary>
+    public static string WeightsSha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     public static string FileFor(RecognitionPrecision precision) => precision == RecognitionPrecision.Int8 ? Int8ModelFile : ModelFile;

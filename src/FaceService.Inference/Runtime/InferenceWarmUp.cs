@@ -41,6 +41,8 @@ internal sealed class InferenceWarmUpService(IServiceProvider services, Inferenc
     public Task StartAsync(CancellationToken cancellationToken)
     {
         services.GetRequiredService<IFacePipeline>();
+        var precision = services.GetRequiredService<RecognitionPrecisionChoice>();
+        logger.LogInformation("Recognition net: {Precision} ({Reason})", precision.Precision, precision.Reason);
         var calibration = services.GetRequiredService<GalleryCalibration>().Distances;
         logger.LogInformation("Calibration of {ModelId}: {Calibration}", calibration.ModelId, calibration.Description);
         return options.WarmUp ? services.GetRequiredService<InferenceWarmUp>().RunAsync(cancellationToken) : Task.CompletedTask;

@@ -2,6 +2,7 @@ using FaceService.CommandLine;
 using FaceService.Inference;
 using FaceService.Inference.Detection;
 using FaceService.Inference.Imaging;
+using FaceService.Inference.Recognition;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntime;
@@ -57,7 +58,9 @@ public static class InferenceHost
         return $"device {options.Device.ToString().ToLowerInvariant()} → {sessions.ExecutionProvider} (ONNX Runtime {OrtEnv.Instance().GetVersionString()}), " +
                $"{threads} intra-op threads per session (spinning {(options.IntraOpSpinning ? "on" : "off")}), " +
                $"{(options.SharedCpuArena ? "one shared CPU arena" : "a CPU arena per session")}, at most {sessions.RunGate.MaxConcurrentRuns} model runs at once, max batch {options.MaxBatchSize}, max wait {options.MaxBatchWaitMs} ms, " +
-               $"recognition {options.RecognitionPrecision}, alignment {options.Alignment}, landmarks {options.Landmarker}, mirror averaging {(options.MirrorAveraging ? "on" : "off")}, detector {options.Detector}" +
+               $"recognition {services.GetRequiredService<RecognitionPrecisionChoice>().Precision}" +
+               (options.RecognitionPrecision == RecognitionPrecision.Auto ? " (Auto)" : "") + ", " +
+               $"alignment {options.Alignment}, landmarks {options.Landmarker}, mirror averaging {(options.MirrorAveraging ? "on" : "off")}, detector {options.Detector}" +
                (options.Detector == FaceDetectorKind.Mtcnn ? "" : $", SSD zoom-out pass {options.DetectorZoomOutPass}" + (options.DetectorZoomOutOnlyWhenNoFace ? " (only when no face)" : " (always)")) +
                (options.Detector == FaceDetectorKind.Ssd ? "" : $", MTCNN pyramid from {options.MtcnnMinFaceSize} px faces, P-Net and R-Net by {(options.MtcnnKernels && PNetKernel.IsSupported && sessions.ExecutionProvider == "CPU" ? "the CPU kernels" : "ONNX Runtime")}") +
                $", JPEG pixels by {services.GetRequiredService<SkiaImageDecoder>().JpegDecoder}";

@@ -197,17 +197,18 @@ public sealed class LandmarkerOptionTests
         await using var services = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Landmarker"] = landmarker });
         await using var faceApi = ModelsFixture.BuildServices(new Dictionary<string, string?> { ["Inference:Landmarker"] = "FaceApi68" });
         var pipeline = services.GetRequiredService<IFacePipeline>();
-        var sha = services.GetRequiredService<RecognitionNet>().WeightsSha256;
+        var recognition = services.GetRequiredService<RecognitionNet>();
+        var net = recognition.Precision == RecognitionPrecision.Int8 ? "dlib-resnet-v1-int8" : "dlib-resnet-v1";
 
         Assert.IsType<DlibShapePredictor>(services.GetRequiredService<IFaceLandmarker>());
-        Assert.Equal($"dlib-resnet-v1+facechip150{idSuffix}+mirror@{sha[..12]}", pipeline.ModelId);
+        Assert.Equal($"{net}+facechip150{idSuffix}+mirror@{recognition.WeightsSha256[..12]}", pipeline.ModelId);
         Assert.NotEqual(faceApi.GetRequiredService<IFacePipeline>().ModelId, pipeline.ModelId);
 
         // Same photo, both landmark sources: the same person, so the two chips embed close together.
         var photo = DevPhotos.Read("Barack_Obama/Barack_Obama_0001.jpg");
         var dlib = (await pipeline.AnalyzeAsync(photo, FaceSelection.Primary)).Faces.Single();
-        var net = (await faceApi.GetRequiredService<IFacePipeline>().AnalyzeAsync(photo, FaceSelection.Primary)).Faces.Single();
-        var distance = Core.Embeddings.EmbeddingMath.SquaredDistance(dlib.Embedding, net.Embedding);
+        var faceApiFace = (await faceApi.GetRequiredService<IFacePipeline>().AnalyzeAsync(photo, FaceSelection.Primary)).Faces.Single();
+        var distance = Core.Embeddings.EmbeddingMath.SquaredDistance(dlib.Embedding, faceApiFace.Embedding);
         Assert.True(distance < 0.05, $"squared distance {distance:F4} between the two chips' embeddings");
     }
 

@@ -142,11 +142,14 @@ public sealed class ExecutionProviderTests
     public async Task Model_id_names_the_weights_and_the_chip_layout()
     {
         await using var services = ModelsFixture.BuildServices();
-        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepoPaths.ModelsDir, RecognitionNet.ModelFile))));
+        // The default precision (Auto) without a store: the int8 build where this CPU has int8 dot products.
+        var int8 = RecognitionPrecisionChoice.CpuHasInt8DotProducts;
+        var file = int8 ? RecognitionNet.Int8ModelFile : RecognitionNet.ModelFile;
+        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepoPaths.ModelsDir, file))));
         var modelId = services.GetRequiredService<IFacePipeline>().ModelId;
 
         // The defaults: dlib's 68-point fit, dlib's shape predictor (-dlibsp), chip and mirror image averaged (+mirror).
-        Assert.Equal($"dlib-resnet-v1+facechip150-dlibsp+mirror@{sha[..12]}", modelId);
+        Assert.Equal($"dlib-resnet-v1{(int8 ? "-int8" : "")}+facechip150-dlibsp+mirror@{sha[..12]}", modelId);
         Assert.Equal(sha, services.GetRequiredService<RecognitionNet>().WeightsSha256);
     }
 

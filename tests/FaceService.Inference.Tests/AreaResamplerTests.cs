@@ -51,6 +51,20 @@ public sealed class AreaResamplerTests
         for (var t = 0; t < 18; t++) Assert.Equal(60f / 18 * (t + 0.5f) - 0.5f, planes[30 * 18 + t * 30 + 7], HalvingTolerance);
     }
 
+    /// <summary>A large level is resized in bands over the cores: exactly the values one band gives.</summary>
+    [Fact]
+    public void Bands_over_the_cores_give_the_same_values_as_one()
+    {
+        const int width = 333, height = 251, stride = 344; // 83,583 target pixels: over the banding threshold
+        var pyramid = new HalvingPyramid(TestImages.Quadrants(1111, 837));
+        var one = new float[3 * stride * height];
+        var bands = Enumerable.Repeat(float.NaN, 3 * stride * height).ToArray();
+        AreaResampler.ResizeToPlanes(pyramid, width, height, one, stride, maxBands: 1);
+        AreaResampler.ResizeToPlanes(pyramid, width, height, bands, stride, maxBands: AreaResampler.MaxBands);
+        Assert.Equal(one, bands);
+        Assert.Contains(one, v => v > 0);
+    }
+
     [Fact]
     public void A_row_stride_places_the_same_rows_further_apart_with_black_between()
     {

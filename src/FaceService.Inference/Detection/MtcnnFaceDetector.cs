@@ -46,6 +46,9 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
     // Candidates per R-Net/O-Net run: a busy 12-megapixel photo can propose thousands; this bounds the input tensor.
     private const int MaxBatch = 256;
 
+    // From this many candidates on, their crops are cut on all cores.
+    private const int ParallelCrops = 16;
+
     private readonly InferenceSession _pnet;
     private readonly InferenceSession _rnet;
     private readonly InferenceSession _onet;
@@ -169,7 +172,7 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
         var input = ScratchBuffers.Rent<float>(layout.Length);
         try
         {
-            AreaResampler.ResizeToPlanes(pyramid, width, height, input.AsSpan(0, layout.Length), layout.RowStride);
+            AreaResampler.ResizeToPlanes(pyramid, width, height, input.AsMemory(0, layout.Length), layout.RowStride);
             if (_pnetKernel is null)
             {
                 using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
@@ -232,13 +235,16 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
             var input = ScratchBuffers.Rent<float>(count * planeSize);
             try
             {
-                for (var i = 0; i < count; i++)
+                for (var i = 0; i < count; i++) scored.Add(candidates[start + i].Square());
+                // The part of the box outside the photo stays black, as facenet pads it. Crops are independent: many go
+                // over the cores (a large photo proposes around a hundred to R-Net).
+                var boxes = scored;
+                var offset = start;
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count >= ParallelCrops ? -1 : 1 }, i =>
                 {
-                    var box = candidates[start + i].Square();
-                    scored.Add(box);
-                    // The part of the box outside the photo stays black, as facenet pads it.
+                    var box = boxes[offset + i];
                     AreaResampler.CropToPlanes(pyramid, box.Left, box.Top, box.Width, size, input.AsSpan(i * planeSize, planeSize));
-                }
+                });
 
                 if (net == _rnet && _rnetKernel is not null)
                 {

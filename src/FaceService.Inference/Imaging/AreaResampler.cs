@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using FaceService.Core.Imaging;
 using FaceService.Inference.Runtime;
 
 namespace FaceService.Inference.Imaging;
@@ -13,46 +14,71 @@ namespace FaceService.Inference.Imaging;
 internal static class AreaResampler
 {
     /// <summary>The square [left, left + side)² of the photo (photo pixels) at size x size, as R, G, B planes of 0..255 floats.</summary>
-    public static void CropToPlanes(HalvingPyramid pyramid, float left, float top, float side, int size, Span<float> planes) =>
-        ResizeToPlanes(pyramid, left, top, side, side, size, size, planes, size);
+    public static void CropToPlanes(HalvingPyramid pyramid, float left, float top, float side, int size, Span<float> planes)
+    {
+        if (Plan(pyramid, left, top, side, side, size, size, planes, size) is { } plan)
+            ResizeRows(plan, 0, size, size, planes, size * size, size);
+    }
 
     /// <summary>
     /// The whole photo at width x height, as R, G, B planes of 0..255 floats; each row <paramref name="rowStride"/> floats
-    /// apart (default: width), the columns past width zero.
+    /// apart (default: width), the columns past width zero. Rows are independent, so a large target (a pyramid level of a
+    /// large photo) is split into bands over the cores: the same values, in less time where the cores are free.
     /// </summary>
-    public static void ResizeToPlanes(HalvingPyramid pyramid, int width, int height, Span<float> planes, int rowStride = 0) =>
-        ResizeToPlanes(pyramid, 0, 0, pyramid.Photo.Width, pyramid.Photo.Height, width, height, planes, Math.Max(rowStride, width));
+    /// <param name="maxBands">At most this many bands (default: one per core, at most <see cref="MaxBands"/>).</param>
+    public static void ResizeToPlanes(HalvingPyramid pyramid, int width, int height, Memory<float> planes, int rowStride = 0, int maxBands = MaxBands)
+    {
+        rowStride = Math.Max(rowStride, width);
+        var plane = rowStride * height;
+        if (Plan(pyramid, 0, 0, pyramid.Photo.Width, pyramid.Photo.Height, width, height, planes.Span, rowStride) is not { } plan) return;
+        var bands = (long)width * height >= ParallelPixels ? Math.Clamp(Math.Min(Environment.ProcessorCount, maxBands), 1, height) : 1;
+        if (bands == 1)
+        {
+            ResizeRows(plan, 0, height, width, planes.Span, plane, rowStride);
+            return;
+        }
+        Parallel.For(0, bands, band => ResizeRows(plan, height * band / bands, height * (band + 1) / bands, width, planes.Span, plane, rowStride));
+    }
 
-    private static void ResizeToPlanes(HalvingPyramid pyramid, float left, float top, float sourceWidth, float sourceHeight,
-        int width, int height, Span<float> planes, int rowStride)
+    /// <summary>
+    /// The level to read and each axis's taps for the source rectangle (photo pixels) at width x height; null, with the
+    /// planes cleared, where the rectangle lies outside the photo.
+    /// </summary>
+    private static (RgbaImage Level, AxisWeights Columns, AxisWeights Rows)? Plan(HalvingPyramid pyramid, float left, float top,
+        float sourceWidth, float sourceHeight, int width, int height, Span<float> planes, int rowStride)
     {
         var (image, shift) = pyramid.For(Math.Min(sourceWidth / width, sourceHeight / height));
         var scale = 1f / (1 << shift);
-        left *= scale;
-        top *= scale;
-        sourceWidth *= scale;
-        sourceHeight *= scale;
-
         var plane = rowStride * height;
         if (planes.Length < 3 * plane) throw new ArgumentException("Destination is smaller than 3 planes.", nameof(planes));
-        var columns = AxisWeights.For(left, sourceWidth, width, image.Width);
-        var rows = AxisWeights.For(top, sourceHeight, height, image.Height);
-        if (columns.IsEmpty || rows.IsEmpty)
-        {
-            planes[..(3 * plane)].Clear();
-            return;
-        }
+        var columns = AxisWeights.For(left * scale, sourceWidth * scale, width, image.Width);
+        var rows = AxisWeights.For(top * scale, sourceHeight * scale, height, image.Height);
+        if (!columns.IsEmpty && !rows.IsEmpty) return (image, columns, rows);
+        planes[..(3 * plane)].Clear();
+        return null;
+    }
 
-        // Per target row: its source rows blended (RGBA, only the columns the crop touches, whole rows at a time in
-        // vector steps), then each target pixel's columns of the blend into the planes. Vertical first: a level reads
-        // every source row once, and the per-pixel work runs once per target row, not once per source row.
+    /// <summary>Targets of at least this many pixels are resized in bands over the cores.</summary>
+    private const int ParallelPixels = 64 * 1024;
+
+    public const int MaxBands = 4;
+
+    /// <summary>
+    /// Target rows [fromRow, toRow): per row its source rows blended (RGBA, only the columns the crop touches, whole rows at
+    /// a time in vector steps), then each target pixel's columns of the blend into the planes. Vertical first: a level
+    /// reads every source row once, and the per-pixel work runs once per target row, not once per source row.
+    /// </summary>
+    private static void ResizeRows((RgbaImage Level, AxisWeights Columns, AxisWeights Rows) plan, int fromRow, int toRow, int width,
+        Span<float> planes, int plane, int rowStride)
+    {
+        var (image, columns, rows) = plan;
         var firstColumn = columns.FirstSource;
         var span = (columns.LastSource - firstColumn + 1) * 4;
         var blend = ScratchBuffers.Rent<float>(2 * span);
         var widened = blend.AsSpan(span, span);
         var pixels = image.Pixels;
         var stride = image.Stride;
-        for (var y = 0; y < height; y++)
+        for (var y = fromRow; y < toRow; y++)
         {
             // Every value of the row is written below; a row outside the photo, and the columns past width, are black.
             for (var c = 0; c < 3; c++) planes.Slice(c * plane + y * rowStride + width, rowStride - width).Clear();

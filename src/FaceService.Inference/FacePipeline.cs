@@ -22,20 +22,43 @@ public sealed class FacePipeline(
 {
     public string ModelId => embedder.ModelId;
 
-    public Task<ImageAnalysis<FoundFace>> DetectAsync(ReadOnlyMemory<byte> encodedImage, CancellationToken cancellationToken = default)
+    public async Task<ImageAnalysis<FoundFace>> DetectAsync(ReadOnlyMemory<byte> encodedImage, CancellationToken cancellationToken = default)
     {
-        var (image, faces, detected) = Detect(encodedImage, FaceSelection.All, cancellationToken);
-        var found = Chips(image, faces, cancellationToken)
-            .Select((face, i) => new FoundFace(faces[i].Box, faces[i].Score, face.FivePoints, face.Quality)).ToList();
-        return Task.FromResult(new ImageAnalysis<FoundFace>(image.Width, image.Height, found, detected));
+        var image = decoder.Decode(encodedImage.Span);
+        using var photo = new PhotoForChips(image, aligner);
+        try
+        {
+            var (faces, detected) = Detect(image, FaceSelection.All, cancellationToken);
+            var found = (await Chips(photo, faces, cancellationToken).ConfigureAwait(false))
+                .Select((face, i) => new FoundFace(faces[i].Box, faces[i].Score, face.FivePoints, face.Quality)).ToList();
+            return new ImageAnalysis<FoundFace>(image.Width, image.Height, found, detected);
+        }
+        finally
+        {
+            await photo.MipmapsBuilt.ConfigureAwait(false);
+        }
     }
 
     public async Task<ImageAnalysis<EmbeddedFace>> AnalyzeAsync(ReadOnlyMemory<byte> encodedImage, FaceSelection selection, CancellationToken cancellationToken = default)
     {
-        var (image, faces, detected) = Detect(encodedImage, selection, cancellationToken);
-        if (faces.Count == 0) return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, [], detected);
+        var image = decoder.Decode(encodedImage.Span);
+        IReadOnlyList<DetectedFace> faces;
+        int detected;
+        (Point2[] FivePoints, RgbaImage Chip, FaceQuality Quality)[] cut;
+        using (var photo = new PhotoForChips(image, aligner))
+        {
+            try
+            {
+                (faces, detected) = Detect(image, selection, cancellationToken);
+                if (faces.Count == 0) return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, [], detected);
+                cut = await Chips(photo, faces, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await photo.MipmapsBuilt.ConfigureAwait(false);
+            }
+        }
 
-        var cut = Chips(image, faces, cancellationToken);
         var chips = cut.Select(c => c.Chip).ToArray();
         var embeddings = options.MirrorAveraging
             ? MirrorAveraging.Average(await embedder.EmbedAsync(MirrorAveraging.WithMirrors(chips), cancellationToken).ConfigureAwait(false))
@@ -48,31 +71,59 @@ public sealed class FacePipeline(
     }
 
     /// <summary>Landmarks (one run for all faces), chip and quality of each face; detect cuts the chips too, to measure their sharpness.</summary>
-    private (Point2[] FivePoints, RgbaImage Chip, FaceQuality Quality)[] Chips(RgbaImage image, IReadOnlyList<DetectedFace> faces,
+    private async Task<(Point2[] FivePoints, RgbaImage Chip, FaceQuality Quality)[]> Chips(PhotoForChips photo, IReadOnlyList<DetectedFace> faces,
         CancellationToken cancellationToken)
     {
         if (faces.Count == 0) return [];
-        var landmarks = landmarker.Detect(image, [.. faces.Select(f => f.Box)]);
+        var landmarks = landmarker.Detect(photo.Image, [.. faces.Select(f => f.Box)]);
         cancellationToken.ThrowIfCancellationRequested();
+        await photo.MipmapsBuilt.ConfigureAwait(false);
         return [.. faces.Select((face, i) =>
         {
             var fivePoints = landmarks[i].ToFivePoints();
-            var chip = aligner.Cut(image, face.Box, landmarks[i]);
+            var chip = aligner.Cut(photo.Image, photo.Skia, face.Box, landmarks[i]);
             return (fivePoints, chip, qualityScorer.Score(face.Score, fivePoints, ChipSharpness.Measure(chip)));
         })];
     }
 
-    /// <summary>Decodes and detects; of several faces, <see cref="FaceSelection.Primary"/> keeps the primary one.</summary>
-    private (RgbaImage Image, IReadOnlyList<DetectedFace> Faces, int Detected) Detect(ReadOnlyMemory<byte> encodedImage, FaceSelection selection,
-        CancellationToken cancellationToken)
+    /// <summary>Detects; of several faces, <see cref="FaceSelection.Primary"/> keeps the primary one.</summary>
+    private (IReadOnlyList<DetectedFace> Faces, int Detected) Detect(RgbaImage image, FaceSelection selection, CancellationToken cancellationToken)
     {
-        var image = decoder.Decode(encodedImage.Span);
         cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<DetectedFace> faces = detector.Detect(image);
         var detected = faces.Count;
         if (selection == FaceSelection.Primary && detected > 1)
             faces = [faces[PrimaryFace.Select(faces.Select(f => (f.Box, f.Score)).ToList(), image.Width, image.Height)]];
         cancellationToken.ThrowIfCancellationRequested();
-        return (image, faces, detected);
+        return (faces, detected);
+    }
+
+    /// <summary>
+    /// The decoded photo handed to Skia once for all its chips. A chip is a strong downscale of a large photo, which
+    /// Skia draws from the photo's mipmaps; building them reads every pixel (2-3 ms for 3 megapixels), so on a photo
+    /// of at least <see cref="MipmapsAheadPixels"/> they are built on another core while the detector runs (one request
+    /// at a time leaves a core idle for much of it). Dispose only after <see cref="MipmapsBuilt"/> completed: the build
+    /// reads the pinned pixels.
+    /// </summary>
+    private sealed class PhotoForChips : IDisposable
+    {
+        private const long MipmapsAheadPixels = 1_000_000;
+
+        public PhotoForChips(RgbaImage image, FaceChipAligner aligner)
+        {
+            Image = image;
+            Skia = new SkiaSource(image);
+            MipmapsBuilt = aligner.ReadsMipmaps && (long)image.Width * image.Height >= MipmapsAheadPixels
+                ? Task.Run(Skia.BuildMipmaps)
+                : Task.CompletedTask;
+        }
+
+        public RgbaImage Image { get; }
+
+        public SkiaSource Skia { get; }
+
+        public Task MipmapsBuilt { get; }
+
+        public void Dispose() => Skia.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using FaceService.Core.Faces;
 using FaceService.Core.Imaging;
 using FaceService.Inference.Alignment;
+using FaceService.Inference.Imaging;
 
 namespace FaceService.Inference.Tests;
 
@@ -56,6 +57,29 @@ public sealed class FaceChipAlignerTests
         var rightEye = FaceChipAligner.MeanFace.FivePoints[1];
         Assert.True(TestImages.PixelAt(chip, (int)rightEye.X, (int)rightEye.Y).R < 50, "the right eye is not dark");
         Assert.True(TestImages.PixelAt(chip, 75, 140).B > 60, "the background is not the image's");
+    }
+
+    /// <summary>
+    /// The pipeline draws a large photo's chips from one Skia image whose mipmaps it had built ahead (while the detector
+    /// ran): the same bytes as a chip drawn from the photo handed to Skia afresh.
+    /// </summary>
+    [Fact]
+    public void A_chip_from_mipmaps_built_ahead_is_the_chip_drawn_afresh()
+    {
+        var photo = new SkiaImageDecoder(40_000_000).Decode(DevPhotos.Read("Barack_Obama/Barack_Obama_0004.jpg"));
+        // The mean face spread over 600 px of the photo's middle: a chip at about a quarter of the photo's scale.
+        var template = FaceChipAligner.MeanFace.Template;
+        var landmarks = new FaceLandmarks([.. template.Select(p => new Point2(400 + 4 * p.X, 900 + 4 * p.Y))]);
+        var aligner = new FaceChipAligner(FaceAlignment.Landmarks68);
+
+        var afresh = aligner.Cut(photo, default, landmarks);
+        using var source = new SkiaSource(photo);
+        source.BuildMipmaps();
+        var ahead = aligner.Cut(photo, source, default, landmarks);
+
+        Assert.True(aligner.ReadsMipmaps);
+        Assert.Equal(afresh.Pixels, ahead.Pixels);
+        Assert.Contains(afresh.Pixels, b => b is > 30 and < 225);
     }
 
     [Fact]

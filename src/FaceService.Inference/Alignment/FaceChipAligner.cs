@@ -19,11 +19,30 @@ public sealed class FaceChipAligner(FaceAlignment alignment)
     public FaceAlignment Alignment { get; } = alignment;
 
     /// <summary>The chip of one face: from its landmarks, or for <see cref="FaceAlignment.BoxCrop"/> from its box alone.</summary>
-    public RgbaImage Cut(RgbaImage image, FaceBox box, FaceLandmarks landmarks) =>
-        Alignment == FaceAlignment.BoxCrop ? CropBox(image, box) : Align(image, landmarks);
+    public RgbaImage Cut(RgbaImage image, FaceBox box, FaceLandmarks landmarks)
+    {
+        using var source = new SkiaSource(image);
+        return Cut(image, source, box, landmarks);
+    }
+
+    /// <summary>
+    /// <see cref="Cut(RgbaImage, FaceBox, FaceLandmarks)"/> drawn from <paramref name="source"/>, the photo handed to Skia
+    /// once for all its faces: its mipmaps (what a strong downscale reads) are built once, or ahead of time.
+    /// </summary>
+    internal RgbaImage Cut(RgbaImage image, SkiaSource source, FaceBox box, FaceLandmarks landmarks) =>
+        Alignment == FaceAlignment.BoxCrop ? CropBox(image, box) : Align(source, landmarks);
+
+    /// <summary>Whether <see cref="Cut(RgbaImage, SkiaSource, FaceBox, FaceLandmarks)"/> draws the whole photo through a transform (and so reads its mipmaps).</summary>
+    internal bool ReadsMipmaps => Alignment != FaceAlignment.BoxCrop;
 
     /// <summary>The chip from the landmarks, fitted as <see cref="Alignment"/> says (68 points, or 5 for FivePoint).</summary>
     public RgbaImage Align(RgbaImage image, FaceLandmarks landmarks)
+    {
+        using var source = new SkiaSource(image);
+        return Align(source, landmarks);
+    }
+
+    private RgbaImage Align(SkiaSource image, FaceLandmarks landmarks)
     {
         if (landmarks.Points.Count != FaceLandmarks.Count)
             throw new ArgumentException($"Expected {FaceLandmarks.Count} landmarks, got {landmarks.Points.Count}.", nameof(landmarks));

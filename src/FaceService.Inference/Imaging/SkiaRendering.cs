@@ -17,9 +17,15 @@ internal static class SkiaRendering
     /// </summary>
     public static RgbaImage Render(RgbaImage source, SKMatrix sourceToTarget, int size, SKRect? sourceClip = null)
     {
-        var pixels = new byte[size * size * 4];
         using var skia = new SkiaSource(source);
-        skia.RenderInto(sourceToTarget, size, size, sourceClip, pixels);
+        return Render(skia, sourceToTarget, size, sourceClip);
+    }
+
+    /// <summary><see cref="Render(RgbaImage, SKMatrix, int, SKRect?)"/> from an image already handed to Skia.</summary>
+    public static RgbaImage Render(SkiaSource source, SKMatrix sourceToTarget, int size, SKRect? sourceClip = null)
+    {
+        var pixels = new byte[size * size * 4];
+        source.RenderInto(sourceToTarget, size, size, sourceClip, pixels);
         return new RgbaImage(size, size, pixels);
     }
 
@@ -57,6 +63,18 @@ internal sealed unsafe class SkiaSource : IDisposable
     public int Width { get; }
 
     public int Height { get; }
+
+    /// <summary>
+    /// Has Skia build this image's mipmaps now (a draw at a strong downscale builds the whole chain, and Skia keeps it
+    /// for this image), so that a later downscaled draw of it does not pay for them: the pipeline builds them while the
+    /// detector runs, for the chips it cuts afterwards.
+    /// </summary>
+    public void BuildMipmaps()
+    {
+        if (Width < 2 && Height < 2) return;
+        Span<byte> pixel = stackalloc byte[4];
+        RenderInto(SKMatrix.CreateScale(1f / Width, 1f / Height), 1, 1, null, pixel);
+    }
 
     /// <summary>Renders into width x height R, G, B planes of 0..255 floats.</summary>
     public void RenderPlanar(SKMatrix sourceToTarget, int width, int height, SKRect? sourceClip, Span<float> planes)

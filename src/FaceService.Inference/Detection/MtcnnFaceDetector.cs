@@ -238,11 +238,10 @@ public sealed class MtcnnFaceDetector : IFaceDetector, IDisposable
                 for (var i = 0; i < count; i++) scored.Add(candidates[start + i].Square());
                 // The part of the box outside the photo stays black, as facenet pads it. Crops are independent: many go
                 // over the cores (a large photo proposes around a hundred to R-Net).
-                var boxes = scored;
-                var offset = start;
+                var first = start;
                 Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count >= ParallelCrops ? -1 : 1 }, i =>
                 {
-                    var box = boxes[offset + i];
+                    var box = scored[first + i];
                     AreaResampler.CropToPlanes(pyramid, box.Left, box.Top, box.Width, size, input.AsSpan(i * planeSize, planeSize));
                 });
 

@@ -28,12 +28,19 @@ public static class CliHost
     /// <summary>Whom the audit log names for a change made here (keys, imports): the operator's account, not an API key.</summary>
     public static AuditActor Operator => new("cli", $"cli ({Environment.UserName})", null);
 
-    public static IHost Build(ToolArguments args)
+    /// <param name="args">The command line.</param>
+    /// <param name="onStore">
+    /// Whether the command works on the store's collections: it migrates the store before starting the host
+    /// (<see cref="StartMigratedAsync"/>), and the recognition precision (Auto) follows the stored faces. A command that
+    /// only reads files (cluster) passes false and runs with no database up.
+    /// </param>
+    public static IHost Build(ToolArguments args, bool onStore = true)
     {
         var builder = CreateBuilder(args);
         var configuration = builder.Configuration;
         // Migrations run here on demand (MigrateAsync), not as the API's hosted service.
         builder.Services.AddFaceInference(configuration).AddFaceStore(configuration).AddFaceCore(configuration);
+        if (onStore) builder.Services.AddPrecisionFromStoredFaces();
         return builder.Build();
     }
 

@@ -50,7 +50,7 @@ public static class ClusterCommand
         var jsonPath = args.Get("json");
         var paths = ImageFiles.In(folder, recursive: true).ToList();
 
-        using var host = CliHost.Build(args);
+        using var host = CliHost.Build(args, onStore: false);
         await host.StartAsync(ct);
         var pipeline = host.Services.GetRequiredService<IFacePipeline>();
         var decoder = host.Services.GetRequiredService<SkiaImageDecoder>();

@@ -28,9 +28,7 @@ public static class IdentifyCommand
         var threshold = args.GetThreshold("threshold");
         var jsonPath = args.Get("json");
 
-        using var host = CliHost.Build(args);
-        await host.StartAsync(ct);
-        await CliHost.MigrateAsync(host, ct);
+        using var host = await CliHost.StartMigratedAsync(args, ct);
         var recognition = host.Services.GetRequiredService<FaceRecognitionService>();
         var image = new ImageInput(Path.GetFileName(path), null, await File.ReadAllBytesAsync(path, ct));
         var result = await recognition.IdentifyAsync(image, collection, new IdentifyParameters(k, threshold, AllFaces: args.Has("all-faces")), ct);

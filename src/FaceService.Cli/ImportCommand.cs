@@ -47,9 +47,7 @@ public sealed class ImportCommand
         var jsonPath = args.Get("json");
         var photos = ListPhotos(folder, args.Has("include-underscore"), console);
 
-        using var host = CliHost.Build(args);
-        await host.StartAsync(ct);
-        await CliHost.MigrateAsync(host, ct);
+        using var host = await CliHost.StartMigratedAsync(args, ct);
         var recognition = host.Services.GetRequiredService<FaceRecognitionService>();
         var store = host.Services.GetRequiredService<IFaceStore>();
         var modelId = host.Services.GetRequiredService<IFacePipeline>().ModelId;

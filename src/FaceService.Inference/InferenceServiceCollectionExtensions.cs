@@ -94,9 +94,20 @@ public static class InferenceServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Has <see cref="RecognitionPrecision.Auto"/> follow the faces the host's store (<see cref="IFaceStore"/>) holds: for
+    /// hosts that serve a store and migrate it before the pipeline is built (the API, the CLI's commands on a
+    /// collection). Without it the hardware alone decides (the bench; the CLI clustering a folder, which may run with
+    /// no database up).
+    /// </summary>
+    public static IServiceCollection AddPrecisionFromStoredFaces(this IServiceCollection services) =>
+        services.AddSingleton<StoredFacesDecidePrecision>();
+
+    private sealed class StoredFacesDecidePrecision;
+
+    /// <summary>
     /// The recognition net's build (<see cref="RecognitionPrecisionChoice"/>); for Auto on the CPU, from the faces the
-    /// host's store holds (none where the host has no store, or it cannot be read: the hardware decides then). The API
-    /// migrates its store before anything resolves this.
+    /// host's store holds where the host asked for it (<see cref="AddPrecisionFromStoredFaces"/>; a store that cannot be
+    /// read counts as unknown), else from the hardware.
     /// </summary>
     private static RecognitionPrecisionChoice ChoosePrecision(IServiceProvider sp)
     {
@@ -115,7 +126,7 @@ public static class InferenceServiceCollectionExtensions
 
     private static IReadOnlyDictionary<string, long>? StoredFaces(IServiceProvider sp)
     {
-        if (sp.GetService<IFaceStore>() is not { } store) return null;
+        if (sp.GetService<StoredFacesDecidePrecision>() is null || sp.GetService<IFaceStore>() is not { } store) return null;
         try
         {
             return store.CountFacesByModelAsync().GetAwaiter().GetResult();

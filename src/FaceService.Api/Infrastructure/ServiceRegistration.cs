@@ -5,6 +5,7 @@ using FaceService.Api.Metrics;
 using FaceService.Api.Swagger;
 using FaceService.Core.Naming;
 using FaceService.Core.Services;
+using FaceService.Inference;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
@@ -50,7 +51,7 @@ public static class ServiceRegistration
     /// start in registration order and the pipeline's recognition precision (Auto) follows the faces the store holds.
     /// </summary>
     public static IServiceCollection AddStoreMigration(this IServiceCollection services) =>
-        services.AddHostedService<DatabaseMigrationService>();
+        services.AddHostedService<DatabaseMigrationService>().AddPrecisionFromStoredFaces();
 
     /// <summary>The application services (Core) and the recluster jobs' runner.</summary>
     public static IServiceCollection AddFaceServices(this IServiceCollection services, IConfiguration configuration)

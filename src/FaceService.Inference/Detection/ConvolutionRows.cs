@@ -71,6 +71,31 @@ internal static unsafe class ConvolutionRows
     public const int Step = 16;
 
     /// <summary>
+    /// Runs <paramref name="work"/>(worker, scratch) for workers 0..<paramref name="workers"/>-1 on the cores (one worker
+    /// inline), each with <paramref name="perWorker"/> floats of scratch of its own, zeroed (so that every value a
+    /// convolution step reads in a map's padding columns is finite).
+    /// </summary>
+    public static void OnWorkers(int workers, int perWorker, Action<int, nint> work)
+    {
+        var buffer = ScratchBuffers.Rent<float>(workers * perWorker);
+        try
+        {
+            Array.Clear(buffer, 0, workers * perWorker);
+            fixed (float* start = buffer)
+            {
+                var startAt = (nint)start;
+                if (workers == 1) work(0, startAt);
+                else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers },
+                    worker => work(worker, (nint)((float*)startAt + worker * perWorker)));
+            }
+        }
+        finally
+        {
+            ScratchBuffers.Return(buffer);
+        }
+    }
+
+    /// <summary>
     /// One output row of a valid convolution with PReLU, columns [0, <paramref name="outputWidth"/>) rounded up to a
     /// whole step: every group of four channels, sixteen pixels a step.
     /// </summary>

@@ -107,49 +107,38 @@ public sealed unsafe class PNetKernel
         var map3 = new FeatureMap(_conv3.PaddedOutputs, 1, columns, Wraps: true);
         var perWorker = pair.Length + pooled.Length + map2.Length + map3.Length;
         var workers = Math.Min(_threads, Math.Max(1, rows / MinRowsPerWorker));
-        var buffer = ScratchBuffers.Rent<float>(workers * perWorker);
-        try
+        fixed (float* source = planes)
+        fixed (float* face = probability)
+        fixed (float* offsets = regression)
         {
-            Array.Clear(buffer, 0, workers * perWorker);
-            fixed (float* start = buffer)
-            fixed (float* source = planes)
-            fixed (float* face = probability)
-            fixed (float* offsets = regression)
+            nint inputAt = (nint)source, faceAt = (nint)face, offsetsAt = (nint)offsets;
+
+            void Band(int worker, nint scratch)
             {
-                nint startAt = (nint)start, inputAt = (nint)source, faceAt = (nint)face, offsetsAt = (nint)offsets;
-
-                void Band(int worker)
+                var pairAt = (float*)scratch;
+                float* pooledAt = pairAt + pair.Length, map2At = pooledAt + pooled.Length, map3At = map2At + map2.Length;
+                int from = rows * worker / workers, to = rows * (worker + 1) / workers;
+                int nextPooled = from, next2 = from;
+                for (var y = from; y < to; y++)
                 {
-                    var pairAt = (float*)startAt + worker * perWorker;
-                    float* pooledAt = pairAt + pair.Length, map2At = pooledAt + pooled.Length, map3At = map2At + map2.Length;
-                    int from = rows * worker / workers, to = rows * (worker + 1) / workers;
-                    int nextPooled = from, next2 = from;
-                    for (var y = from; y < to; y++)
+                    // conv3's row y reads conv2's rows y..y+2, each of which reads pooled rows r..r+2.
+                    for (; next2 <= y + 2; next2++)
                     {
-                        // conv3's row y reads conv2's rows y..y+2, each of which reads pooled rows r..r+2.
-                        for (; next2 <= y + 2; next2++)
+                        for (; nextPooled <= next2 + 2; nextPooled++)
                         {
-                            for (; nextPooled <= next2 + 2; nextPooled++)
-                            {
-                                // conv1 rows 2p and 2p + 1 (the last row again where there is none: SAME pooling pads with nothing).
-                                ConvolutionRows.Convolve(_conv1, input, (float*)inputAt, 2 * nextPooled, pair, pairAt, 0, width1);
-                                ConvolutionRows.Convolve(_conv1, input, (float*)inputAt, Math.Min(2 * nextPooled + 1, height1 - 1), pair, pairAt, 1, width1);
-                                Pool(pair, pairAt, pooled, pooledAt, nextPooled, width1);
-                            }
-                            ConvolutionRows.Convolve(_conv2, pooled, pooledAt, next2, map2, map2At, next2, width2);
+                            // conv1 rows 2p and 2p + 1 (the last row again where there is none: SAME pooling pads with nothing).
+                            ConvolutionRows.Convolve(_conv1, input, (float*)inputAt, 2 * nextPooled, pair, pairAt, 0, width1);
+                            ConvolutionRows.Convolve(_conv1, input, (float*)inputAt, Math.Min(2 * nextPooled + 1, height1 - 1), pair, pairAt, 1, width1);
+                            Pool(pair, pairAt, pooled, pooledAt, nextPooled, width1);
                         }
-                        ConvolutionRows.Convolve(_conv3, map2, map2At, y, map3, map3At, y, columns);
-                        Head(map3, map3At, y, columns, rows, (float*)faceAt, (float*)offsetsAt);
+                        ConvolutionRows.Convolve(_conv2, pooled, pooledAt, next2, map2, map2At, next2, width2);
                     }
+                    ConvolutionRows.Convolve(_conv3, map2, map2At, y, map3, map3At, y, columns);
+                    Head(map3, map3At, y, columns, rows, (float*)faceAt, (float*)offsetsAt);
                 }
-
-                if (workers == 1) Band(0);
-                else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Band);
             }
-        }
-        finally
-        {
-            ScratchBuffers.Return(buffer);
+
+            ConvolutionRows.OnWorkers(workers, perWorker, Band);
         }
     }
 

@@ -96,51 +96,39 @@ public sealed unsafe class RNetKernel
         var perWorker = input.Length + map1.Length + width + pooled1.Length + map2.Length + pooled2.Length + map3.Length + _hidden;
         var mosaics = (count + Crops - 1) / Crops;
         var workers = Math.Min(_threads, mosaics);
-        var buffer = ScratchBuffers.Rent<float>(workers * perWorker);
-        try
+        fixed (float* source = crops)
+        fixed (float* face = probability)
+        fixed (float* offsets = regression)
         {
-            // Zeros in the padding columns keep every value a step reads finite.
-            Array.Clear(buffer, 0, workers * perWorker);
-            fixed (float* start = buffer)
-            fixed (float* source = crops)
-            fixed (float* face = probability)
-            fixed (float* offsets = regression)
+            nint sourceAt = (nint)source, faceAt = (nint)face, offsetsAt = (nint)offsets;
+
+            void Mosaics(int worker, nint scratch)
             {
-                nint startAt = (nint)start, sourceAt = (nint)source, faceAt = (nint)face, offsetsAt = (nint)offsets;
-
-                void Mosaics(int worker)
+                var inputAt = (float*)scratch;
+                float* map1At = inputAt + input.Length, rowMax = map1At + map1.Length, pooled1At = rowMax + width;
+                float* map2At = pooled1At + pooled1.Length, pooled2At = map2At + map2.Length, map3At = pooled2At + pooled2.Length;
+                var hidden = map3At + map3.Length;
+                for (var m = worker; m < mosaics; m += workers)
                 {
-                    var inputAt = (float*)startAt + worker * perWorker;
-                    float* map1At = inputAt + input.Length, rowMax = map1At + map1.Length, pooled1At = rowMax + width;
-                    float* map2At = pooled1At + pooled1.Length, pooled2At = map2At + map2.Length, map3At = pooled2At + pooled2.Length;
-                    var hidden = map3At + map3.Length;
-                    for (var m = worker; m < mosaics; m += workers)
-                    {
-                        var first = m * Crops;
-                        var crops = Math.Min(Crops, count - first);
-                        for (var i = 0; i < crops; i++)
-                        for (var c = 0; c < 3; c++)
-                        for (var y = 0; y < InputSize; y++)
-                            new ReadOnlySpan<float>((float*)sourceAt + ((first + i) * 3 + c) * plane + y * InputSize, InputSize)
-                                .CopyTo(new Span<float>(input.Row(inputAt, c, y) + i * InputSize, InputSize));
+                    var first = m * Crops;
+                    var crops = Math.Min(Crops, count - first);
+                    for (var i = 0; i < crops; i++)
+                    for (var c = 0; c < 3; c++)
+                    for (var y = 0; y < InputSize; y++)
+                        new ReadOnlySpan<float>((float*)sourceAt + ((first + i) * 3 + c) * plane + y * InputSize, InputSize)
+                            .CopyTo(new Span<float>(input.Row(inputAt, c, y) + i * InputSize, InputSize));
 
-                        for (var y = 0; y < Conv1Size; y++) ConvolutionRows.Convolve(_conv1, input, inputAt, y, map1, map1At, y, crops * InputSize);
-                        Pool(map1, map1At, Conv1Size, InputSize, pooled1, pooled1At, Pooled1Size, Pooled1Pitch, crops, rowMax);
-                        for (var y = 0; y < Conv2Size; y++) ConvolutionRows.Convolve(_conv2, pooled1, pooled1At, y, map2, map2At, y, crops * Pooled1Pitch);
-                        Pool(map2, map2At, Conv2Size, Pooled1Pitch, pooled2, pooled2At, Pooled2Size, Pooled2Pitch, crops, rowMax);
-                        for (var y = 0; y < Conv3Size; y++) ConvolutionRows.Convolve(_conv3, pooled2, pooled2At, y, map3, map3At, y, crops * Pooled2Pitch);
-                        for (var i = 0; i < crops; i++)
-                            Dense(map3, map3At, i, hidden, (float*)faceAt + first + i, (float*)offsetsAt + 4 * (first + i));
-                    }
+                    for (var y = 0; y < Conv1Size; y++) ConvolutionRows.Convolve(_conv1, input, inputAt, y, map1, map1At, y, crops * InputSize);
+                    Pool(map1, map1At, Conv1Size, InputSize, pooled1, pooled1At, Pooled1Size, Pooled1Pitch, crops, rowMax);
+                    for (var y = 0; y < Conv2Size; y++) ConvolutionRows.Convolve(_conv2, pooled1, pooled1At, y, map2, map2At, y, crops * Pooled1Pitch);
+                    Pool(map2, map2At, Conv2Size, Pooled1Pitch, pooled2, pooled2At, Pooled2Size, Pooled2Pitch, crops, rowMax);
+                    for (var y = 0; y < Conv3Size; y++) ConvolutionRows.Convolve(_conv3, pooled2, pooled2At, y, map3, map3At, y, crops * Pooled2Pitch);
+                    for (var i = 0; i < crops; i++)
+                        Dense(map3, map3At, i, hidden, (float*)faceAt + first + i, (float*)offsetsAt + 4 * (first + i));
                 }
-
-                if (workers == 1) Mosaics(0);
-                else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Mosaics);
             }
-        }
-        finally
-        {
-            ScratchBuffers.Return(buffer);
+
+            ConvolutionRows.OnWorkers(workers, perWorker, Mosaics);
         }
     }
 

@@ -1,7 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using FaceService.Core.Embeddings;
 
 namespace FaceService.Bench;
@@ -65,26 +61,5 @@ public sealed class InMemoryCodeScan
         return best.ToArray();
     }
 
-    /// <summary>Integer dot product of two 128-byte codes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
-    {
-        if (!Avx2.IsSupported)
-        {
-            var sum = 0;
-            for (var i = 0; i < Dimensions; i++) sum += a[i] * b[i];
-            return sum;
-        }
-        ref var pa = ref MemoryMarshal.GetReference(a);
-        ref var pb = ref MemoryMarshal.GetReference(b);
-        var accumulator = Vector256<int>.Zero;
-        for (var offset = 0; offset < Dimensions; offset += Vector256<sbyte>.Count)
-        {
-            var (aLow, aHigh) = Vector256.Widen(Vector256.LoadUnsafe(ref pa, (nuint)offset));
-            var (bLow, bHigh) = Vector256.Widen(Vector256.LoadUnsafe(ref pb, (nuint)offset));
-            // |a·b| ≤ 2·127² per pair of int16 products: no overflow in the int32 lanes.
-            accumulator += Avx2.MultiplyAddAdjacent(aLow, bLow) + Avx2.MultiplyAddAdjacent(aHigh, bHigh);
-        }
-        return Vector256.Sum(accumulator);
-    }
+    private static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b) => CodeDot.Of(a, b);
 }

@@ -24,7 +24,9 @@ namespace FaceService.Bench;
 /// --tune-max-n 100000 --clients 1,8 --exact-queries 50 (0: no exact floors) --build-memory-mb 4096 --seed 1
 /// --connection (default: database faceservice_bench on localhost; a schema of its own, dropped at the end)
 /// --schema name (one N and one data kind: a schema kept after the run, and reused by the next run with the same name,
-/// seed, N and data, which then skips the load; the index is rebuilt only when --hnsw asks for other parameters).
+/// seed, N and data, which then skips the load; the index is rebuilt only when --hnsw asks for other parameters)
+/// --in-process no|also|only (the same searches through the in-process graph of Storage:InProcessSearchMinSubjects,
+/// after or instead of the database's index).
 /// </summary>
 public static class SearchBenchmark
 {
@@ -42,7 +44,7 @@ public static class SearchBenchmark
 
     private sealed record Settings(
         int[] Sizes, string[] DataKinds, int QueriesPerKind, int[] EfSearchSweep, int Ef, (int M, int EfConstruction)[] Hnsw,
-        int TuneMaxN, int[] Clients, int ExactQueries, int BuildMemoryMb, int Seed, string Connection, string? KeptSchema);
+        int TuneMaxN, int[] Clients, int ExactQueries, int BuildMemoryMb, int Seed, string Connection, string? KeptSchema, string InProcess);
 
     internal sealed record Query(string Kind, sbyte[] Code, (int Subject, float Distance)[] Exact);
 
@@ -56,7 +58,8 @@ public static class SearchBenchmark
             args.Get("hnsw", "16:64").Split(',').Select(p => p.Split(':')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray(),
             args.Get("tune-max-n", 100_000), Ints(args.Get("clients", "1,8")), args.Get("exact-queries", 50),
             args.Get("build-memory-mb", 4096), args.Get("seed", 1), args.Get("connection", DefaultConnection),
-            args.Get("schema", "") is { Length: > 0 } kept ? kept : null);
+            args.Get("schema", "") is { Length: > 0 } kept ? kept : null, args.Get("in-process", "no"));
+        if (settings.InProcess is not ("no" or "also" or "only")) throw new ArgumentException("--in-process takes no, also or only.");
         if (settings.DataKinds.Except(["face", "uniform"]).Any()) throw new ArgumentException("--data takes face and/or uniform.");
         if (settings.KeptSchema is not null && (settings.Sizes.Length != 1 || settings.DataKinds.Length != 1))
             throw new ArgumentException("--schema takes one --n and one --data.");
@@ -109,7 +112,7 @@ public static class SearchBenchmark
             if (settings.KeptSchema is not null) Console.WriteLine($"schema {schema.Name} is kept for later runs (DROP SCHEMA {schema.Name} CASCADE when done)");
         }
 
-        var configs = n <= settings.TuneMaxN ? settings.Hnsw : settings.Hnsw[..1];
+        var configs = settings.InProcess == "only" ? [] : n <= settings.TuneMaxN ? settings.Hnsw : settings.Hnsw[..1];
         for (var c = 0; c < configs.Length; c++)
         {
             (m, efConstruction) = configs[c];
@@ -123,25 +126,48 @@ public static class SearchBenchmark
             Console.WriteLine($"### HNSW m {m}, ef_construction {efConstruction}: build {buildSeconds:F1} s " +
                               $"(maintenance_work_mem {settings.BuildMemoryMb} MB, load average {LoadAverage()}); {await schema.SizesAsync()}");
 
-            await WarmUpAsync(configured.Search, data, settings.Ef);
-            Console.WriteLine("| ef_search | recall@1 face-like | recall@10 face-like | recall@1 genuine | recall@1 stranger | recall@1 uniform q | recall@10 uniform q | p50 k=10 | p95 k=10 | p99 k=10 | p99 k=1 | server CPU ms/search k=10 |");
-            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (var ef in settings.EfSearchSweep)
-            {
-                var one = await SearchAllAsync(configured.Search, data.Queries, 1, ef);
-                cpu = server.Seconds();
-                var ten = await SearchAllAsync(configured.Search, data.Queries, 10, ef);
-                var cpuPerSearch = (server.Seconds() - cpu) * 1000 / data.Queries.Count;
-                var faceLike = data.Queries.Select((q, i) => (q, i)).Where(x => x.q.Kind is "genuine" or "stranger").Select(x => x.i).ToArray();
-                Console.WriteLine($"| {ef} | {Recall(data.Queries, one.Results, 1, faceLike)} | {Recall(data.Queries, ten.Results, 10, faceLike)} " +
-                                  $"| {Recall(data.Queries, one.Results, 1, Of(data, "genuine"))} | {Recall(data.Queries, one.Results, 1, Of(data, "stranger"))} " +
-                                  $"| {Recall(data.Queries, one.Results, 1, Of(data, "uniform"))} | {Recall(data.Queries, ten.Results, 10, Of(data, "uniform"))} " +
-                                  $"| {Percentile(ten.LatenciesMs, 50):F2} | {Percentile(ten.LatenciesMs, 95):F2} | {Percentile(ten.LatenciesMs, 99):F2} | {Percentile(one.LatenciesMs, 99):F2} | {cpuPerSearch:F2} |");
-            }
+            await SweepAsync(settings, configured.Search, data);
             if (c == 0) await ConcurrencyAsync(settings, configured.Search, data);
         }
 
+        if (settings.InProcess != "no") await InProcessAsync(settings, schema, data);
+
         if (settings.ExactQueries > 0) await ExactFloorsAsync(settings, schema.Search, data);
+    }
+
+    /// <summary>
+    /// The same searches through the in-process graph (Storage:InProcessSearchMinSubjects): built by the service's own
+    /// SubjectGraphSync from the table, searched through PgFaceSearch (graph candidates, their templates and the rows
+    /// written since read from the table, exact re-rank).
+    /// </summary>
+    private static async Task InProcessAsync(Settings settings, BenchSchema schema, Dataset data)
+    {
+        await schema.Migrator.MigrateAsync();
+        Console.WriteLine();
+        Console.WriteLine($"### {await schema.BuildGraphsAsync(minSubjects: 1)}");
+        await SweepAsync(settings, schema.Search, data);
+        await ConcurrencyAsync(settings, schema.Search, data);
+    }
+
+    /// <summary>Recall and latency over the ef_search sweep, k = 1 and 10.</summary>
+    private static async Task SweepAsync(Settings settings, PgFaceSearch search, Dataset data)
+    {
+        await WarmUpAsync(search, data, settings.Ef);
+        var server = new ServerCpu(settings.Connection);
+        Console.WriteLine("| ef_search | recall@1 face-like | recall@10 face-like | recall@1 genuine | recall@1 stranger | recall@1 uniform q | recall@10 uniform q | p50 k=10 | p95 k=10 | p99 k=10 | p99 k=1 | server CPU ms/search k=10 |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var ef in settings.EfSearchSweep)
+        {
+            var one = await SearchAllAsync(search, data.Queries, 1, ef);
+            var cpu = server.Seconds();
+            var ten = await SearchAllAsync(search, data.Queries, 10, ef);
+            var cpuPerSearch = (server.Seconds() - cpu) * 1000 / data.Queries.Count;
+            var faceLike = data.Queries.Select((q, i) => (q, i)).Where(x => x.q.Kind is "genuine" or "stranger").Select(x => x.i).ToArray();
+            Console.WriteLine($"| {ef} | {Recall(data.Queries, one.Results, 1, faceLike)} | {Recall(data.Queries, ten.Results, 10, faceLike)} " +
+                              $"| {Recall(data.Queries, one.Results, 1, Of(data, "genuine"))} | {Recall(data.Queries, one.Results, 1, Of(data, "stranger"))} " +
+                              $"| {Recall(data.Queries, one.Results, 1, Of(data, "uniform"))} | {Recall(data.Queries, ten.Results, 10, Of(data, "uniform"))} " +
+                              $"| {Percentile(ten.LatenciesMs, 50):F2} | {Percentile(ten.LatenciesMs, 95):F2} | {Percentile(ten.LatenciesMs, 99):F2} | {Percentile(one.LatenciesMs, 99):F2} | {cpuPerSearch:F2} |");
+        }
     }
 
     /// <summary>Latency at the configured ef_search from 1 and 8 clients; each client runs every query, in its own order.</summary>
@@ -398,15 +424,31 @@ public static class SearchBenchmark
             StorageOptions = options;
             Migrator = new DatabaseMigrator(dataSource, Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
             Database = new PgDatabase(dataSource);
-            Search = new PgFaceSearch(Database, new EmbeddingQuantizer(), Options.Create(options));
+            Search = new PgFaceSearch(Database, new EmbeddingQuantizer(), Options.Create(options), Graphs);
             BulkLoader = new PgFaceBulkLoader(Database);
         }
 
         public DatabaseMigrator Migrator { get; }
         public StorageOptions StorageOptions { get; }
+
+        /// <summary>Builds the in-process graphs of galleries of at least that many subjects, as the service's sync does; says what it cost.</summary>
+        public async Task<string> BuildGraphsAsync(int minSubjects)
+        {
+            var sync = new SubjectGraphSync(Database, Graphs, new EmbeddingQuantizer(),
+                Options.Create(new StorageOptions { ConnectionString = StorageOptions.ConnectionString, InProcessSearchMinSubjects = minSubjects }),
+                NullLogger<SubjectGraphSync>.Instance);
+            var clock = Stopwatch.StartNew();
+            var cpu = Environment.CpuUsage.TotalTime;
+            await sync.RefreshAsync(discover: true, CancellationToken.None);
+            return $"In-process graph (m {SubjectGraphSync.GraphM}, ef_construction {SubjectGraphSync.GraphEfConstruction}): read and built in " +
+                   $"{clock.Elapsed.TotalSeconds:F1} s ({(Environment.CpuUsage.TotalTime - cpu).TotalSeconds:F0} s of bench CPU), {Graphs.Subjects:N0} subjects, " +
+                   $"codes and links {Graphs.MemoryBytes / 1e6:F0} MB; load average {LoadAverage()}";
+        }
         public NpgsqlDataSource DataSource => _dataSource;
         public PgDatabase Database { get; }
         public PgFaceSearch Search { get; }
+        /// <summary>The in-process graphs the search uses: none until a run builds one (`--in-process`).</summary>
+        public SubjectGraphs Graphs { get; } = new();
         public PgFaceBulkLoader BulkLoader { get; }
 
         /// <summary>Whether the schema held a load from an earlier run (only for a kept schema).</summary>

@@ -16,7 +16,8 @@ namespace FaceService.Bench;
 /// them today. Then the same queries (genuine + stranger, k = 10, the default ef_search) against the large collection,
 /// the mid one and a sample of the small ones, searched two ways: through the shared graph for every gallery
 /// (Storage:ExactSearchMaxSubjects = 0) and with galleries up to --exact-below subjects scanned exactly (the default);
-/// then the large collection is given a partition and graph of its own (`faceservice partition`) and searched again.
+/// then the large collection is given a partition and graph of its own (`faceservice partition`) and searched again,
+/// and last through the in-process graph the service keeps for galleries of Storage:InProcessSearchMinSubjects (default) and more.
 /// Recall is against the exact answer within each collection.
 /// Options: --small 1000 --small-size 1000 --mid 5000 --large 1000000 --sampled 100 (small collections queried, 2 queries
 /// each) --queries 100 (per kind, large and mid) --exact-below 1000 --hnsw 16:64 --build-memory-mb 4096 --seed 1
@@ -81,7 +82,7 @@ public static class TenantsBenchmark
         {
             ConnectionString = options.ConnectionString, EfSearch = options.EfSearch, HnswM = options.HnswM,
             HnswEfConstruction = options.HnswEfConstruction, ExactSearchMaxSubjects = exactMax,
-        }));
+        }), schema.Graphs);
         var partitions = new PgCollectionPartitions(schema.Database, Options.Create(options));
         var partitioned = (await partitions.ListAsync()).Any(p => p.Collection == largeTenant.Collection.Value);
         if (!partitioned)
@@ -93,6 +94,9 @@ public static class TenantsBenchmark
             Console.WriteLine($"| `partition large`: {clock.Elapsed.TotalSeconds:F0} s (move {large:N0} templates, build their graph, attach); load average {LoadAverage()} | | | | | | | | |");
         }
         await MeasureAsync($"large in its own partition, exact up to {exactBelow:N0}", Search(exactBelow));
+        var graphMin = new StorageOptions().InProcessSearchMinSubjects;
+        Console.WriteLine($"| {await schema.BuildGraphsAsync(graphMin)} | | | | | | | | |");
+        await MeasureAsync($"in-process graph from {graphMin:N0} subjects, exact up to {exactBelow:N0}", Search(exactBelow));
 
         async Task MeasureAsync(string label, PgFaceSearch search)
         {

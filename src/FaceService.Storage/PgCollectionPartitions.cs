@@ -77,8 +77,10 @@ public sealed class PgCollectionPartitions(PgDatabase database, IOptions<Storage
             await ExecuteAsync($"SET LOCAL maintenance_work_mem = '{settings.IndexBuildMemoryMb}MB'");
             await ExecuteAsync($"CREATE TABLE {partition} (LIKE subject_templates INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");
             await ExecuteAsync($"ALTER TABLE {partition} ADD PRIMARY KEY (collection, model_id, subject)");
-            // Straight from partition to partition: the parent's triggers would count the subjects again.
-            await ExecuteAsync($"INSERT INTO {partition} SELECT collection, model_id, subject, faces, embedding FROM {SharedPartition} WHERE collection = {literal}");
+            // Straight from partition to partition: the parent's triggers would count the subjects again. The rows keep
+            // their writers: moved, not changed (in-process graphs built before the move hold them as they are).
+            await ExecuteAsync($"INSERT INTO {partition} (collection, model_id, subject, faces, embedding, written_by) " +
+                               $"SELECT collection, model_id, subject, faces, embedding, written_by FROM {SharedPartition} WHERE collection = {literal}");
             await ExecuteAsync($"DELETE FROM {SharedPartition} WHERE collection = {literal}");
             // Built before attaching, so that the attached partition brings its own index for the parent's.
             await ExecuteAsync($"CREATE INDEX ON {partition} USING hnsw ((embedding::halfvec(128)) halfvec_cosine_ops) " +

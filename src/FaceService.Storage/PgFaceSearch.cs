@@ -17,7 +17,7 @@ namespace FaceService.Storage;
 /// cosine order is the order of squared distance (2 · cosine distance) and needs no scale. Candidates are then
 /// re-ranked exactly against the code's unit vector.</para>
 /// </summary>
-public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options)
+public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options, SubjectGraphs graphs)
 {
     // Candidates fetched per search: a few more than wanted, so that the exact re-ranking can repair the index's order
     // near the k-th place.
@@ -88,6 +88,8 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
         Require(k is >= 1 and <= StoreLimits.MaxK, $"k is between 1 and {StoreLimits.MaxK}.", "k");
 
         var limit = Candidates(k);
+        if (efSearch is { } graphEf && graphs.Ready(collection.Value, modelId) is { } graph)
+            return Nearest(code, await GraphCandidatesAsync(collection, modelId, code, graph, limit, graphEf, ct), k);
         var iterative = _filteredScans.ContainsKey((collection.Value, modelId));
         while (true)
         {
@@ -144,16 +146,50 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
             batch.BatchCommands.Add(settings);
             batch.BatchCommands.Add(query);
 
-            var candidates = new List<(string, int, float[])>(limit);
+            List<(string, int, float[])> candidates;
             await using (var reader = await batch.ExecuteReaderAsync(token))
             {
                 await reader.NextResultAsync(token);
-                while (await reader.ReadAsync(token))
-                    candidates.Add((reader.GetString(0), reader.GetInt32(1), reader.GetFieldValue<float[]>(2)));
+                candidates = await ReadTemplatesAsync(reader, token);
             }
             await transaction.CommitAsync(token);
             return candidates;
         }, ct);
+
+    /// <summary>
+    /// The in-process graph's candidates (SubjectGraphSync), with their templates as the table holds them now, and
+    /// every template written since the graph's snapshot: a subject enrolled a moment ago is found though the graph does
+    /// not hold it yet, and one deleted is not, though the graph still does.
+    /// </summary>
+    private Task<List<(string Subject, int Faces, float[] Template)>> GraphCandidatesAsync(CollectionName collection, string modelId, sbyte[] code,
+        GalleryGraph graph, int limit, int ef, CancellationToken ct)
+    {
+        // Read before the walk: rows folded into the graph after this moment are read from the table as well.
+        var since = graph.Since;
+        var subjects = graph.Graph.Nearest(code, limit, ef);
+        graphs.CountSearch();
+        return PgCommands.ReadAsync(database, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand("""
+                SELECT subject, faces, embedding::real[] FROM subject_templates
+                WHERE collection = @collection AND model_id = @model_id AND (subject = ANY(@subjects) OR written_by >= @since::xid8)
+                """, connection);
+            command.Parameters.AddWithValue("collection", collection.Value);
+            command.Parameters.AddWithValue("model_id", modelId);
+            command.Parameters.AddWithValue("subjects", subjects.ToArray());
+            command.Parameters.AddWithValue("since", since.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await using var reader = await command.ExecuteReaderAsync(token);
+            return await ReadTemplatesAsync(reader, token);
+        }, ct);
+    }
+
+    private static async Task<List<(string Subject, int Faces, float[] Template)>> ReadTemplatesAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var templates = new List<(string, int, float[])>();
+        while (await reader.ReadAsync(ct))
+            templates.Add((reader.GetString(0), reader.GetInt32(1), reader.GetFieldValue<float[]>(2)));
+        return templates;
+    }
 
     /// <summary>Exact distances to the templates (the index order is approximate), nearest first, ties by subject.</summary>
     private List<SubjectMatch> Nearest(sbyte[] query, List<(string Subject, int Faces, float[] Template)> candidates, int k)

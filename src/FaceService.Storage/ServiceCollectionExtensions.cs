@@ -29,6 +29,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => provider.GetRequiredService<PgDatabase>().Primary);
         services.AddSingleton<DatabaseMigrator>();
         services.AddEmbeddingQuantizer();
+        services.AddSingleton<SubjectGraphs>();
         services.AddSingleton<PgFaceSearch>();
         services.AddSingleton<PgFaceStore>();
         services.AddSingleton<IFaceStore>(provider => provider.GetRequiredService<PgFaceStore>());
@@ -39,6 +40,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PgCollectionPartitions>();
         return services;
     }
+
+    /// <summary>
+    /// The in-process search graphs of large galleries (Storage:InProcessSearchMinSubjects), kept current in the
+    /// background. For long-running hosts that serve searches; register after the start-up migration.
+    /// </summary>
+    public static IServiceCollection AddInProcessSearch(this IServiceCollection services) => services.AddHostedService<SubjectGraphSync>();
 
     /// <summary>A data source for one server (tests and tools that do not route reads).</summary>
     public static NpgsqlDataSource CreateDataSource(StorageOptions options) => PgDatabase.Builder(options.ConnectionString!, options).Build();

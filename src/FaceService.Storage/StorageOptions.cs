@@ -33,6 +33,20 @@ public sealed class StorageOptions : IValidatableObject
     [Range(0, 1_000_000)]
     public int ExactSearchMaxSubjects { get; set; } = 1_000;
 
+    /// <summary>
+    /// Galleries (collection and model) of at least this many subjects are searched through a graph held in this
+    /// process (SubjectGraphSync), re-ranked on the table's templates, instead of the database's HNSW index: at a million
+    /// templates pgvector's walk costs ~9-14 ms of server CPU here for recall@10 0.96, the in-process walk under a
+    /// millisecond for more (docs/SCALING.md, section 5). It costs each API process ~0.4 GB per million subjects and a
+    /// build of minutes at start-up (searches use the index meanwhile). 0: never.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int InProcessSearchMinSubjects { get; set; } = 100_000;
+
+    /// <summary>How often the in-process graphs fold in what was written since (searches read the rest from the table).</summary>
+    [Range(100, 60_000)]
+    public int InProcessSearchRefreshMs { get; set; } = 1_000;
+
     /// <summary>HNSW graph degree used when the search index is built (pgvector m).</summary>
     [Range(2, 100)]
     public int HnswM { get; set; } = 16;

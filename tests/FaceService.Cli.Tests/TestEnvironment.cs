@@ -25,7 +25,7 @@ public static class TestEnvironment
         var options = new StorageOptions { ConnectionString = ConnectionString };
         var dataSource = ServiceCollectionExtensions.CreateDataSource(options);
         var database = new PgDatabase(dataSource);
-        return (dataSource, new PgFaceStore(database, new PgFaceSearch(database, new EmbeddingQuantizer(), Options.Create(options))));
+        return (dataSource, new PgFaceStore(database, new PgFaceSearch(database, new EmbeddingQuantizer(), Options.Create(options), new SubjectGraphs())));
     }
 }
 

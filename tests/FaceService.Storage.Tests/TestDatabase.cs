@@ -18,6 +18,9 @@ public static class TestDatabase
 /// </summary>
 public sealed class IsolatedSchema : IAsyncDisposable
 {
+    /// <summary>The in-process graphs this schema's search uses: none unless a test builds them.</summary>
+    public SubjectGraphs Graphs { get; } = new();
+
     private IsolatedSchema(string name, NpgsqlDataSource dataSource, StorageOptions options)
     {
         Name = name;
@@ -25,7 +28,7 @@ public sealed class IsolatedSchema : IAsyncDisposable
         Database = new PgDatabase(dataSource);
         Options = options;
         Migrator = new DatabaseMigrator(dataSource, Microsoft.Extensions.Options.Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
-        Search = new PgFaceSearch(Database, new EmbeddingQuantizer(), Microsoft.Extensions.Options.Options.Create(options));
+        Search = new PgFaceSearch(Database, new EmbeddingQuantizer(), Microsoft.Extensions.Options.Options.Create(options), Graphs);
         Store = new PgFaceStore(Database, Search);
         BulkLoader = new PgFaceBulkLoader(Database);
     }

@@ -20,7 +20,7 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
         var options = TestDatabase.Options(connection.ConnectionString);
         dataSource = ServiceCollectionExtensions.CreateDataSource(options);
         var database = new PgDatabase(dataSource);
-        store = new PgFaceStore(database, new PgFaceSearch(database, new EmbeddingQuantizer(), Options.Create(options)));
+        store = new PgFaceStore(database, new PgFaceSearch(database, new EmbeddingQuantizer(), Options.Create(options), new SubjectGraphs()));
         migrator = new DatabaseMigrator(dataSource, Options.Create(options), NullLogger<DatabaseMigrator>.Instance);
     }
 

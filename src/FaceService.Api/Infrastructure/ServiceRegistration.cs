@@ -6,6 +6,7 @@ using FaceService.Api.Swagger;
 using FaceService.Core.Naming;
 using FaceService.Core.Services;
 using FaceService.Inference;
+using FaceService.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
@@ -48,10 +49,11 @@ public static class ServiceRegistration
 
     /// <summary>
     /// The start-up migration of the store: registered before the face pipeline's start-up, because hosted services
-    /// start in registration order and the pipeline's recognition precision (Auto) follows the faces the store holds.
+    /// start in registration order and the pipeline's recognition precision (Auto) follows the faces the store holds;
+    /// the in-process search graphs start reading the templates once the schema is migrated.
     /// </summary>
     public static IServiceCollection AddStoreMigration(this IServiceCollection services) =>
-        services.AddHostedService<DatabaseMigrationService>().AddPrecisionFromStoredFaces();
+        services.AddHostedService<DatabaseMigrationService>().AddPrecisionFromStoredFaces().AddInProcessSearch();
 
     /// <summary>The application services (Core) and the recluster jobs' runner.</summary>
     public static IServiceCollection AddFaceServices(this IServiceCollection services, IConfiguration configuration)

@@ -69,6 +69,14 @@ public sealed class SubjectGraph
         }
     }
 
+    /// <summary>The subjects in the graph, as of now.</summary>
+    public IReadOnlyList<string> Subjects()
+    {
+        _lock.EnterReadLock();
+        try { return _nodeOf.Keys.ToList(); }
+        finally { _lock.ExitReadLock(); }
+    }
+
     /// <summary>Adds the subject or moves it to a new code; false when it already has this code.</summary>
     public bool Upsert(string subject, ReadOnlySpan<sbyte> code)
     {

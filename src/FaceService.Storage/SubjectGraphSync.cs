@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using FaceService.Core.Embeddings;
+using FaceService.Core.Search;
+using FaceService.Core.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FaceService.Storage;
+
+/// <summary>
+/// Keeps an in-process search graph (<see cref="SubjectGraph"/>) for every gallery of at least
+/// Storage:InProcessSearchMinSubjects subjects (docs/SCALING.md, section 5): built from one snapshot of its templates,
+/// then every Storage:InProcessSearchRefreshMs the rows written since that snapshot's oldest running transaction are
+/// folded in (migration 0011 stamps each row with its writer). Searches never wait for this: <see cref="PgFaceSearch"/>
+/// reads the rows not yet folded beside the graph's candidates, and uses the database's index while a graph is being
+/// built or is far behind. Subjects deleted from the table leave the graph when its size no longer matches the table's.
+/// </summary>
+public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options,
+    ILogger<SubjectGraphSync> logger) : BackgroundService
+{
+    /// <summary>Graph degree and build-time candidates: recall@10 ≥ 0.98 at 1M face-like templates (docs/BENCHMARKS.md).</summary>
+    public const int GraphM = 16;
+    public const int GraphEfConstruction = 100;
+
+    // More rows than this waiting to be folded in, and a search would read too many beside the graph.
+    internal const int MaxUnfoldedRows = 10_000;
+    private static readonly TimeSpan DiscoveryInterval = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (settings.InProcessSearchMinSubjects == 0) return;
+        var refresh = TimeSpan.FromMilliseconds(settings.InProcessSearchRefreshMs);
+        long? discovered = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var discover = discovered is not { } at || Stopwatch.GetElapsedTime(at) >= DiscoveryInterval;
+                await RefreshAsync(discover, stoppingToken);
+                if (discover) discovered = Stopwatch.GetTimestamp();
+                await Task.Delay(refresh, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or StoreUnavailableException or TimeoutException)
+            {
+                // The searches stay right meanwhile: they read what the graphs have not folded in.
+                logger.LogWarning(e, "In-process search graphs not refreshed; trying again");
+                await Task.Delay(refresh, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One round of the background work: with <paramref name="discover"/>, builds the graphs of galleries that reached the
+    /// size, drops those of galleries that left it and prunes deleted subjects; then folds what was written since into every graph.
+    /// </summary>
+    public async Task RefreshAsync(bool discover, CancellationToken ct)
+    {
+        if (discover) await DiscoverAsync(options.Value.InProcessSearchMinSubjects, ct);
+        foreach (var (collection, model) in graphs.Galleries)
+            if (graphs.TryGet(collection, model, out var graph)) await CatchUpAsync(collection, model, graph, ct);
+    }
+
+    private async Task DiscoverAsync(int minSubjects, CancellationToken ct)
+    {
+        if (minSubjects == 0) return;
+        var large = (await PgCommands.QueryListAsync(database,
+                "SELECT collection, model_id, subjects FROM gallery_sizes WHERE subjects >= @min",
+                command => command.Parameters.AddWithValue("min", (long)minSubjects),
+                reader => (Gallery: (reader.GetString(0), reader.GetString(1)), Subjects: reader.GetInt64(2)), ct))
+            .ToDictionary(g => g.Gallery, g => g.Subjects);
+        foreach (var gallery in graphs.Galleries.Where(g => !large.ContainsKey(g)))
+        {
+            graphs.Remove(gallery.Collection, gallery.Model);
+            logger.LogInformation("In-process search graph of collection {Collection} (model {Model}) dropped: fewer than {Min} subjects",
+                gallery.Collection, gallery.Model, minSubjects);
+        }
+        foreach (var ((collection, model), subjects) in large)
+        {
+            if (!graphs.TryGet(collection, model, out var graph) || graph.Graph.RemovedNodes > graph.Graph.Count / 4)
+                await BuildAsync(collection, model, ct);
+            else if (graph.Graph.Count > subjects)
+                await PruneAsync(collection, model, graph, ct);
+        }
+    }
+
+    private async Task BuildAsync(string collection, string model, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var (since, rows) = await ReadTemplatesAsync(collection, model, since: null, ct);
+        var readSeconds = clock.Elapsed.TotalSeconds;
+        var graph = new SubjectGraph(GraphM, GraphEfConstruction);
+        // Off the request threads' pool: a million inserts take minutes of one core.
+        await Task.Factory.StartNew(() =>
+        {
+            foreach (var (subject, code) in rows)
+            {
+                ct.ThrowIfCancellationRequested();
+                graph.Upsert(subject, code);
+            }
+        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        graphs.Set(collection, model, new GalleryGraph(graph, since));
+        logger.LogInformation("In-process search graph of collection {Collection} (model {Model}): {Subjects} subjects, read in {ReadSeconds:F1} s, " +
+                              "built in {BuildSeconds:F1} s, {MegaBytes:F0} MB", collection, model, graph.Count, readSeconds,
+            clock.Elapsed.TotalSeconds - readSeconds, graph.MemoryBytes / 1e6);
+    }
+
+    private async Task CatchUpAsync(string collection, string model, GalleryGraph graph, CancellationToken ct)
+    {
+        var (since, rows) = await ReadTemplatesAsync(collection, model, graph.Since, ct);
+        if (rows.Count > MaxUnfoldedRows) graph.Behind = true;
+        foreach (var (subject, code) in rows) graph.Graph.Upsert(subject, code);
+        graph.Since = since;
+        graph.Behind = false;
+    }
+
+    /// <summary>Takes out of the graph the subjects the table no longer holds.</summary>
+    private async Task PruneAsync(string collection, string model, GalleryGraph graph, CancellationToken ct)
+    {
+        var held = (await PgCommands.QueryListAsync(database,
+            "SELECT subject FROM subject_templates WHERE collection = @collection AND model_id = @model_id",
+            command =>
+            {
+                command.Parameters.AddWithValue("collection", collection);
+                command.Parameters.AddWithValue("model_id", model);
+            },
+            reader => reader.GetString(0), ct)).ToHashSet(StringComparer.Ordinal);
+        var removed = graph.Graph.Subjects().Where(s => !held.Contains(s)).Count(graph.Graph.Remove);
+        logger.LogInformation("In-process search graph of collection {Collection} (model {Model}): {Removed} deleted subjects taken out",
+            collection, model, removed);
+    }
+
+    /// <summary>
+    /// In one snapshot: its oldest running transaction (every row it does not see was written by that one or a later one)
+    /// and the gallery's templates as codes — all of them, or those written by transactions from <paramref name="since"/> on.
+    /// </summary>
+    private Task<(ulong SnapshotXmin, List<(string Subject, sbyte[] Code)> Rows)> ReadTemplatesAsync(string collection, string model, ulong? since,
+        CancellationToken ct) =>
+        PgCommands.ReadAsync(database, async (connection, token) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
+            ulong xmin;
+            await using (var snapshot = new NpgsqlCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", connection, transaction))
+                xmin = ulong.Parse((string)(await snapshot.ExecuteScalarAsync(token))!, System.Globalization.CultureInfo.InvariantCulture);
+            await using var command = new NpgsqlCommand(
+                "SELECT subject, embedding::real[] FROM subject_templates WHERE collection = @collection AND model_id = @model_id" +
+                (since is null ? "" : " AND written_by >= @since::xid8"), connection, transaction);
+            command.Parameters.AddWithValue("collection", collection);
+            command.Parameters.AddWithValue("model_id", model);
+            if (since is { } from) command.Parameters.AddWithValue("since", from.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var rows = new List<(string, sbyte[])>();
+            await using (var reader = await command.ExecuteReaderAsync(token))
+                while (await reader.ReadAsync(token))
+                    rows.Add((reader.GetString(0), quantizer.Quantize(reader.GetFieldValue<float[]>(1))));
+            await transaction.CommitAsync(token);
+            return (xmin, rows);
+        }, ct);
+}

@@ -88,8 +88,9 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
         Require(k is >= 1 and <= StoreLimits.MaxK, $"k is between 1 and {StoreLimits.MaxK}.", "k");
 
         var limit = Candidates(k);
-        if (efSearch is { } graphEf && graphs.Ready(collection.Value, modelId) is { } graph)
-            return Nearest(code, await GraphCandidatesAsync(collection, modelId, code, graph, limit, graphEf, ct), k);
+        if (efSearch is { } graphEf && graphs.Ready(collection.Value, modelId) is { } graph
+            && await GraphCandidatesAsync(collection, modelId, code, graph, limit, graphEf, ct) is { } fromGraph)
+            return Nearest(code, fromGraph, k);
         var iterative = _filteredScans.ContainsKey((collection.Value, modelId));
         while (true)
         {
@@ -159,28 +160,44 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
     /// <summary>
     /// The in-process graph's candidates (SubjectGraphSync), with their templates as the table holds them now, and
     /// every template written since the graph's snapshot: a subject enrolled a moment ago is found though the graph does
-    /// not hold it yet, and one deleted is not, though the graph still does.
+    /// not hold it yet, and one deleted is not, though the graph still does. Null when more rows wait to be folded into
+    /// the graph than a search should read (the database's index answers then).
     /// </summary>
-    private Task<List<(string Subject, int Faces, float[] Template)>> GraphCandidatesAsync(CollectionName collection, string modelId, sbyte[] code,
-        GalleryGraph graph, int limit, int ef, CancellationToken ct)
+    private async Task<List<(string Subject, int Faces, float[] Template)>?> GraphCandidatesAsync(CollectionName collection, string modelId,
+        sbyte[] code, GalleryGraph graph, int limit, int ef, CancellationToken ct)
     {
         // Read before the walk: rows folded into the graph after this moment are read from the table as well.
         var since = graph.Since;
         var subjects = graph.Graph.Nearest(code, limit, ef);
-        graphs.CountSearch();
-        return PgCommands.ReadAsync(database, async (connection, token) =>
+        var (templates, unfolded) = await PgCommands.ReadAsync(database, async (connection, token) =>
         {
+            // ORDER BY written_by LIMIT: the writers' index, whatever the planner believes of their spread.
             await using var command = new NpgsqlCommand("""
-                SELECT subject, faces, embedding::real[] FROM subject_templates
-                WHERE collection = @collection AND model_id = @model_id AND (subject = ANY(@subjects) OR written_by >= @since::xid8)
+                WITH unfolded AS MATERIALIZED (
+                    SELECT subject FROM subject_templates
+                    WHERE collection = @collection AND model_id = @model_id AND written_by >= @since::xid8
+                    ORDER BY written_by LIMIT @cap)
+                SELECT subject, faces, embedding::real[], (SELECT count(*) FROM unfolded) FROM subject_templates
+                WHERE collection = @collection AND model_id = @model_id AND subject = ANY(@subjects || ARRAY(SELECT subject FROM unfolded))
                 """, connection);
             command.Parameters.AddWithValue("collection", collection.Value);
             command.Parameters.AddWithValue("model_id", modelId);
             command.Parameters.AddWithValue("subjects", subjects.ToArray());
             command.Parameters.AddWithValue("since", since.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue("cap", (long)SubjectGraphSync.MaxUnfoldedRows);
+            var rows = new List<(string, int, float[])>(subjects.Count);
+            long waiting = 0;
             await using var reader = await command.ExecuteReaderAsync(token);
-            return await ReadTemplatesAsync(reader, token);
+            while (await reader.ReadAsync(token))
+            {
+                rows.Add((reader.GetString(0), reader.GetInt32(1), reader.GetFieldValue<float[]>(2)));
+                waiting = reader.GetInt64(3);
+            }
+            return (rows, waiting);
         }, ct);
+        if (unfolded >= SubjectGraphSync.MaxUnfoldedRows) return null;
+        graphs.CountSearch();
+        return templates;
     }
 
     private static async Task<List<(string Subject, int Faces, float[] Template)>> ReadTemplatesAsync(NpgsqlDataReader reader, CancellationToken ct)

@@ -148,6 +148,12 @@ public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, 
             ulong xmin;
             await using (var snapshot = new NpgsqlCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", connection, transaction))
                 xmin = ulong.Parse((string)(await snapshot.ExecuteScalarAsync(token))!, System.Globalization.CultureInfo.InvariantCulture);
+            if (since is not null)
+            {
+                // The writers' index for the few rows written since, whatever the planner believes of their spread.
+                await using var indexed = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction);
+                await indexed.ExecuteNonQueryAsync(token);
+            }
             await using var command = new NpgsqlCommand(
                 "SELECT subject, embedding::real[] FROM subject_templates WHERE collection = @collection AND model_id = @model_id" +
                 (since is null ? "" : " AND written_by >= @since::xid8"), connection, transaction);

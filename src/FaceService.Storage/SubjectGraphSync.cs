@@ -24,8 +24,8 @@ public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, 
     public const int GraphM = 16;
     public const int GraphEfConstruction = 100;
 
-    // More rows than this waiting to be folded in, and a search would read too many beside the graph.
-    internal const int MaxUnfoldedRows = 10_000;
+    /// <summary>Rows waiting to be folded in from which a search would read too many beside the graph: the database's index answers then.</summary>
+    public const int MaxUnfoldedRows = 10_000;
     private static readonly TimeSpan DiscoveryInterval = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

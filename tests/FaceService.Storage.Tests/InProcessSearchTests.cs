@@ -98,6 +98,29 @@ public sealed class InProcessSearchTests
     }
 
     [Fact]
+    public async Task Past_the_cap_of_rows_waiting_for_the_graph_the_database_index_answers_until_they_are_folded_in()
+    {
+        await using var schema = await SchemaAsync();
+        await schema.Migrator.MigrateAsync();
+        var collection = SyntheticFaces.NewCollection();
+        await EnrollAsync(schema, collection, 150, "l");
+        var sync = Sync(schema);
+        await sync.RefreshAsync(discover: true, CancellationToken.None);
+        var loaded = Enumerable.Range(0, SubjectGraphSync.MaxUnfoldedRows).Select(_ => _faces.NewSubject()).ToArray();
+        await schema.BulkLoader.BulkLoadAsync(collection, Model, loaded.Select((c, i) => _faces.Face($"b{i:D5}", _faces.CodeNear(c))).ToList());
+
+        var found = await schema.Store.SearchSubjectsAsync(collection, Model, _faces.CodeNear(loaded[7]), k: 1);
+        Assert.Equal("b00007", found[0].Subject);
+        Assert.Equal(0, schema.Graphs.Searches);
+
+        await sync.RefreshAsync(discover: false, CancellationToken.None);
+        Assert.Equal(150 + SubjectGraphSync.MaxUnfoldedRows, schema.Graphs.Subjects);
+        found = await schema.Store.SearchSubjectsAsync(collection, Model, _faces.CodeNear(loaded[9]), k: 1);
+        Assert.Equal("b00009", found[0].Subject);
+        Assert.Equal(1, schema.Graphs.Searches);
+    }
+
+    [Fact]
     public async Task A_gallery_that_falls_below_the_size_loses_its_graph()
     {
         await using var schema = await SchemaAsync();

@@ -16,6 +16,7 @@ var modes = new Dictionary<string, Func<ToolArguments, int>>(StringComparer.Ordi
     ["export-chips"] = ChipExport.Run,
     ["export-rgb"] = RgbExport.Run,
     ["flops"] = ModelFlops.Run,
+    ["graph"] = GraphBenchmark.Run,
     ["identification"] = IdentificationBenchmark.Run,
     ["int8"] = Int8Benchmark.Run,
     ["incremental"] = IncrementalClusteringBenchmark.Run,

@@ -36,16 +36,17 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
     private static readonly TimeSpan GallerySizeMaxAge = TimeSpan.FromSeconds(10);
 
     /// <param name="efSearch">HNSW candidate list size for this query (1..<see cref="StoreLimits.MaxEfSearch"/>): higher = better
-    /// recall, slower; null: the configured Storage:EfSearch.</param>
+    /// recall, slower; null: the configured Storage:EfSearch, or Storage:InProcessEfSearch for a gallery with an in-process graph.</param>
     /// <remarks>A gallery of at most Storage:ExactSearchMaxSubjects subjects is searched exactly instead.</remarks>
     public async Task<IReadOnlyList<SubjectMatch>> SearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch = null,
         CancellationToken ct = default)
     {
-        var ef = efSearch ?? options.Value.EfSearch;
-        Require(ef is >= 1 and <= StoreLimits.MaxEfSearch, $"efSearch is between 1 and {StoreLimits.MaxEfSearch}.", "efSearch");
+        Require(efSearch is null or (>= 1 and <= StoreLimits.MaxEfSearch), $"efSearch is between 1 and {StoreLimits.MaxEfSearch}.", "efSearch");
         RequireModelId(modelId);
         var exact = options.Value.ExactSearchMaxSubjects > 0 && await GallerySubjectsAsync(collection, modelId, ct) <= options.Value.ExactSearchMaxSubjects;
-        return await SearchAsync(collection, modelId, code, k, exact ? null : ef, ct);
+        return exact
+            ? await SearchAsync(collection, modelId, code, k, efSearch: null, graphEf: null, ct)
+            : await SearchAsync(collection, modelId, code, k, efSearch ?? options.Value.EfSearch, efSearch ?? options.Value.InProcessEfSearch, ct);
     }
 
     private async Task<long> GallerySubjectsAsync(CollectionName collection, string modelId, CancellationToken ct) =>
@@ -77,19 +78,20 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
     /// </summary>
     public Task<IReadOnlyList<SubjectMatch>> ExactSearchSubjectsAsync(CollectionName collection, string modelId, sbyte[] code, int k,
         CancellationToken ct = default) =>
-        SearchAsync(collection, modelId, code, k, efSearch: null, ct);
+        SearchAsync(collection, modelId, code, k, efSearch: null, graphEf: null, ct);
 
     /// <param name="efSearch">null: exact scan without the index.</param>
+    /// <param name="graphEf">The walk's breadth where the gallery has an in-process graph; null: never the graph.</param>
     private async Task<IReadOnlyList<SubjectMatch>> SearchAsync(CollectionName collection, string modelId, sbyte[] code, int k, int? efSearch,
-        CancellationToken ct)
+        int? graphEf, CancellationToken ct)
     {
         RequireModelId(modelId);
         RequireCode(code, "code");
         Require(k is >= 1 and <= StoreLimits.MaxK, $"k is between 1 and {StoreLimits.MaxK}.", "k");
 
         var limit = Candidates(k);
-        if (efSearch is { } graphEf && graphs.Ready(collection.Value, modelId) is { } graph
-            && await GraphCandidatesAsync(collection, modelId, code, graph, limit, graphEf, ct) is { } fromGraph)
+        if (graphEf is { } breadth && graphs.Ready(collection.Value, modelId) is { } graph
+            && await GraphCandidatesAsync(collection, modelId, code, graph, limit, breadth, ct) is { } fromGraph)
             return Nearest(code, fromGraph, k);
         var iterative = _filteredScans.ContainsKey((collection.Value, modelId));
         while (true)

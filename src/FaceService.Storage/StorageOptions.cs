@@ -43,6 +43,14 @@ public sealed class StorageOptions : IValidatableObject
     [Range(0, int.MaxValue)]
     public int InProcessSearchMinSubjects { get; set; } = 100_000;
 
+    /// <summary>
+    /// The in-process graph's default candidate list size (identify's efSearch overrides it as it does EfSearch): the walk
+    /// is cheap, so it goes further than pgvector's. At 1M face-like subjects 700 gives recall@1 1.0 / recall@10 0.99
+    /// (500: 0.978) for p99 ≤ 7 ms with the database's part (docs/BENCHMARKS.md, Search at scale).
+    /// </summary>
+    [Range(1, 1000)]
+    public int InProcessEfSearch { get; set; } = 700;
+
     /// <summary>How often the in-process graphs fold in what was written since (searches read the rest from the table).</summary>
     [Range(100, 60_000)]
     public int InProcessSearchRefreshMs { get; set; } = 1_000;

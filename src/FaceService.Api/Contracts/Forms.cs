@@ -95,8 +95,8 @@ public sealed class IdentifyForm : ICollectionScoped
     [FromForm(Name = "allFaces")] public bool AllFaces { get; set; }
 
     /// <summary>
-    /// Search breadth for this request, 1 to 1000 (default: the configured Storage:EfSearch): the HNSW candidate list
-    /// size. Higher finds the exact nearest subjects more often and takes longer (docs/BENCHMARKS.md, Search at scale).
+    /// Search breadth for this request, 1 to 1000 (default: the configured Storage:EfSearch, or Storage:InProcessEfSearch
+    /// for a collection searched through the in-process graph): the HNSW candidate list size. Higher finds the exact nearest subjects more often and takes longer (docs/BENCHMARKS.md, Search at scale).
     /// </summary>
     /// <example>100</example>
     [FromForm(Name = "efSearch")] public int? EfSearch { get; set; }

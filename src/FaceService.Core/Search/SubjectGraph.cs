@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using FaceService.Core.Embeddings;
 
 namespace FaceService.Core.Search;
@@ -22,8 +24,9 @@ public sealed class SubjectGraph
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<string, int> _nodeOf = new(StringComparer.Ordinal);
 
-    private sbyte[] _codes = [];
-    private float[] _inverseNorms = [];
+    // Per node its code and, right after it, the inverse of the code's norm: one memory region per distance.
+    private const int RecordBytes = Dimensions + sizeof(float);
+    private sbyte[] _records = [];
     // Layer 0: per node its neighbour count, then up to m0 neighbours. Upper layers (1 node in m has any): per node
     // and level above 0, the count and up to m neighbours.
     private int[] _links0 = [];
@@ -63,7 +66,7 @@ public sealed class SubjectGraph
             {
                 long upper = 0;
                 for (var node = 0; node < _nodes; node++) upper += _upperLinks[node]?.Length ?? 0;
-                return (long)_nodes * (Dimensions + sizeof(float) + (_m0 + 1) * sizeof(int) + IntPtr.Size) + upper * sizeof(int);
+                return (long)_nodes * (RecordBytes + (_m0 + 1) * sizeof(int) + IntPtr.Size) + upper * sizeof(int);
             }
             finally { _lock.ExitReadLock(); }
         }
@@ -140,29 +143,43 @@ public sealed class SubjectGraph
 
     private readonly record struct Query(sbyte[] Code, float InverseNorm);
 
-    private ReadOnlySpan<sbyte> CodeOf(int node) => _codes.AsSpan(node * Dimensions, Dimensions);
+    private ReadOnlySpan<sbyte> CodeOf(int node) => _records.AsSpan(node * RecordBytes, Dimensions);
 
-    private Query QueryOf(int node) => new(_codes.AsSpan(node * Dimensions, Dimensions).ToArray(), _inverseNorms[node]);
+    private float InverseNormOf(int node) => Unsafe.ReadUnaligned<float>(ref Unsafe.As<sbyte, byte>(ref _records[node * RecordBytes + Dimensions]));
+
+    private Query QueryOf(int node) => new(CodeOf(node).ToArray(), InverseNormOf(node));
 
     private float Distance(in Query query, int node) =>
-        1f - CodeDot.Of(query.Code, CodeOf(node)) * query.InverseNorm * _inverseNorms[node];
+        1f - CodeDot.Of(query.Code, CodeOf(node)) * query.InverseNorm * InverseNormOf(node);
 
-    private float Distance(int a, int b) => 1f - CodeDot.Of(CodeOf(a), CodeOf(b)) * _inverseNorms[a] * _inverseNorms[b];
+    private float Distance(int a, int b) => 1f - CodeDot.Of(CodeOf(a), CodeOf(b)) * InverseNormOf(a) * InverseNormOf(b);
+
+    /// <summary>Asks the CPU for a node's record ahead of its distance: the walk waits on memory, not on arithmetic.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe void Prefetch(int node)
+    {
+        if (!Sse.IsSupported) return;
+        fixed (sbyte* record = &_records[node * RecordBytes])
+        {
+            Sse.Prefetch0(record);
+            Sse.Prefetch0(record + 64);
+            Sse.Prefetch0(record + RecordBytes - 1);
+        }
+    }
 
     private int NewNode(string subject, ReadOnlySpan<sbyte> code, float inverseNorm)
     {
         if (_nodes == _subjectOf.Length)
         {
             var capacity = Math.Max(1024, _nodes * 2);
-            Array.Resize(ref _codes, capacity * Dimensions);
-            Array.Resize(ref _inverseNorms, capacity);
+            Array.Resize(ref _records, capacity * RecordBytes);
             Array.Resize(ref _links0, capacity * (_m0 + 1));
             Array.Resize(ref _upperLinks, capacity);
             Array.Resize(ref _subjectOf, capacity);
         }
         var node = _nodes++;
-        code.CopyTo(_codes.AsSpan(node * Dimensions, Dimensions));
-        _inverseNorms[node] = inverseNorm;
+        code.CopyTo(_records.AsSpan(node * RecordBytes, Dimensions));
+        Unsafe.WriteUnaligned(ref Unsafe.As<sbyte, byte>(ref _records[node * RecordBytes + Dimensions]), inverseNorm);
         _links0[node * (_m0 + 1)] = 0;
         var level = Math.Min(MaxLevel, (int)(-Math.Log(1 - _random.NextDouble()) * _levelFactor));
         _upperLinks[node] = level == 0 ? null : new int[level * (_m + 1)];
@@ -280,14 +297,20 @@ public sealed class SubjectGraph
             candidates.Enqueue(entry, distance);
             if (routesInAnswer || _subjectOf[entry] is not null) Keep(entry, distance);
         }
+        Span<int> reached = stackalloc int[_m0];
         while (candidates.TryDequeue(out var current, out var currentDistance))
         {
             if (answer.Count >= ef && currentDistance > farthest) break;
             var links = LinksOf(current, level);
+            var count = 0;
             for (var i = 1; i <= links[0]; i++)
             {
-                var neighbour = links[i];
-                if (!visited.Add(neighbour)) continue;
+                if (!visited.Add(links[i])) continue;
+                reached[count++] = links[i];
+                Prefetch(links[i]);
+            }
+            foreach (var neighbour in reached[..count])
+            {
                 var distance = Distance(query, neighbour);
                 if (answer.Count >= ef && distance >= farthest) continue;
                 candidates.Enqueue(neighbour, distance);
@@ -311,18 +334,19 @@ public sealed class SubjectGraph
     private sealed class VisitedNodes
     {
         [ThreadStatic] private static VisitedNodes? t_current;
-        private int[] _marks = [];
-        private int _generation;
+        // 2 bytes a node: the marks of a million-node graph stay in the CPU's caches longer.
+        private ushort[] _marks = [];
+        private ushort _generation;
 
         public static VisitedNodes Begin(int nodes)
         {
             var visited = t_current ??= new VisitedNodes();
             if (visited._marks.Length < nodes)
             {
-                visited._marks = new int[Math.Max(nodes, visited._marks.Length * 2)];
+                visited._marks = new ushort[Math.Max(nodes, visited._marks.Length * 2)];
                 visited._generation = 0;
             }
-            if (++visited._generation == int.MaxValue)
+            if (++visited._generation == ushort.MaxValue)
             {
                 Array.Clear(visited._marks);
                 visited._generation = 1;

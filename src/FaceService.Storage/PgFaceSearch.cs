@@ -161,7 +161,7 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
 
     /// <summary>
     /// The in-process graph's candidates (SubjectGraphSync), with their templates as the table holds them now, and
-    /// every template written since the graph's snapshot: a subject enrolled a moment ago is found though the graph does
+    /// every template its snapshot did not see: a subject enrolled a moment ago is found though the graph does
     /// not hold it yet, and one deleted is not, though the graph still does. Null when more rows wait to be folded into
     /// the graph than a search should read (the database's index answers then).
     /// </summary>
@@ -169,23 +169,29 @@ public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quanti
         sbyte[] code, GalleryGraph graph, int limit, int ef, CancellationToken ct)
     {
         // Read before the walk: rows folded into the graph after this moment are read from the table as well.
-        var since = graph.Since;
+        var holds = graph.Holds;
         var subjects = graph.Graph.Nearest(code, limit, ef);
         var (templates, unfolded) = await PgCommands.ReadAsync(database, async (connection, token) =>
         {
+            // The rows the graph's snapshot did not see: written from its xmax on, or by a transaction running then.
             // ORDER BY written_by LIMIT: the writers' index, whatever the planner believes of their spread.
             await using var command = new NpgsqlCommand("""
                 WITH unfolded AS MATERIALIZED (
-                    SELECT subject FROM subject_templates
-                    WHERE collection = @collection AND model_id = @model_id AND written_by >= @since::xid8
-                    ORDER BY written_by LIMIT @cap)
+                    (SELECT subject FROM subject_templates
+                     WHERE collection = @collection AND model_id = @model_id AND written_by >= @xmax::xid8
+                     ORDER BY written_by LIMIT @cap)
+                    UNION ALL
+                    (SELECT subject FROM subject_templates
+                     WHERE collection = @collection AND model_id = @model_id AND written_by = ANY(@in_progress::xid8[])
+                     ORDER BY written_by LIMIT @cap))
                 SELECT subject, faces, embedding::real[], (SELECT count(*) FROM unfolded) FROM subject_templates
                 WHERE collection = @collection AND model_id = @model_id AND subject = ANY(@subjects || ARRAY(SELECT subject FROM unfolded))
                 """, connection);
             command.Parameters.AddWithValue("collection", collection.Value);
             command.Parameters.AddWithValue("model_id", modelId);
             command.Parameters.AddWithValue("subjects", subjects.ToArray());
-            command.Parameters.AddWithValue("since", since.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue("xmax", holds.XmaxText);
+            command.Parameters.AddWithValue("in_progress", holds.InProgressText);
             command.Parameters.AddWithValue("cap", (long)SubjectGraphSync.MaxUnfoldedRows);
             var rows = new List<(string, int, float[])>(subjects.Count);
             long waiting = 0;

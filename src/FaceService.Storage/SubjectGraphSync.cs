@@ -12,8 +12,8 @@ namespace FaceService.Storage;
 /// <summary>
 /// Keeps an in-process search graph (<see cref="SubjectGraph"/>) for every gallery of at least
 /// Storage:InProcessSearchMinSubjects subjects (docs/SCALING.md, section 5): built from one snapshot of its templates,
-/// then every Storage:InProcessSearchRefreshMs the rows written since that snapshot's oldest running transaction are
-/// folded in (migration 0011 stamps each row with its writer). Searches never wait for this: <see cref="PgFaceSearch"/>
+/// then every Storage:InProcessSearchRefreshMs the rows that snapshot did not see are folded in, read through a newer
+/// one (migration 0011 stamps each row with its writer). Searches never wait for this: <see cref="PgFaceSearch"/>
 /// reads the rows not yet folded beside the graph's candidates, and uses the database's index while a graph is being
 /// built or is far behind. Subjects deleted from the table leave the graph when its size no longer matches the table's.
 /// </summary>
@@ -93,7 +93,7 @@ public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, 
     private async Task BuildAsync(string collection, string model, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var (since, rows) = await ReadTemplatesAsync(collection, model, since: null, ct);
+        var (snapshot, rows) = await ReadTemplatesAsync(collection, model, after: null, ct);
         var readSeconds = clock.Elapsed.TotalSeconds;
         var graph = new SubjectGraph(GraphM, GraphEfConstruction);
         // Off the request threads' pool: a million inserts take minutes of one core.
@@ -105,7 +105,7 @@ public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, 
                 graph.Upsert(subject, code);
             }
         }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        graphs.Set(collection, model, new GalleryGraph(graph, since));
+        graphs.Set(collection, model, new GalleryGraph(graph, snapshot));
         logger.LogInformation("In-process search graph of collection {Collection} (model {Model}): {Subjects} subjects, read in {ReadSeconds:F1} s, " +
                               "built in {BuildSeconds:F1} s, {MegaBytes:F0} MB", collection, model, graph.Count, readSeconds,
             clock.Elapsed.TotalSeconds - readSeconds, graph.MemoryBytes / 1e6);
@@ -113,10 +113,10 @@ public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, 
 
     private async Task CatchUpAsync(string collection, string model, GalleryGraph graph, CancellationToken ct)
     {
-        var (since, rows) = await ReadTemplatesAsync(collection, model, graph.Since, ct);
+        var (snapshot, rows) = await ReadTemplatesAsync(collection, model, graph.Holds, ct);
         if (rows.Count > MaxUnfoldedRows) graph.Behind = true;
         foreach (var (subject, code) in rows) graph.Graph.Upsert(subject, code);
-        graph.Since = since;
+        graph.Holds = snapshot;
         graph.Behind = false;
     }
 
@@ -137,18 +137,25 @@ public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, 
     }
 
     /// <summary>
-    /// In one snapshot: its oldest running transaction (every row it does not see was written by that one or a later one)
-    /// and the gallery's templates as codes — all of them, or those written by transactions from <paramref name="since"/> on.
+    /// Through one snapshot: the snapshot, and the gallery's templates as codes — all of them, or those that
+    /// <paramref name="after"/> did not see.
     /// </summary>
-    private Task<(ulong SnapshotXmin, List<(string Subject, sbyte[] Code)> Rows)> ReadTemplatesAsync(string collection, string model, ulong? since,
-        CancellationToken ct) =>
+    private Task<(GraphSnapshot Snapshot, List<(string Subject, sbyte[] Code)> Rows)> ReadTemplatesAsync(string collection, string model,
+        GraphSnapshot? after, CancellationToken ct) =>
         PgCommands.ReadAsync(database, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
-            ulong xmin;
-            await using (var snapshot = new NpgsqlCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", connection, transaction))
-                xmin = ulong.Parse((string)(await snapshot.ExecuteScalarAsync(token))!, System.Globalization.CultureInfo.InvariantCulture);
-            if (since is not null)
+            GraphSnapshot snapshot;
+            await using (var current = new NpgsqlCommand(
+                             "SELECT pg_snapshot_xmax(s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(s) x) FROM pg_current_snapshot() s",
+                             connection, transaction))
+            await using (var reader = await current.ExecuteReaderAsync(token))
+            {
+                await reader.ReadAsync(token);
+                snapshot = new GraphSnapshot(ulong.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture),
+                    reader.GetFieldValue<string[]>(1).Select(x => ulong.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            }
+            if (after is not null)
             {
                 // The writers' index for the few rows written since, whatever the planner believes of their spread.
                 await using var indexed = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction);
@@ -156,15 +163,19 @@ public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, 
             }
             await using var command = new NpgsqlCommand(
                 "SELECT subject, embedding::real[] FROM subject_templates WHERE collection = @collection AND model_id = @model_id" +
-                (since is null ? "" : " AND written_by >= @since::xid8"), connection, transaction);
+                (after is null ? "" : " AND (written_by >= @xmax::xid8 OR written_by = ANY(@in_progress::xid8[]))"), connection, transaction);
             command.Parameters.AddWithValue("collection", collection);
             command.Parameters.AddWithValue("model_id", model);
-            if (since is { } from) command.Parameters.AddWithValue("since", from.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (after is not null)
+            {
+                command.Parameters.AddWithValue("xmax", after.XmaxText);
+                command.Parameters.AddWithValue("in_progress", after.InProgressText);
+            }
             var rows = new List<(string, sbyte[])>();
             await using (var reader = await command.ExecuteReaderAsync(token))
                 while (await reader.ReadAsync(token))
                     rows.Add((reader.GetString(0), quantizer.Quantize(reader.GetFieldValue<float[]>(1))));
             await transaction.CommitAsync(token);
-            return (xmin, rows);
+            return (snapshot, rows);
         }, ct);
 }

@@ -38,21 +38,30 @@ public sealed class SubjectGraphs
 }
 
 /// <summary>
-/// One gallery's graph and the oldest transaction it may have missed: every template row not yet in the graph was
-/// written by a transaction at or after <see cref="Since"/>, so a search reads those rows from the table beside the graph's
-/// candidates and misses nothing the table holds.
+/// What a graph holds, as a PostgreSQL snapshot says it: the rows whose writers had committed when it was taken. Every
+/// other row was written by a transaction from <see cref="Xmax"/> on or by one of <see cref="InProgress"/>; a search
+/// reads those from the table beside the graph's candidates and misses nothing the table holds. (The snapshot's xmin
+/// would do as well, but a long transaction anywhere in the cluster holds it back and makes that read grow.)
 /// </summary>
-internal sealed class GalleryGraph(SubjectGraph graph, ulong since)
+internal sealed record GraphSnapshot(ulong Xmax, ulong[] InProgress)
 {
-    private long _since = (long)since;
+    public string XmaxText => Xmax.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public string[] InProgressText => InProgress.Select(x => x.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+}
+
+/// <summary>One gallery's graph and the snapshot it holds.</summary>
+internal sealed class GalleryGraph(SubjectGraph graph, GraphSnapshot holds)
+{
+    private GraphSnapshot _holds = holds;
 
     public SubjectGraph Graph { get; } = graph;
 
-    /// <summary>An xid8: moves forward only after the rows written before it are in the graph.</summary>
-    public ulong Since
+    /// <summary>Moves on only after the rows it adds are in the graph.</summary>
+    public GraphSnapshot Holds
     {
-        get => (ulong)Volatile.Read(ref _since);
-        set => Volatile.Write(ref _since, (long)Math.Max(value, Since));
+        get => Volatile.Read(ref _holds);
+        set => Volatile.Write(ref _holds, value);
     }
 
     /// <summary>Set while more rows wait than a search should read beside the graph; searches then use the database's index.</summary>

@@ -21,6 +21,19 @@ public sealed class InProcessSearchTests
         o.InProcessSearchMinSubjects = MinSubjects;
     });
 
+    /// <summary>A migrated schema with one gallery of that many subjects, its graph built.</summary>
+    private async Task<(IsolatedSchema Schema, CollectionName Collection, float[][] Centres, SubjectGraphSync Sync)> GraphedGalleryAsync(int subjects)
+    {
+        var schema = await SchemaAsync();
+        await schema.Migrator.MigrateAsync();
+        var collection = SyntheticFaces.NewCollection();
+        var centres = await EnrollAsync(schema, collection, subjects, "l");
+        var sync = Sync(schema);
+        await sync.RefreshAsync(discover: true, CancellationToken.None);
+        Assert.Equal(subjects, schema.Graphs.Subjects);
+        return (schema, collection, centres, sync);
+    }
+
     private static SubjectGraphSync Sync(IsolatedSchema schema) =>
         new(schema.Database, schema.Graphs, new EmbeddingQuantizer(), Options.Create(schema.Options), NullLogger<SubjectGraphSync>.Instance);
 
@@ -66,13 +79,8 @@ public sealed class InProcessSearchTests
     [Fact]
     public async Task Writes_after_the_build_are_answered_at_once_and_folded_in_later()
     {
-        await using var schema = await SchemaAsync();
-        await schema.Migrator.MigrateAsync();
-        var collection = SyntheticFaces.NewCollection();
-        var centres = await EnrollAsync(schema, collection, 150, "l");
-        var sync = Sync(schema);
-        await sync.RefreshAsync(discover: true, CancellationToken.None);
-        Assert.Equal(150, schema.Graphs.Subjects);
+        var (schema, collection, centres, sync) = await GraphedGalleryAsync(150);
+        await using var dropped = schema;
 
         // Enrolled, given another face, deleted: none of it in the graph yet.
         var newcomer = _faces.NewSubject();
@@ -100,12 +108,13 @@ public sealed class InProcessSearchTests
     [Fact]
     public async Task Past_the_cap_of_rows_waiting_for_the_graph_the_database_index_answers_until_they_are_folded_in()
     {
-        await using var schema = await SchemaAsync();
-        await schema.Migrator.MigrateAsync();
-        var collection = SyntheticFaces.NewCollection();
-        await EnrollAsync(schema, collection, 150, "l");
-        var sync = Sync(schema);
-        await sync.RefreshAsync(discover: true, CancellationToken.None);
+        var (schema, collection, _, sync) = await GraphedGalleryAsync(150);
+        await using var dropped = schema;
+        // A transaction left open elsewhere in the cluster (a long index build, a dump) must not keep the rows written
+        // after it waiting beside the graph.
+        await using var idle = await schema.DataSource.OpenConnectionAsync();
+        await using var open = await idle.BeginTransactionAsync();
+        await using (var xid = new Npgsql.NpgsqlCommand("SELECT pg_current_xact_id()", idle, open)) await xid.ExecuteScalarAsync();
         var loaded = Enumerable.Range(0, SubjectGraphSync.MaxUnfoldedRows).Select(_ => _faces.NewSubject()).ToArray();
         await schema.BulkLoader.BulkLoadAsync(collection, Model, loaded.Select((c, i) => _faces.Face($"b{i:D5}", _faces.CodeNear(c))).ToList());
 
@@ -123,13 +132,8 @@ public sealed class InProcessSearchTests
     [Fact]
     public async Task A_gallery_that_falls_below_the_size_loses_its_graph()
     {
-        await using var schema = await SchemaAsync();
-        await schema.Migrator.MigrateAsync();
-        var collection = SyntheticFaces.NewCollection();
-        await EnrollAsync(schema, collection, MinSubjects, "l");
-        var sync = Sync(schema);
-        await sync.RefreshAsync(discover: true, CancellationToken.None);
-        Assert.Equal(MinSubjects, schema.Graphs.Subjects);
+        var (schema, collection, _, sync) = await GraphedGalleryAsync(MinSubjects);
+        await using var dropped = schema;
 
         await schema.Store.DeleteSubjectAsync(collection, SubjectId.Parse("l0000"));
         await sync.RefreshAsync(discover: true, CancellationToken.None);

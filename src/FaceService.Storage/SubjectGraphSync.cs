@@ -34,24 +34,42 @@ public sealed class SubjectGraphSync(PgDatabase database, SubjectGraphs graphs, 
         if (settings.InProcessSearchMinSubjects == 0) return;
         var refresh = TimeSpan.FromMilliseconds(settings.InProcessSearchRefreshMs);
         long? discovered = null;
+        var failing = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var discover = discovered is not { } at || Stopwatch.GetElapsedTime(at) >= DiscoveryInterval;
-                await RefreshAsync(discover, stoppingToken);
+                // Counted from the start: a round that fails is not tried again at once.
                 if (discover) discovered = Stopwatch.GetTimestamp();
-                await Task.Delay(refresh, stoppingToken);
+                await RefreshAsync(discover, stoppingToken);
+                if (failing) logger.LogInformation("In-process search graphs refreshed again");
+                failing = false;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or StoreUnavailableException or TimeoutException)
+            catch (Exception e)
             {
-                // The searches stay right meanwhile: they read what the graphs have not folded in.
-                logger.LogWarning(e, "In-process search graphs not refreshed; trying again");
-                await Task.Delay(refresh, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                // Never down with the host, and logged once a spell: the searches stay right meanwhile (they read what
+                // the graphs have not folded in, or use the database's index).
+                if (!failing)
+                {
+                    if (e is NpgsqlException or StoreUnavailableException or TimeoutException)
+                        logger.LogWarning(e, "In-process search graphs not refreshed; trying again every {Refresh}", refresh);
+                    else
+                        logger.LogError(e, "In-process search graphs not refreshed; trying again every {Refresh}", refresh);
+                }
+                failing = true;
+            }
+            try
+            {
+                await Task.Delay(refresh, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }

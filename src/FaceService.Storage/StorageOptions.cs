@@ -36,9 +36,10 @@ public sealed class StorageOptions : IValidatableObject
     /// <summary>
     /// Galleries (collection and model) of at least this many subjects are searched through a graph held in this
     /// process (SubjectGraphSync), re-ranked on the table's templates, instead of the database's HNSW index: at a million
-    /// templates pgvector's walk costs ~9-14 ms of server CPU here for recall@10 0.96, the in-process walk under a
-    /// millisecond for more (docs/SCALING.md, section 5). It costs each API process ~0.4 GB per million subjects and a
-    /// build of minutes at start-up (searches use the index meanwhile). 0: never.
+    /// templates pgvector's walk costs 11-14 ms of server CPU here for recall@10 0.96, the in-process walk 2-3 ms of the
+    /// API's CPU and ~1 ms of the database's for recall@10 0.99 (docs/SCALING.md, section 5). It costs each API process
+    /// ~0.45 GB per million subjects and a build of ~5 minutes per million at start-up (searches use the index meanwhile).
+    /// 0: never.
     /// </summary>
     [Range(0, int.MaxValue)]
     public int InProcessSearchMinSubjects { get; set; } = 100_000;
@@ -46,7 +47,7 @@ public sealed class StorageOptions : IValidatableObject
     /// <summary>
     /// The in-process graph's default candidate list size (identify's efSearch overrides it as it does EfSearch): the walk
     /// is cheap, so it goes further than pgvector's. At 1M face-like subjects 700 gives recall@1 1.0 / recall@10 0.99
-    /// (500: 0.978) for p99 ≤ 7 ms with the database's part (docs/BENCHMARKS.md, Search at scale).
+    /// (500: 0.978) for p99 4-8 ms with the database's part (docs/BENCHMARKS.md, Search at scale).
     /// </summary>
     [Range(1, 1000)]
     public int InProcessEfSearch { get; set; } = 700;

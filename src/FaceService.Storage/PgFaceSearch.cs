@@ -16,6 +16,9 @@ namespace FaceService.Storage;
 /// pgvector's iterative index scan where the filter drops rows). A code stands for the unit vector code / ‖code‖, so
 /// cosine order is the order of squared distance (2 · cosine distance) and needs no scale. Candidates are then
 /// re-ranked exactly against the code's unit vector.</para>
+/// <para>A gallery of at most Storage:ExactSearchMaxSubjects subjects is scanned exactly instead; one with an in-process
+/// graph (<see cref="SubjectGraphs"/>, from Storage:InProcessSearchMinSubjects subjects) takes its candidates from that
+/// graph and reads their templates, with every row the graph has not folded in, in one query.</para>
 /// </summary>
 public sealed class PgFaceSearch(PgDatabase database, IEmbeddingQuantizer quantizer, IOptions<StorageOptions> options, SubjectGraphs graphs)
 {

@@ -24,7 +24,7 @@ public sealed class InMemoryCodeScan
         for (var i = 0; i < codes.Count; i++)
         {
             codes[i].CopyTo(_codes.AsSpan(i * Dimensions, Dimensions));
-            _norms[i] = MathF.Sqrt(Dot(codes[i], codes[i]));
+            _norms[i] = MathF.Sqrt(CodeDot.Of(codes[i], codes[i]));
         }
         _subjectOf = subjectOf;
     }
@@ -37,14 +37,14 @@ public sealed class InMemoryCodeScan
     /// <summary>The k nearest subjects (best face each), nearest first, as (subject number, squared distance).</summary>
     public (int Subject, float Distance)[] NearestSubjects(sbyte[] query, int k)
     {
-        var queryNorm = MathF.Sqrt(Dot(query, query));
+        var queryNorm = MathF.Sqrt(CodeDot.Of(query, query));
         // Best k subjects so far, sorted by distance. A subject pushed out never comes back with a worse face: the k-th
         // distance only falls, so the list stays exact.
         var best = new List<(int Subject, float Distance)>(k + 1);
         var worst = float.PositiveInfinity;
         for (var row = 0; row < _norms.Length; row++)
         {
-            var distance = 2f - 2f * Dot(query, _codes.AsSpan(row * Dimensions, Dimensions)) / (queryNorm * _norms[row]);
+            var distance = 2f - 2f * CodeDot.Of(query, _codes.AsSpan(row * Dimensions, Dimensions)) / (queryNorm * _norms[row]);
             if (distance >= worst) continue;
             var subject = _subjectOf[row];
             var at = best.FindIndex(b => b.Subject == subject);
@@ -60,6 +60,4 @@ public sealed class InMemoryCodeScan
         }
         return best.ToArray();
     }
-
-    private static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b) => CodeDot.Of(a, b);
 }

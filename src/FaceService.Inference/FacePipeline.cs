@@ -24,40 +24,15 @@ public sealed class FacePipeline(
 
     public async Task<ImageAnalysis<FoundFace>> DetectAsync(ReadOnlyMemory<byte> encodedImage, CancellationToken cancellationToken = default)
     {
-        var image = decoder.Decode(encodedImage.Span);
-        using var photo = new PhotoForChips(image, aligner);
-        try
-        {
-            var (faces, detected) = Detect(image, FaceSelection.All, cancellationToken);
-            var found = (await Chips(photo, faces, cancellationToken).ConfigureAwait(false))
-                .Select((face, i) => new FoundFace(faces[i].Box, faces[i].Score, face.FivePoints, face.Quality)).ToList();
-            return new ImageAnalysis<FoundFace>(image.Width, image.Height, found, detected);
-        }
-        finally
-        {
-            await photo.MipmapsBuilt.ConfigureAwait(false);
-        }
+        var (image, faces, detected, cut) = await DetectAndCutAsync(encodedImage, FaceSelection.All, cancellationToken).ConfigureAwait(false);
+        var found = cut.Select((face, i) => new FoundFace(faces[i].Box, faces[i].Score, face.FivePoints, face.Quality)).ToList();
+        return new ImageAnalysis<FoundFace>(image.Width, image.Height, found, detected);
     }
 
     public async Task<ImageAnalysis<EmbeddedFace>> AnalyzeAsync(ReadOnlyMemory<byte> encodedImage, FaceSelection selection, CancellationToken cancellationToken = default)
     {
-        var image = decoder.Decode(encodedImage.Span);
-        IReadOnlyList<DetectedFace> faces;
-        int detected;
-        (Point2[] FivePoints, RgbaImage Chip, FaceQuality Quality)[] cut;
-        using (var photo = new PhotoForChips(image, aligner))
-        {
-            try
-            {
-                (faces, detected) = Detect(image, selection, cancellationToken);
-                if (faces.Count == 0) return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, [], detected);
-                cut = await Chips(photo, faces, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                await photo.MipmapsBuilt.ConfigureAwait(false);
-            }
-        }
+        var (image, faces, detected, cut) = await DetectAndCutAsync(encodedImage, selection, cancellationToken).ConfigureAwait(false);
+        if (faces.Count == 0) return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, [], detected);
 
         var chips = cut.Select(c => c.Chip).ToArray();
         var embeddings = options.MirrorAveraging
@@ -68,6 +43,23 @@ public sealed class FacePipeline(
         for (var i = 0; i < embedded.Length; i++)
             embedded[i] = new EmbeddedFace(faces[i].Box, faces[i].Score, cut[i].FivePoints, cut[i].Quality, embeddings[i], quantizer.Quantize(embeddings[i]));
         return new ImageAnalysis<EmbeddedFace>(image.Width, image.Height, embedded, detected);
+    }
+
+    /// <summary>Decodes, detects and cuts the chips, the photo handed to Skia once for all of them.</summary>
+    private async Task<(RgbaImage Image, IReadOnlyList<DetectedFace> Faces, int Detected, (Point2[] FivePoints, RgbaImage Chip, FaceQuality Quality)[] Cut)>
+        DetectAndCutAsync(ReadOnlyMemory<byte> encodedImage, FaceSelection selection, CancellationToken cancellationToken)
+    {
+        var image = decoder.Decode(encodedImage.Span);
+        using var photo = new PhotoForChips(image, aligner);
+        try
+        {
+            var (faces, detected) = Detect(image, selection, cancellationToken);
+            return (image, faces, detected, await Chips(photo, faces, cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            await photo.MipmapsBuilt.ConfigureAwait(false);
+        }
     }
 
     /// <summary>Landmarks (one run for all faces), chip and quality of each face; detect cuts the chips too, to measure their sharpness.</summary>
